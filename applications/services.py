@@ -1,0 +1,452 @@
+"""Every write of the applicant journey. Views call these; nothing else saves these models."""
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.identifiers import InvalidIdentifier, normalise_identifier
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    BudgetLine,
+    ConsortiumMember,
+    Declaration,
+    DeMinimisAid,
+    EligibilityResult,
+    Organisation,
+    RelatedEnterprise,
+)
+from applications.rules import can_apply
+from calls.models import OpenCall, RequiredDocument
+from portal.audit import audit_record
+from portal.errors import DomainError
+from portal.mail import mail_on_commit
+from portal.queue import enqueue_on_commit
+from portal.transitions import transition
+from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
+
+logger = logging.getLogger(__name__)
+
+DRAFT_FIELDS = ("voucher_type", "title", "acronym", "summary", "sections", "requested_amount",
+                "planned_start", "duration_months")
+
+
+class DeadlinePassed(DomainError):
+    pass
+
+
+class SubmissionIncomplete(DomainError):
+    pass
+
+
+# --- the application state machine ------------------------------------------------------------
+
+
+def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
+                           extra: Mapping[str, Any] | None = None) -> Application:
+    """The one way an application changes status. Locks, checks the table, audits; repeat = no-op."""
+    updated, _changed = transition(model=Application, pk=application.pk, to=to,
+                                   table=Application.TRANSITIONS, by=by, reason=reason,
+                                   extra=extra)
+    return updated
+
+
+# --- the enterprise ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_save(*, user: Any, data: Mapping[str, Any],
+                      related: Iterable[Mapping[str, Any]],
+                      aid: Iterable[Mapping[str, Any]]) -> Organisation:
+    """Create or update the user's enterprise and replace its related enterprises and aid.
+
+    Raises DomainError when the VAT or registration number is invalid for the country.
+    """
+    try:
+        number = normalise_identifier(data["registration_number"], str(data["country"]))
+    except InvalidIdentifier as error:
+        raise DomainError(str(error)) from None
+    organisation = Organisation.objects.select_for_update().filter(user=user).first()
+    created = organisation is None
+    organisation = organisation or Organisation(user=user)
+    for name, value in data.items():
+        setattr(organisation, name, value)
+    organisation.registration_number = number
+    organisation.save()
+    organisation.related_enterprises.all().delete()
+    RelatedEnterprise.objects.bulk_create(
+        RelatedEnterprise(organisation=organisation, **row) for row in related
+    )
+    organisation.de_minimis_aid.all().delete()
+    DeMinimisAid.objects.bulk_create(DeMinimisAid(organisation=organisation, **row) for row in aid)
+    audit_record(subject=organisation, action="created" if created else "updated", actor=user)
+    return organisation
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def _require_open(call: OpenCall, now: datetime) -> None:
+    if call.accepts_submissions(now):
+        return
+    if now >= call.closes_at:
+        raise DeadlinePassed(
+            _("The deadline of this call passed on %(deadline)s (Brussels time). Changes can no "
+              "longer be saved or submitted; your text is still shown below so that you can "
+              "copy it.") % {"deadline": _brussels(call.closes_at)}
+        )
+    raise DeadlinePassed(
+        _("This call opens on %(opens)s (Brussels time).") % {"opens": _brussels(call.opens_at)}
+    )
+
+
+def _brussels(moment: datetime) -> str:
+    return date_filter(timezone.localtime(moment), "j F Y, H:i:s")
+
+
+@transaction.atomic
+def application_start(*, call: OpenCall, user: Any) -> Application:
+    """Open a draft for the user's enterprise, or return the live one it already has.
+
+    Raises DomainError without a verified e-mail or an enterprise, DeadlinePassed when closed.
+    """
+    if not can_apply(user):
+        raise DomainError(_("Please confirm your e-mail address before applying."))
+    organisation = Organisation.objects.filter(user=user).first()
+    if organisation is None:
+        raise DomainError(_("Please describe your enterprise before applying."))
+    _require_open(call, timezone.now())
+    existing = (Application.objects.filter(call=call, organisation=organisation)
+                .exclude(status=Application.Status.WITHDRAWN).first())
+    if existing:
+        return existing
+    voucher_types = list(call.voucher_types.all()[:2])
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                call=call, organisation=organisation, created_by=user,
+                voucher_type=voucher_types[0] if len(voucher_types) == 1 else None,
+            )
+    except IntegrityError:
+        # Two tabs pressed "Apply" together: the other one made it.
+        return Application.objects.get(call=call, organisation=organisation,
+                                       status__in=Application.EDITABLE)
+    audit_record(subject=application, action="created", actor=user)
+    return application
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    application: Application,
+    by: Any,
+    fields: Mapping[str, Any],
+    budget_lines: Iterable[Mapping[str, Any]] | None = None,
+    members: Iterable[Mapping[str, Any]] | None = None,
+) -> Application:
+    """Save the working copy: the given ``fields`` and, when given, the budget and the partners.
+
+    Draft saving accepts incomplete content (completeness is checked on submission) but never
+    after the deadline. Raises DeadlinePassed or DomainError.
+    """
+    application = Application.objects.select_for_update().select_related("call").get(
+        pk=application.pk)
+    _require_open(application.call, timezone.now())
+    if not application.is_editable:
+        raise DomainError(_("This application can no longer be changed (%(status)s).")
+                          % {"status": application.get_status_display()})
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValueError(f"not draft fields: {sorted(unknown)}")
+    voucher_type = fields.get("voucher_type")
+    if voucher_type is not None and voucher_type.call_id != application.call_id:
+        raise DomainError(_("This voucher type belongs to another call."))
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save()
+    if budget_lines is not None:
+        application.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(application=application, position=index, **row)
+            for index, row in enumerate(budget_lines)
+        )
+    if members is not None:
+        rows = []
+        for index, row in enumerate(members):
+            row = dict(row)
+            try:
+                row["registration_number"] = normalise_identifier(row["registration_number"],
+                                                                  str(row["country"]))
+            except InvalidIdentifier as error:
+                raise DomainError(_("Partner “%(name)s”: %(error)s")
+                                  % {"name": row.get("legal_name", ""), "error": error}) from None
+            rows.append(ConsortiumMember(application=application, position=index, **row))
+        application.members.all().delete()
+        ConsortiumMember.objects.bulk_create(rows)
+    return application
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFile,
+                      required_document: RequiredDocument | None = None) -> Attachment:
+    """Store a PDF for the application, replacing the one given earlier for the same document.
+
+    Checks the content type (not the name) and the call's size limit. Raises DomainError.
+    """
+    application = Application.objects.select_for_update().select_related("call").get(
+        pk=application.pk)
+    _require_open(application.call, timezone.now())
+    if not application.is_editable:
+        raise DomainError(_("This application can no longer be changed."))
+    if required_document is not None and required_document.call_id != application.call_id:
+        raise DomainError(_("This document is not asked for by this call."))
+    problems = pdf_upload_errors(uploaded, max_bytes=application.call.max_upload_mb * 1024 * 1024)
+    if problems:
+        raise DomainError(problems[0], details=problems)
+    if required_document is not None:
+        application.attachments.filter(required_document=required_document,
+                                       removed_at__isnull=True).update(removed_at=timezone.now())
+    attachment = Attachment(
+        application=application, required_document=required_document,
+        original_name=safe_filename(uploaded.name or ""), size=uploaded.size,
+        sha256=sha256_of(uploaded), uploaded_by=by,
+    )
+    attachment.file.save(attachment.original_name, uploaded, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: Any) -> None:
+    """Take a file out of the working copy; the file stays for versions that include it."""
+    application = Application.objects.select_for_update().select_related("call").get(
+        pk=attachment.application_id)
+    _require_open(application.call, timezone.now())
+    if not application.is_editable:
+        raise DomainError(_("This application can no longer be changed."))
+    Attachment.objects.filter(pk=attachment.pk, removed_at__isnull=True).update(
+        removed_at=timezone.now())
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+def missing_items(application: Application, declarations: Iterable[str] = ()) -> list[str]:
+    """Everything that stops ``application`` from being submitted, in words; empty when ready."""
+    missing: list[str] = []
+    call = application.call
+    voucher = application.voucher_type
+    if voucher is None:
+        missing.append(_("Choose a voucher type."))
+    for name, label in (("title", _("project title")), ("acronym", _("acronym")),
+                        ("summary", _("summary"))):
+        if not (getattr(application, name) or "").strip():
+            missing.append(_("Fill in the %(field)s.") % {"field": label})
+    sections = application.sections or {}
+    for section in call.description_sections:
+        text = (sections.get(section["key"]) or "").strip()
+        if not text:
+            missing.append(_("Fill in the section “%(title)s”.") % {"title": section["title"]})
+        elif section.get("max_chars") and len(text) > section["max_chars"]:
+            missing.append(_("Shorten the section “%(title)s” to %(max)d characters (it has %(n)d).")
+                           % {"title": section["title"], "max": section["max_chars"],
+                              "n": len(text)})
+    amount = application.requested_amount
+    if amount is None:
+        missing.append(_("Enter the requested amount."))
+    elif voucher is not None and not voucher.min_amount <= amount <= voucher.max_amount:
+        missing.append(_("The requested amount must be between EUR %(min)s and EUR %(max)s for "
+                         "%(voucher)s.") % {"min": voucher.min_amount, "max": voucher.max_amount,
+                                            "voucher": voucher.name})
+    lines = list(application.budget_lines.all())
+    if not lines:
+        missing.append(_("Add at least one budget line."))
+    elif amount is not None and sum((line.amount for line in lines), Decimal(0)) != amount:
+        missing.append(_("The budget lines add up to EUR %(total)s but the requested amount is "
+                         "EUR %(amount)s.") % {"total": sum(line.amount for line in lines),
+                                                "amount": amount})
+    if application.planned_start is None:
+        missing.append(_("Enter the planned start date."))
+    if not application.duration_months:
+        missing.append(_("Enter the duration in months."))
+    if voucher is not None:
+        members = list(application.members.all())
+        size = 1 + len(members)
+        if not voucher.min_consortium_size <= size <= voucher.max_consortium_size:
+            if voucher.max_consortium_size == 1:
+                missing.append(_("%(voucher)s is for a single SME: remove the partners.")
+                               % {"voucher": voucher.name})
+            else:
+                missing.append(_("%(voucher)s needs %(min)d to %(max)d SMEs including yours "
+                                 "(now %(n)d).") % {"voucher": voucher.name,
+                                                    "min": voucher.min_consortium_size,
+                                                    "max": voucher.max_consortium_size, "n": size})
+        countries = {str(application.organisation.country)} | {str(m.country) for m in members}
+        if len(countries) < voucher.min_countries:
+            missing.append(_("%(voucher)s needs SMEs from at least %(min)d countries (now %(n)d).")
+                           % {"voucher": voucher.name, "min": voucher.min_countries,
+                              "n": len(countries)})
+    present = {a.required_document_id for a in application.attachments.all()
+               if a.removed_at is None}
+    for document in call.required_documents.all():
+        if document.is_mandatory and document.pk not in present:
+            missing.append(_("Upload “%(name)s” (PDF).") % {"name": document.name})
+    ticked = set(declarations)
+    for declaration in Declaration:
+        if declaration.value not in ticked:
+            missing.append(_("Tick the declaration: %(text)s") % {"text": declaration.label})
+    return missing
+
+
+def _snapshot(application: Application, declarations: Iterable[str]) -> dict:
+    """The content of a version: everything the evaluators and the rules will read."""
+    organisation = application.organisation
+    return {
+        "call": application.call.reference,
+        "voucher_type": application.voucher_type.name if application.voucher_type else None,
+        "voucher_type_id": application.voucher_type_id,
+        "title": application.title,
+        "acronym": application.acronym,
+        "summary": application.summary,
+        "sections": {s["key"]: (application.sections or {}).get(s["key"], "")
+                     for s in application.call.description_sections},
+        "requested_amount": str(application.requested_amount),
+        "planned_start": application.planned_start.isoformat(),
+        "duration_months": application.duration_months,
+        "budget_lines": [
+            {"category": line.category, "description": line.description,
+             "amount": str(line.amount)} for line in application.budget_lines.all()
+        ],
+        "members": [
+            {"legal_name": m.legal_name, "registration_number": m.registration_number,
+             "country": str(m.country), "contact_email": m.contact_email,
+             "staff_headcount": str(m.staff_headcount), "annual_turnover": str(m.annual_turnover),
+             "balance_sheet_total": str(m.balance_sheet_total), "role": m.role}
+            for m in application.members.all()
+        ],
+        "organisation": {
+            "legal_name": organisation.legal_name,
+            "registration_number": organisation.registration_number,
+            "country": str(organisation.country),
+            "address": f"{organisation.street}, {organisation.postcode} {organisation.city}",
+            "nace_code": organisation.nace_code,
+            "year_founded": organisation.year_founded,
+            "staff_headcount": str(organisation.staff_headcount),
+            "annual_turnover": str(organisation.annual_turnover),
+            "balance_sheet_total": str(organisation.balance_sheet_total),
+            "sme_class": organisation.sme_class.value,
+            "related_enterprises": [
+                {"name": r.name, "country": str(r.country), "share_percent": str(r.share_percent),
+                 "staff_headcount": str(r.staff_headcount),
+                 "annual_turnover": str(r.annual_turnover),
+                 "balance_sheet_total": str(r.balance_sheet_total)}
+                for r in organisation.related_enterprises.all()
+            ],
+            "de_minimis_aid": [
+                {"granted_on": a.granted_on.isoformat(), "granting_body": a.granting_body,
+                 "amount": str(a.amount)} for a in organisation.de_minimis_aid.all()
+            ],
+        },
+        "attachments": [
+            {"id": a.pk, "document": a.required_document.name if a.required_document else None,
+             "required_document_id": a.required_document_id, "name": a.original_name,
+             "size": a.size, "sha256": a.sha256}
+            for a in application.attachments.all() if a.removed_at is None
+        ],
+        "declarations": sorted(declarations),
+    }
+
+
+def content_hash(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: Any,
+                       declarations: Iterable[str]) -> ApplicationVersion:
+    """Freeze the working copy as a new version and submit it.
+
+    Locks the application so that two tabs submitting together give one version: when the content
+    equals the last version's, that version is returned and nothing is written. Raises
+    DeadlinePassed (server time, to the second) or SubmissionIncomplete listing every missing item.
+    Queues the receipt e-mail and the eligibility check after commit.
+    """
+    application = (Application.objects.select_for_update()
+                   .select_related("call", "voucher_type", "organisation").get(pk=application.pk))
+    now = timezone.now()
+    _require_open(application.call, now)
+    if not application.is_editable:
+        raise DomainError(_("This application can no longer be submitted (%(status)s).")
+                          % {"status": application.get_status_display()})
+    declarations = sorted(set(declarations) & set(Declaration.values))
+    missing = missing_items(application, declarations)
+    if missing:
+        raise SubmissionIncomplete(
+            _("The application cannot be submitted yet: %(n)d item(s) missing.")
+            % {"n": len(missing)}, details=missing)
+    content = _snapshot(application, declarations)
+    digest = content_hash(content)
+    latest = application.versions.order_by("-number").first()
+    if latest is not None and latest.sha256 == digest:
+        # A double click or a second tab: this exact content is already the current version.
+        return latest
+    number = (latest.number if latest else 0) + 1
+    version = ApplicationVersion.objects.create(
+        application=application, number=number, submitted_at=now, submitted_by=by,
+        content=content, sha256=digest, receipt_code=f"{application.receipt_prefix}-v{number}",
+    )
+    application = application_transition(
+        application=application, to=Application.Status.SUBMITTED, by=by,
+        reason=f"version {number}", extra={"submitted_at": now},
+    )
+    audit_record(subject=application, action="submitted", actor=by,
+                 data={"version": number, "sha256": digest})
+    EligibilityResult.objects.create(version=version)
+    mail_on_commit(to=[by.email], template="submission_receipt",
+                   context={"application": application, "version": version,
+                            "site_url": settings.PORTAL_SITE_URL})
+    from applications.tasks import task_check_eligibility
+
+    enqueue_on_commit(task_check_eligibility, version_id=version.pk)
+    return version
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: Any, reason: str = "") -> Application:
+    """Withdraw at the applicant's request; possible in any state before contracting."""
+    return application_transition(application=application, to=Application.Status.WITHDRAWN,
+                                  by=by, reason=reason or _("withdrawn by the applicant"))
+
+
+# --- eligibility (placeholder until the eligibility engine) ------------------------------------
+
+
+@transaction.atomic
+def eligibility_check(*, version_id: int) -> EligibilityResult | None:
+    """Record the eligibility check of a submitted version. Idempotent.
+
+    The rules engine is not built yet: the result stays ``pending`` for a manager to look at.
+    Returns None when the version no longer exists.
+    """
+    version = ApplicationVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        logger.info("eligibility check: version %s is gone", version_id)
+        return None
+    result, _created = EligibilityResult.objects.get_or_create(version=version)
+    return result

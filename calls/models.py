@@ -1,0 +1,321 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from calls.countries import default_eligible_countries
+from euroclusters.models import Eurocluster
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def default_sections() -> list[dict]:
+    return [
+        {"key": "challenge", "title": "Challenge and objectives", "help": "", "max_chars": 3000},
+        {"key": "approach", "title": "Approach and work plan", "help": "", "max_chars": 5000},
+        {"key": "impact", "title": "Expected impact", "help": "", "max_chars": 3000},
+    ]
+
+
+class OpenCall(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        EVALUATION = "evaluation", _("In evaluation")
+        RESULTS = "results", _("Results published")
+        COMPLETED = "completed", _("Completed")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED},
+        Status.PUBLISHED: {Status.OPEN, Status.DRAFT},
+        Status.OPEN: {Status.CLOSED},
+        Status.CLOSED: {Status.EVALUATION},
+        Status.EVALUATION: {Status.RESULTS},
+        Status.RESULTS: {Status.COMPLETED},
+        Status.COMPLETED: set(),
+    }
+    VISIBLE = (Status.PUBLISHED, Status.OPEN, Status.CLOSED, Status.EVALUATION, Status.RESULTS,
+               Status.COMPLETED)
+    SCOPE_PATH = "eurocluster"
+
+    eurocluster = models.ForeignKey(Eurocluster, on_delete=models.PROTECT, related_name="calls")
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"))
+    description = models.TextField(_("description"), blank=True)
+    eligibility_summary = models.TextField(_("who can apply"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("deadline"))
+    budget = models.DecimalField(_("call budget (EUR)"), **MONEY,
+                                 validators=[MinValueValidator(0)])
+    max_support_per_third_party = models.DecimalField(
+        _("maximum support per third party (EUR)"), **MONEY, default=Decimal("60000"),
+        validators=[MinValueValidator(0)],
+    )
+    de_minimis_ceiling = models.DecimalField(
+        _("de minimis ceiling over 3 years (EUR)"), **MONEY, default=Decimal("300000"),
+        validators=[MinValueValidator(0)],
+    )
+    eligible_countries = models.JSONField(
+        _("eligible countries"), default=default_eligible_countries,
+        help_text=_("ISO codes. Default: EU 27 and the countries associated to the Single Market "
+                    "Programme."),
+    )
+    evaluators_per_application = models.PositiveSmallIntegerField(
+        _("evaluators per application"), default=2, validators=[MinValueValidator(2)]
+    )
+    overall_threshold = models.DecimalField(
+        _("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10")
+    )
+    redress_days = models.PositiveSmallIntegerField(_("redress window (days)"), default=10)
+    description_sections = models.JSONField(
+        _("proposal sections"), default=default_sections,
+        help_text=_('A list of {"key", "title", "help", "max_chars"}: the text sections every '
+                    "proposal fills in."),
+    )
+    max_upload_mb = models.PositiveSmallIntegerField(
+        _("largest upload (MB)"), default=10, validators=[MinValueValidator(1),
+                                                          MaxValueValidator(50)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("open call")
+        verbose_name_plural = _("open calls")
+        ordering = ["closes_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
+                                   name="call_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:detail", kwargs={"slug": self.slug})
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.eurocluster_id
+
+    def clean(self) -> None:
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The deadline must come after the opening.")
+        from calls.validation import section_errors
+
+        problems = section_errors(self.description_sections)
+        if problems:
+            errors["description_sections"] = problems
+        if errors:
+            raise ValidationError(errors)
+
+    def accepts_submissions(self, now=None) -> bool:
+        """Whether the server takes submissions at ``now``; the deadline is exclusive."""
+        now = now or timezone.now()
+        return (
+            self.status in (self.Status.PUBLISHED, self.Status.OPEN)
+            and self.opens_at <= now < self.closes_at
+        )
+
+    @property
+    def phase(self) -> str:
+        """What a visitor sees: forthcoming, open, or closed, from the dates and status."""
+        now = timezone.now()
+        if self.status in (self.Status.DRAFT,):
+            return "draft"
+        if self.status in (self.Status.PUBLISHED, self.Status.OPEN):
+            if now < self.opens_at:
+                return "forthcoming"
+            if now < self.closes_at:
+                return "open"
+        return "closed"
+
+
+class VoucherType(models.Model):
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="voucher_types")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    min_amount = models.DecimalField(_("minimum amount (EUR)"), **MONEY,
+                                     validators=[MinValueValidator(0)])
+    max_amount = models.DecimalField(_("maximum amount (EUR)"), **MONEY,
+                                     validators=[MinValueValidator(0)])
+    number_of_vouchers = models.PositiveIntegerField(_("number of vouchers"), null=True,
+                                                     blank=True)
+    min_consortium_size = models.PositiveSmallIntegerField(
+        _("minimum SMEs in the project"), default=1, validators=[MinValueValidator(1)]
+    )
+    max_consortium_size = models.PositiveSmallIntegerField(
+        _("maximum SMEs in the project"), default=1, validators=[MinValueValidator(1)]
+    )
+    min_countries = models.PositiveSmallIntegerField(
+        _("minimum countries in the project"), default=1, validators=[MinValueValidator(1)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("voucher type")
+        verbose_name_plural = _("voucher types")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id
+
+    @property
+    def needs_consortium(self) -> bool:
+        return self.min_consortium_size > 1
+
+    @property
+    def accepts_partners(self) -> bool:
+        return self.max_consortium_size > 1
+
+    def clean(self) -> None:
+        errors = {}
+        if self.min_amount is not None and self.max_amount is not None:
+            if self.min_amount > self.max_amount:
+                errors["max_amount"] = _("The maximum must not be below the minimum.")
+        if self.min_consortium_size > self.max_consortium_size:
+            errors["max_consortium_size"] = _("The maximum must not be below the minimum.")
+        if self.min_countries > self.max_consortium_size:
+            errors["min_countries"] = _("More countries than SMEs cannot be required.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Criterion(models.Model):
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2,
+                                 default=Decimal("1"), validators=[MinValueValidator(0)])
+    max_score = models.DecimalField(_("maximum score"), max_digits=5, decimal_places=2,
+                                    default=Decimal("5"), validators=[MinValueValidator(1)])
+    threshold = models.DecimalField(_("threshold"), max_digits=5, decimal_places=2,
+                                    default=Decimal("3"), validators=[MinValueValidator(0)])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id
+
+    def clean(self) -> None:
+        if self.threshold is not None and self.max_score is not None:
+            if self.threshold > self.max_score:
+                raise ValidationError({"threshold": _("The threshold cannot exceed the maximum.")})
+
+
+class RequiredDocument(models.Model):
+    """A document every applicant to the call uploads (e.g. the signed SME declaration)."""
+
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE,
+                             related_name="required_documents")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("what to upload"), blank=True)
+    is_mandatory = models.BooleanField(_("mandatory"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id
+
+
+def call_document_path(instance: "CallDocument", filename: str) -> str:
+    return f"calls/{instance.call_id}/documents/{filename}"
+
+
+class CallDocument(models.Model):
+    """A public document of the call (guide for applicants, templates)."""
+
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file (PDF)"), upload_to=call_document_path, max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id
+
+    def clean(self) -> None:
+        from portal.uploads import pdf_upload_errors
+
+        if self.file and not self.file._committed:
+            problems = pdf_upload_errors(self.file, max_bytes=50 * 1024 * 1024)
+            if problems:
+                raise ValidationError({"file": problems})
+
+
+class TrancheStep(models.Model):
+    """One tranche of the call's payment schedule: a share of the grant, paid on an event."""
+
+    class Event(models.TextChoices):
+        AGREEMENT_COUNTERSIGNED = "agreement_countersigned", _("Agreement countersigned")
+        INTERIM_REPORT_APPROVED = "interim_report_approved", _("Interim report approved")
+        FINAL_REPORT_APPROVED = "final_report_approved", _("Final report approved")
+
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="tranche_steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    percentage = models.DecimalField(
+        _("share of the grant (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
+    event = models.CharField(_("paid when"), max_length=32, choices=Event.choices)
+
+    class Meta:
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranche schedule")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.percentage} % · {self.get_event_display()}"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id

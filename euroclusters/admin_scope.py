@@ -1,0 +1,61 @@
+"""Admin base classes that keep each manager inside their own Eurocluster.
+
+A subclass names ``scope_path``, the ORM path from its model to the Eurocluster. The change list
+shows only rows of the user's Euroclusters, every permission is asked of the rules with the object,
+and every foreign key to a Eurocluster (or to a call) offers only the user's own.
+"""
+
+from django.contrib import admin
+
+from euroclusters.models import Eurocluster, Membership
+from euroclusters.rules import eurocluster_ids_with_role
+
+
+def _scoped(queryset, request, path: str):
+    if request.user.is_superuser:
+        return queryset
+    ids = eurocluster_ids_with_role(request.user, *Membership.Role.values)
+    return queryset.filter(**{f"{path}__in": ids})
+
+
+class ScopedPermissionsMixin:
+    scope_path: str = "eurocluster"
+
+    def _allowed(self, request, action: str, obj=None) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}", obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view", obj) or self._allowed(request, "change", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete", obj)
+
+    def has_module_permission(self, request):
+        return self._allowed(request, "view")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is Eurocluster:
+            kwargs["queryset"] = _scoped(Eurocluster.objects.all(), request, "pk")
+        elif hasattr(related, "SCOPE_PATH"):
+            kwargs["queryset"] = _scoped(related.objects.all(), request, related.SCOPE_PATH)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+    def get_queryset(self, request):
+        return _scoped(super().get_queryset(request), request, self.scope_path)
+
+    def has_add_permission(self, request):
+        return self._allowed(request, "add")
+
+
+class ScopedInline(ScopedPermissionsMixin):
+    """Inlines take their permission from the parent object, which the parent admin scoped."""
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request, "add", obj)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EuroclustersConfig(AppConfig):
+    name = "euroclusters"
+    verbose_name = "Euroclusters"

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Objective(models.TextChoices):
+    RESILIENCE = "resilience", _("Network for resilience")
+    AUTONOMY = "autonomy", _("Innovate for strategic autonomy")
+    GREEN_DIGITAL = "green_digital", _("Adopt green and digital")
+    TRAIN = "train", _("Train")
+    INTERNATIONAL = "international", _("Go international")
+    OUTREACH = "outreach", _("Outreach")
+
+
+class Eurocluster(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=40, unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    strand = models.CharField(_("strand"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    cascade_budget = models.DecimalField(
+        _("cascade-funding budget (EUR)"), max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("Eurocluster")
+        verbose_name_plural = _("Euroclusters")
+        ordering = ["acronym"]
+
+    def __str__(self) -> str:
+        return self.acronym
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.pk
+
+
+class Partner(models.Model):
+    """A cluster organisation of the consortium that runs the Eurocluster. Partners cannot apply."""
+
+    eurocluster = models.ForeignKey(Eurocluster, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    country = CountryField(_("country"))
+    registration_number = models.CharField(
+        _("VAT or registration number"), max_length=40, blank=True,
+        help_text=_("Used to refuse applications from partners of the Eurocluster."),
+    )
+    is_coordinator = models.BooleanField(_("coordinator"), default=False)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["-is_coordinator", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["eurocluster", "name"], name="partner_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.eurocluster_id
+
+
+class Membership(models.Model):
+    """A person's role in one Eurocluster. Roles are per Eurocluster, never global."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Cluster manager")
+        FINANCE = "finance", _("Finance officer")
+        OBSERVER = "observer", _("Observer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    eurocluster = models.ForeignKey(
+        Eurocluster, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "eurocluster"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.eurocluster}"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.eurocluster_id
+
+
+class KpiTarget(models.Model):
+    eurocluster = models.ForeignKey(
+        Eurocluster, on_delete=models.CASCADE, related_name="kpi_targets"
+    )
+    name = models.CharField(_("indicator"), max_length=200)
+    objective = models.CharField(_("objective"), max_length=32, choices=Objective.choices)
+    target = models.PositiveIntegerField(_("target"))
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["eurocluster", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["eurocluster", "name"], name="kpi_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.target}"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.eurocluster_id

@@ -1,0 +1,59 @@
+"""Who may do what in a Eurocluster. Roles come from Membership rows, scoped per Eurocluster.
+
+Objects that belong to a Eurocluster expose ``scope_eurocluster_id``; the predicates below accept
+any such object, or ``None`` for "in at least one Eurocluster" (the admin asks that first).
+"""
+
+import rules
+
+from euroclusters.models import Membership
+
+
+def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
+    """The Euroclusters where ``user`` holds one of ``roles``; cached on the user for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cache = user.__dict__.setdefault("_eurocluster_roles", None)
+    if cache is None:
+        cache = {}
+        for eurocluster_id, role in Membership.objects.filter(user=user).values_list(
+            "eurocluster_id", "role"
+        ):
+            cache.setdefault(role, set()).add(eurocluster_id)
+        user._eurocluster_roles = cache
+    return frozenset().union(*(cache.get(role, set()) for role in roles))
+
+
+def _has_role(user, obj, *roles: str) -> bool:
+    ids = eurocluster_ids_with_role(user, *roles)
+    if obj is None:
+        return bool(ids)
+    return obj.scope_eurocluster_id in ids
+
+
+@rules.predicate
+def is_manager(user, obj=None) -> bool:
+    return _has_role(user, obj, Membership.Role.MANAGER)
+
+
+@rules.predicate
+def is_finance(user, obj=None) -> bool:
+    return _has_role(user, obj, Membership.Role.FINANCE)
+
+
+@rules.predicate
+def is_member(user, obj=None) -> bool:
+    return _has_role(user, obj, *Membership.Role.values)
+
+
+is_admin = rules.is_superuser
+
+rules.add_perm("euroclusters.view_eurocluster", is_admin | is_member)
+rules.add_perm("euroclusters.change_eurocluster", is_admin | is_manager)
+rules.add_perm("euroclusters.add_eurocluster", is_admin)
+rules.add_perm("euroclusters.delete_eurocluster", is_admin)
+for _model in ("partner", "kpitarget", "membership"):
+    rules.add_perm(f"euroclusters.view_{_model}", is_admin | is_member)
+    rules.add_perm(f"euroclusters.add_{_model}", is_admin | is_manager)
+    rules.add_perm(f"euroclusters.change_{_model}", is_admin | is_manager)
+    rules.add_perm(f"euroclusters.delete_{_model}", is_admin | is_manager)

@@ -1,0 +1,36 @@
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from portal.models import AuditEntry
+
+
+def audit_record(
+    *,
+    subject: models.Model,
+    action: str,
+    actor: Any = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEntry:
+    """Write one audit line about ``subject``. Call it inside the transaction of the change."""
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
+        object_id=subject.pk,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def audit_trail(subject: models.Model):
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
+        object_id=subject.pk,
+    ).select_related("actor")

@@ -1,0 +1,19 @@
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from portal.queue import enqueue_on_commit
+
+
+def mail_on_commit(*, to: Iterable[str], template: str, context: dict[str, Any]) -> None:
+    """Queue an e-mail once the surrounding transaction commits.
+
+    ``template`` names ``templates/email/<template>_subject.txt`` and ``<template>_body.txt``.
+    Rendering happens now, inside the transaction, so the mail shows the state just written.
+    """
+    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
+    body = render_to_string(f"email/{template}_body.txt", context)
+    from portal.tasks import task_send_mail
+
+    enqueue_on_commit(task_send_mail, to=list(to), subject=subject, body=body)

@@ -1,0 +1,61 @@
+"""Checks on uploaded files, shared by every app that takes them."""
+
+import hashlib
+import os
+import unicodedata
+
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+PDF_MAGIC = b"%PDF-"
+
+
+def pdf_upload_errors(uploaded, *, max_bytes: int) -> list[str]:
+    """Return what is wrong with ``uploaded`` as a PDF of at most ``max_bytes`` (empty if fine).
+
+    The type is judged by the content, not by the name: a PDF starts with ``%PDF-`` within its
+    first kilobyte (the format allows a little leading junk) and holds an ``%%EOF`` marker.
+    """
+    errors = []
+    size = uploaded.size or 0
+    if size == 0:
+        return [_("The file is empty.")]
+    if size > max_bytes:
+        errors.append(
+            _("The file is %(size)s; the limit is %(limit)s. Please upload a smaller PDF.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)}
+        )
+        return errors
+    uploaded.seek(0)
+    head = uploaded.read(1024)
+    uploaded.seek(max(size - 2048, 0))
+    tail = uploaded.read()
+    uploaded.seek(0)
+    if PDF_MAGIC not in head or b"%%EOF" not in tail:
+        errors.append(
+            _("“%(name)s” is not a PDF document (its content is not PDF, whatever its name "
+              "says). Please export or print it to PDF and upload that.")
+            % {"name": safe_filename(getattr(uploaded, "name", "") or "file")}
+        )
+    return errors
+
+
+def safe_filename(name: str, *, default: str = "document.pdf") -> str:
+    """The last path part of ``name``, reduced to safe characters; never a path."""
+    base = os.path.basename(name.replace("\\", "/")).strip()
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    try:
+        cleaned = get_valid_filename(base)
+    except Exception:  # SuspiciousFileOperation for names such as "." or ".."
+        return default
+    return cleaned[:150] or default
+
+
+def sha256_of(uploaded) -> str:
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()

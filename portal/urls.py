@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Eurocluster portal administration")
+admin.site.site_title = _("Eurocluster portal")
+admin.site.index_title = _("Calls, applications and Euroclusters")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("applications.urls")),
+    path("", include("calls.urls")),
+]

@@ -1,0 +1,27 @@
+import pytest
+
+from portal.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tests run tasks in-process unless a test starts a real worker itself."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded files of a test go to its own folder, never into var/."""
+    from django.core.files.storage import storages
+
+    location = tmp_path / "files"
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "base_url": "/files-not-served/"},
+    }}
+    storages._storages.pop("default", None)
+    yield location
+    storages._storages.pop("default", None)
