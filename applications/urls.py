@@ -1,2 +1,24 @@
+from django.urls import path
+
+from applications import views
+
 app_name = "applications"
-urlpatterns = []
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("enterprise/", views.OrganisationView.as_view(), name="organisation"),
+    path("calls/<slug:slug>/apply/", views.ApplicationStartView.as_view(), name="start"),
+    path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="detail"),
+    path("applications/<int:pk>/edit/", views.ApplicationEditView.as_view(), name="edit"),
+    path("applications/<int:pk>/autosave/", views.ApplicationAutosaveView.as_view(),
+         name="autosave"),
+    path("applications/<int:pk>/documents/", views.AttachmentUploadView.as_view(),
+         name="upload"),
+    path("applications/<int:pk>/documents/<int:attachment_id>/",
+         views.AttachmentDownloadView.as_view(), name="attachment"),
+    path("applications/<int:pk>/documents/<int:attachment_id>/remove/",
+         views.AttachmentRemoveView.as_view(), name="attachment_remove"),
+    path("applications/<int:pk>/submit/", views.ApplicationSubmitView.as_view(), name="submit"),
+    path("applications/<int:pk>/versions/<int:number>/", views.ReceiptView.as_view(),
+         name="receipt"),
+    path("applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+]

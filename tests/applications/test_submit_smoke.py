@@ -6,10 +6,13 @@ from tests.factories import complete_application
 
 
 @pytest.mark.django_db
-def test_submit_freezes_a_version_and_a_pending_eligibility_result(mailoutbox):
+def test_submit_freezes_a_version_and_a_pending_eligibility_result(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     application = complete_application()
-    version = application_submit(application=application, by=application.created_by,
-                                 declarations=Declaration.values)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = application_submit(application=application, by=application.created_by,
+                                     declarations=Declaration.values)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
     assert version.number == 1

@@ -1,0 +1,362 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from applications.forms import (
+    ApplicationDraftForm,
+    AttachmentForm,
+    BudgetLineFormSet,
+    ConsortiumMemberFormSet,
+    DeMinimisAidFormSet,
+    OrganisationForm,
+    RelatedEnterpriseFormSet,
+    SubmitForm,
+    WithdrawForm,
+    formset_rows,
+    initial_rows,
+)
+from applications.models import Declaration, Organisation
+from applications.selectors import (
+    application_for_editing,
+    applications_of_applicant,
+    applications_visible_to,
+)
+from applications.services import (
+    SubmissionIncomplete,
+    application_save_draft,
+    application_start,
+    application_submit,
+    application_withdraw,
+    attachment_remove,
+    attachment_upload,
+    missing_items,
+    organisation_save,
+)
+from calls.selectors import calls_open_and_forthcoming, calls_public
+from portal.errors import DomainError
+
+
+class ApplicationMixin(LoginRequiredMixin):
+    """Loads the application from the URL: 404 unless the user may see it, 403 for the action."""
+
+    permission = "applications.view_application"
+
+    def get_application(self):
+        application = get_object_or_404(applications_visible_to(self.request.user),
+                                        pk=self.kwargs["pk"])
+        if not self.request.user.has_perm(self.permission, application):
+            raise PermissionDenied
+        return application
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "applications/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            organisation=Organisation.objects.filter(user=user).first(),
+            applications=applications_of_applicant(user),
+            open_calls=[c for c in calls_open_and_forthcoming() if c.phase == "open"],
+            **kwargs,
+        )
+
+
+class OrganisationView(LoginRequiredMixin, View):
+    template_name = "applications/organisation.html"
+
+    def _forms(self, data=None):
+        organisation = Organisation.objects.filter(user=self.request.user).first()
+        related = organisation.related_enterprises.all() if organisation else []
+        aid = organisation.de_minimis_aid.all() if organisation else []
+        return {
+            "form": OrganisationForm(data, instance=organisation),
+            "related_formset": RelatedEnterpriseFormSet(
+                data, prefix="related",
+                initial=initial_rows(related, list(RelatedEnterpriseFormSet.form.base_fields))),
+            "aid_formset": DeMinimisAidFormSet(
+                data, prefix="aid",
+                initial=initial_rows(aid, list(DeMinimisAidFormSet.form.base_fields))),
+            "organisation": organisation,
+        }
+
+    def get(self, request):
+        return render(request, self.template_name, self._forms())
+
+    def post(self, request):
+        context = self._forms(request.POST)
+        forms = [context["form"], context["related_formset"], context["aid_formset"]]
+        if all(f.is_valid() for f in forms):
+            data = {k: v for k, v in context["form"].cleaned_data.items()}
+            try:
+                organisation_save(user=request.user, data=data,
+                                  related=formset_rows(context["related_formset"]),
+                                  aid=formset_rows(context["aid_formset"]))
+            except DomainError as error:
+                context["form"].add_error("registration_number", error.message)
+            else:
+                messages.success(request, _("Your enterprise details are saved."))
+                return redirect(_safe_next(request) or "applications:organisation")
+        messages.error(request, _("Please correct the fields marked below; nothing was saved."))
+        return render(request, self.template_name, context, status=400)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  request.is_secure()):
+        return target
+    return None
+
+
+class ApplicationStartView(LoginRequiredMixin, View):
+    def post(self, request, slug):
+        call = get_object_or_404(calls_public(), slug=slug)
+        if not Organisation.objects.filter(user=request.user).exists():
+            messages.info(request, _("First describe your enterprise; then you can apply."))
+            return redirect(f"{_url('applications:organisation')}?next={call.get_absolute_url()}")
+        try:
+            application = application_start(call=call, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(call)
+        return redirect("applications:edit", pk=application.pk)
+
+
+def _url(name: str, **kwargs) -> str:
+    from django.urls import reverse
+
+    return reverse(name, kwargs=kwargs)
+
+
+class DraftForms:
+    """The edit page's form and formsets, bound or not, and saving what is valid of them."""
+
+    def __init__(self, application, data=None):
+        self.application = application
+        call = application.call
+        self.form = ApplicationDraftForm(data, instance=application, call=call)
+        self.budget = BudgetLineFormSet(
+            data, prefix="budget",
+            initial=initial_rows(application.budget_lines.all(), ["category", "description",
+                                                                   "amount"]))
+        self.members = ConsortiumMemberFormSet(
+            data, prefix="members",
+            initial=initial_rows(application.members.all(),
+                                 list(ConsortiumMemberFormSet.form.base_fields)))
+
+    def save_valid_parts(self, by) -> dict[str, list[str]]:
+        """Save every part that is valid and return the errors of the rest, by field name."""
+        self.form.is_valid()
+        budget_ok, members_ok = self.budget.is_valid(), self.members.is_valid()
+        application_save_draft(
+            application=self.application, by=by, fields=self.form.draft_fields(),
+            budget_lines=formset_rows(self.budget) if budget_ok else None,
+            members=formset_rows(self.members) if members_ok else None,
+        )
+        errors = {name: [str(e) for e in errs] for name, errs in self.form.errors.items()}
+        for formset in (self.budget, self.members):
+            if not formset.is_valid():
+                for form in formset.forms:
+                    for name, errs in form.errors.items():
+                        errors[f"{form.prefix}-{name}"] = [str(e) for e in errs]
+                if formset.non_form_errors():
+                    errors[formset.prefix] = [str(e) for e in formset.non_form_errors()]
+        return errors
+
+    def context(self) -> dict:
+        return {"form": self.form, "budget_formset": self.budget,
+                "members_formset": self.members}
+
+
+class ApplicationEditView(ApplicationMixin, View):
+    permission = "applications.edit_application"
+    template_name = "applications/edit.html"
+
+    def _render(self, request, application, drafts, status=200):
+        application = application_for_editing(application)
+        budget_total = application.budget_lines.aggregate(total=Sum("amount"))["total"]
+        context = {
+            "application": application, "call": application.call,
+            "attachment_form": AttachmentForm(call=application.call),
+            "budget_total": budget_total, **drafts.context(),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        application = application_for_editing(self.get_application())
+        return self._render(request, application, DraftForms(application))
+
+    def post(self, request, pk):
+        application = self.get_application()
+        drafts = DraftForms(application, request.POST)
+        try:
+            errors = drafts.save_valid_parts(request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self._render(request, application, drafts, status=409)
+        if errors:
+            messages.warning(request, _("Saved, except the fields marked below: please correct "
+                                        "them."))
+            return self._render(request, application, drafts, status=400)
+        messages.success(request, _("Draft saved."))
+        if "review" in request.POST:
+            return redirect("applications:submit", pk=application.pk)
+        return redirect("applications:edit", pk=application.pk)
+
+
+class ApplicationAutosaveView(ApplicationMixin, View):
+    """Called by the edit page while the person types; answers in JSON."""
+
+    permission = "applications.edit_application"
+
+    def post(self, request, pk):
+        application = self.get_application()
+        drafts = DraftForms(application, request.POST)
+        try:
+            errors = drafts.save_valid_parts(request.user)
+        except DomainError as error:
+            return JsonResponse({"status": "refused", "message": error.message}, status=409)
+        return JsonResponse({
+            "status": "partial" if errors else "saved",
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            "errors": errors,
+        })
+
+
+class AttachmentUploadView(ApplicationMixin, View):
+    permission = "applications.edit_application"
+
+    def post(self, request, pk):
+        application = self.get_application()
+        form = AttachmentForm(request.POST, request.FILES, call=application.call)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(_url("applications:edit", pk=pk) + "#documents")
+        try:
+            attachment = attachment_upload(
+                application=application, by=request.user, uploaded=form.cleaned_data["file"],
+                required_document=form.cleaned_data["required_document"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("“%(name)s” is uploaded.")
+                             % {"name": attachment.original_name})
+        return redirect(_url("applications:edit", pk=pk) + "#documents")
+
+
+class AttachmentRemoveView(ApplicationMixin, View):
+    permission = "applications.edit_application"
+
+    def post(self, request, pk, attachment_id):
+        application = self.get_application()
+        attachment = get_object_or_404(application.attachments, pk=attachment_id,
+                                       removed_at__isnull=True)
+        try:
+            attachment_remove(attachment=attachment, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("“%(name)s” is removed from the application.")
+                             % {"name": attachment.original_name})
+        return redirect(_url("applications:edit", pk=pk) + "#documents")
+
+
+class AttachmentDownloadView(ApplicationMixin, View):
+    def get(self, request, pk, attachment_id):
+        application = self.get_application()
+        attachment = get_object_or_404(application.attachments, pk=attachment_id)
+        if not attachment.file.storage.exists(attachment.file.name):
+            raise Http404
+        return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.original_name, content_type="application/pdf")
+
+
+class ApplicationSubmitView(ApplicationMixin, View):
+    permission = "applications.edit_application"
+    template_name = "applications/submit.html"
+
+    def _render(self, request, application, form, missing, status=200):
+        return render(request, self.template_name, {
+            "application": application, "call": application.call, "form": form,
+            "missing": missing,
+        }, status=status)
+
+    def get(self, request, pk):
+        application = application_for_editing(self.get_application())
+        # Declarations are ticked on this page, so only the rest counts as missing here.
+        missing = missing_items(application, Declaration.values)
+        return self._render(request, application, SubmitForm(), missing)
+
+    def post(self, request, pk):
+        application = self.get_application()
+        form = SubmitForm(request.POST)
+        form.is_valid()
+        try:
+            version = application_submit(application=application, by=request.user,
+                                         declarations=form.cleaned_data.get("declarations", []))
+        except SubmissionIncomplete as error:
+            messages.error(request, error.message)
+            application = application_for_editing(application)
+            return self._render(request, application, form, error.details, status=400)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("applications:detail", pk=pk)
+        messages.success(request, _("Submitted. Your receipt is %(code)s; it was also sent to you "
+                                    "by e-mail.") % {"code": version.receipt_code})
+        return redirect(version)
+
+
+class ApplicationDetailView(ApplicationMixin, View):
+    def get(self, request, pk):
+        application = application_for_editing(self.get_application())
+        return render(request, "applications/detail.html", {
+            "application": application, "call": application.call,
+            "versions": application.versions.all(),
+        })
+
+
+class ReceiptView(ApplicationMixin, View):
+    def get(self, request, pk, number):
+        application = self.get_application()
+        version = get_object_or_404(application.versions.select_related("eligibility"),
+                                    number=number)
+        return render(request, "applications/receipt.html", {
+            "application": application, "version": version, "call": application.call,
+            "content": version.content,
+        })
+
+
+class WithdrawView(ApplicationMixin, View):
+    permission = "applications.withdraw_application"
+    template_name = "applications/withdraw.html"
+
+    def get(self, request, pk):
+        application = self.get_application()
+        return render(request, self.template_name, {"application": application,
+                                                    "form": WithdrawForm()})
+
+    def post(self, request, pk):
+        application = self.get_application()
+        form = WithdrawForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"application": application,
+                                                        "form": form}, status=400)
+        try:
+            application_withdraw(application=application, by=request.user,
+                                 reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your application is withdrawn."))
+        return redirect("applications:detail", pk=pk)

@@ -1,0 +1,38 @@
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, TemplateView
+
+from calls.models import CallDocument
+from calls.selectors import calls_open_and_forthcoming, calls_public, calls_recently_closed
+
+
+class HomeView(TemplateView):
+    template_name = "calls/home.html"
+
+    def get_context_data(self, **kwargs):
+        calls = list(calls_open_and_forthcoming())
+        return super().get_context_data(
+            open_calls=[c for c in calls if c.phase == "open"],
+            forthcoming_calls=[c for c in calls if c.phase == "forthcoming"],
+            closed_calls=calls_recently_closed(),
+            **kwargs,
+        )
+
+
+class CallDetailView(DetailView):
+    template_name = "calls/detail.html"
+    context_object_name = "call"
+
+    def get_queryset(self):
+        return calls_public().prefetch_related("criteria", "documents", "required_documents",
+                                               "tranche_steps")
+
+
+def call_document_download(request, slug: str, pk: int):
+    document = get_object_or_404(CallDocument.objects.filter(call__in=calls_public()),
+                                 pk=pk, call__slug=slug)
+    if not document.file:
+        raise Http404
+    return FileResponse(document.file.open("rb"), as_attachment=True,
+                        filename=document.file.name.rsplit("/", 1)[-1],
+                        content_type="application/pdf")

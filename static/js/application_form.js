@@ -1,0 +1,84 @@
+// The application form: saves the draft while the person types, so a closed tab loses nothing.
+(function () {
+  "use strict";
+  const form = document.getElementById("draft-form");
+  if (!form) return;
+  const statusEl = document.getElementById("autosave-status");
+  const url = form.dataset.autosaveUrl;
+  let timer = null, dirty = false, inFlight = false;
+
+  function show(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "small " + (kind === "error" ? "text-danger" : kind === "warn" ? "text-warning-emphasis" : "text-body-secondary");
+  }
+
+  function save() {
+    if (inFlight) { schedule(); return; }
+    inFlight = true; dirty = false;
+    show("Saving…");
+    fetch(url, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      const data = result.data;
+      if (!result.ok) { show(data.message || "Not saved.", "error"); return; }
+      if (data.status === "partial") {
+        show("Saved at " + data.saved_at + ", except fields with errors: " + Object.keys(data.errors).join(", "), "warn");
+      } else {
+        show("All changes saved at " + data.saved_at, "ok");
+      }
+    }).catch(function () {
+      show("Not saved: no connection. Your text is still here; it will be saved when the connection is back.", "error");
+      dirty = true;
+    }).finally(function () { inFlight = false; });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(save, 1200); }
+
+  form.addEventListener("input", function () { dirty = true; schedule(); updateBudget(); });
+  form.addEventListener("change", function () { dirty = true; schedule(); updateBudget(); });
+  form.addEventListener("submit", function () { clearTimeout(timer); dirty = false; });
+  // Leaving the page: send what is pending in the background (the CSRF token is in the form).
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && dirty) {
+      navigator.sendBeacon(url, new FormData(form));
+      dirty = false;
+    }
+  });
+
+  // Character counts of the description sections.
+  form.querySelectorAll("textarea[data-max-chars]").forEach(function (area) {
+    const max = parseInt(area.dataset.maxChars, 10);
+    const out = form.querySelector(".char-count[data-for='" + area.id + "']");
+    if (!out || !max) return;
+    function count() {
+      const n = area.value.length;
+      out.textContent = n + " / " + max + " characters";
+      out.classList.toggle("text-danger", n > max);
+    }
+    area.addEventListener("input", count); count();
+  });
+
+  // Running total of the budget against the requested amount.
+  function updateBudget() {
+    let total = 0;
+    form.querySelectorAll(".formset[data-prefix='budget'] .formset-row").forEach(function (row) {
+      if (row.classList.contains("d-none")) return;
+      const input = row.querySelector("input[name$='-amount']");
+      const value = input ? parseFloat(input.value) : NaN;
+      if (!isNaN(value)) total += value;
+    });
+    const totalEl = document.getElementById("budget-total");
+    const check = document.getElementById("budget-check");
+    const requested = parseFloat((form.querySelector("input[name='requested_amount']") || {}).value);
+    if (totalEl) totalEl.textContent = total.toFixed(2);
+    if (check) {
+      if (isNaN(requested)) { check.textContent = ""; return; }
+      const same = Math.abs(total - requested) < 0.005;
+      check.textContent = same ? "= requested amount" : "≠ requested amount (EUR " + requested.toFixed(2) + ")";
+      check.className = "small " + (same ? "text-success" : "text-danger");
+    }
+  }
+  updateBudget();
+})();

@@ -1,0 +1,50 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Live "time left" next to deadlines. The server enforces the deadline; this only informs.
+  function formatLeft(ms) {
+    if (ms <= 0) return "deadline passed";
+    const s = Math.floor(ms / 1000);
+    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    const m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d > 0) return d + " d " + h + " h " + m + " min left";
+    if (h > 0) return h + " h " + m + " min left";
+    return m + " min " + sec + " s left";
+  }
+  function tick() {
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      const left = new Date(el.dataset.deadline).getTime() - Date.now();
+      el.textContent = formatLeft(left);
+      el.classList.toggle("text-danger", left < 86400000);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // Formsets: add a row from the template, hide and mark a row deleted.
+  document.querySelectorAll(".formset").forEach(function (formset) {
+    const prefix = formset.dataset.prefix;
+    const total = formset.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    const rows = formset.querySelector(".formset-rows");
+    const template = formset.querySelector("template.formset-template");
+    formset.querySelector(".formset-add").addEventListener("click", function () {
+      const index = parseInt(total.value, 10);
+      const html = template.innerHTML.replace(/__prefix__/g, String(index));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      const first = rows.lastElementChild.querySelector("input, select, textarea");
+      if (first) first.focus();
+      formset.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    formset.addEventListener("click", function (event) {
+      const button = event.target.closest(".formset-delete");
+      if (!button) return;
+      const row = button.closest(".formset-row");
+      const flag = row.querySelector("input[name$='-DELETE']");
+      if (flag) flag.value = "on";
+      row.classList.add("d-none");
+      formset.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+})();
