@@ -25,3 +25,13 @@ def _private_files(settings, tmp_path):
     storages._storages.pop("default", None)
     yield location
     storages._storages.pop("default", None)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """allauth keeps its rate limits in the cache; one test must not throttle the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
