@@ -344,14 +344,14 @@ class ApplicationVersion(models.Model):
     def __str__(self) -> str:
         return self.receipt_code
 
-    def get_absolute_url(self) -> str:
-        return reverse("applications:receipt",
-                       kwargs={"pk": self.application_id, "number": self.number})
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValueError("A submitted version is immutable.")
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:receipt",
+                       kwargs={"pk": self.application_id, "number": self.number})
 
     def delete(self, *args, **kwargs):
         raise ValueError("A submitted version is immutable.")

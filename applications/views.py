@@ -1,9 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -95,9 +95,8 @@ class OrganisationView(LoginRequiredMixin, View):
         context = self._forms(request.POST)
         forms = [context["form"], context["related_formset"], context["aid_formset"]]
         if all(f.is_valid() for f in forms):
-            data = {k: v for k, v in context["form"].cleaned_data.items()}
             try:
-                organisation_save(user=request.user, data=data,
+                organisation_save(user=request.user, data=context["form"].cleaned_data,
                                   related=formset_rows(context["related_formset"]),
                                   aid=formset_rows(context["aid_formset"]))
             except DomainError as error:
@@ -122,19 +121,14 @@ class ApplicationStartView(LoginRequiredMixin, View):
         call = get_object_or_404(calls_public(), slug=slug)
         if not Organisation.objects.filter(user=request.user).exists():
             messages.info(request, _("First describe your enterprise; then you can apply."))
-            return redirect(f"{_url('applications:organisation')}?next={call.get_absolute_url()}")
+            target = reverse("applications:organisation")
+            return redirect(f"{target}?next={call.get_absolute_url()}")
         try:
             application = application_start(call=call, user=request.user)
         except DomainError as error:
             messages.error(request, error.message)
             return redirect(call)
         return redirect("applications:edit", pk=application.pk)
-
-
-def _url(name: str, **kwargs) -> str:
-    from django.urls import reverse
-
-    return reverse(name, kwargs=kwargs)
 
 
 class DraftForms:
@@ -183,11 +177,14 @@ class ApplicationEditView(ApplicationMixin, View):
 
     def _render(self, request, application, drafts, status=200):
         application = application_for_editing(application)
-        budget_total = application.budget_lines.aggregate(total=Sum("amount"))["total"]
+        uploaded = {a.required_document_id: a for a in application.attachments.all()}
         context = {
             "application": application, "call": application.call,
             "attachment_form": AttachmentForm(call=application.call),
-            "budget_total": budget_total, **drafts.context(),
+            "required_documents": [(document, uploaded.get(document.pk))
+                                   for document in application.call.required_documents.all()],
+            "budget_total": sum((line.amount for line in application.budget_lines.all()), 0),
+            **drafts.context(),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -232,6 +229,10 @@ class ApplicationAutosaveView(ApplicationMixin, View):
         })
 
 
+def _documents_url(pk: int) -> str:
+    return reverse("applications:edit", kwargs={"pk": pk}) + "#documents"
+
+
 class AttachmentUploadView(ApplicationMixin, View):
     permission = "applications.edit_application"
 
@@ -242,7 +243,7 @@ class AttachmentUploadView(ApplicationMixin, View):
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
-            return redirect(_url("applications:edit", pk=pk) + "#documents")
+            return redirect(_documents_url(pk))
         try:
             attachment = attachment_upload(
                 application=application, by=request.user, uploaded=form.cleaned_data["file"],
@@ -252,7 +253,7 @@ class AttachmentUploadView(ApplicationMixin, View):
         else:
             messages.success(request, _("“%(name)s” is uploaded.")
                              % {"name": attachment.original_name})
-        return redirect(_url("applications:edit", pk=pk) + "#documents")
+        return redirect(_documents_url(pk))
 
 
 class AttachmentRemoveView(ApplicationMixin, View):
@@ -269,7 +270,7 @@ class AttachmentRemoveView(ApplicationMixin, View):
         else:
             messages.success(request, _("“%(name)s” is removed from the application.")
                              % {"name": attachment.original_name})
-        return redirect(_url("applications:edit", pk=pk) + "#documents")
+        return redirect(_documents_url(pk))
 
 
 class AttachmentDownloadView(ApplicationMixin, View):

@@ -187,9 +187,9 @@ class VoucherType(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.min_amount is not None and self.max_amount is not None:
-            if self.min_amount > self.max_amount:
-                errors["max_amount"] = _("The maximum must not be below the minimum.")
+        if (self.min_amount is not None and self.max_amount is not None
+                and self.min_amount > self.max_amount):
+            errors["max_amount"] = _("The maximum must not be below the minimum.")
         if self.min_consortium_size > self.max_consortium_size:
             errors["max_consortium_size"] = _("The maximum must not be below the minimum.")
         if self.min_countries > self.max_consortium_size:
@@ -225,9 +225,9 @@ class Criterion(models.Model):
         return self.call.eurocluster_id
 
     def clean(self) -> None:
-        if self.threshold is not None and self.max_score is not None:
-            if self.threshold > self.max_score:
-                raise ValidationError({"threshold": _("The threshold cannot exceed the maximum.")})
+        if (self.threshold is not None and self.max_score is not None
+                and self.threshold > self.max_score):
+            raise ValidationError({"threshold": _("The threshold cannot exceed the maximum.")})
 
 
 class RequiredDocument(models.Model):

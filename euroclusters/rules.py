@@ -10,7 +10,7 @@ from euroclusters.models import Membership
 
 
 def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
-    """The Euroclusters where ``user`` holds one of ``roles``; cached on the user for the request."""
+    """The Euroclusters where ``user`` holds one of ``roles``; cached on the user object."""
     if not user.is_authenticated:
         return frozenset()
     cache = user.__dict__.setdefault("_eurocluster_roles", None)

@@ -48,7 +48,7 @@ if PRODUCTION:
     DEBUG = False
 else:
     # Development only: a fixed key so sessions survive restarts of `make demo`.
-    SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
+    SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-used-in-production")
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     DEBUG = env_bool("DJANGO_DEBUG", True)
 
