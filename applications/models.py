@@ -344,6 +344,10 @@ class ApplicationVersion(models.Model):
     def __str__(self) -> str:
         return self.receipt_code
 
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.application.call.eurocluster_id
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValueError("A submitted version is immutable.")

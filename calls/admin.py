@@ -1,0 +1,189 @@
+"""The administration of open calls, through which cluster managers set up their calls.
+
+Scoped like every admin of the portal: a manager sees and edits the calls of their own
+Eurocluster only. The status never changes by editing a field: the "Publish" and "Back to
+draft" actions go through ``call_transition``, which checks the lifecycle and audits.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from calls.forms_admin import OpenCallAdminForm, TrancheStepFormSet
+from calls.models import (
+    CallDocument,
+    Criterion,
+    OpenCall,
+    RequiredDocument,
+    TrancheStep,
+    VoucherType,
+)
+from calls.services import call_transition
+from euroclusters.admin import WritableEuroclusterMixin
+from euroclusters.admin_scope import ScopedAdmin, ScopedInline
+from portal.errors import DomainError
+
+
+class VoucherTypeInline(ScopedInline, admin.StackedInline):
+    model = VoucherType
+    extra = 0
+    fields = [
+        ("name", "position"),
+        "description",
+        ("min_amount", "max_amount", "number_of_vouchers"),
+        ("min_consortium_size", "max_consortium_size", "min_countries"),
+    ]
+
+
+class CriterionInline(ScopedInline, admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ["position", "name", "description", "weight", "max_score", "threshold"]
+
+
+class RequiredDocumentInline(ScopedInline, admin.TabularInline):
+    model = RequiredDocument
+    extra = 0
+    fields = ["position", "name", "description", "is_mandatory"]
+
+
+class _StoredFile:
+    """What the file widget shows for a stored document: its name, linked to the admin download."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallDocumentFileWidget(AdminFileWidget):
+    # Stored files have no public URL (var/files is not served): link to the admin download.
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        if context["widget"]["is_initial"] and instance is not None and instance.pk:
+            context["widget"]["value"] = _StoredFile(
+                value.name.rsplit("/", 1)[-1],
+                reverse("admin:calls_calldocument_download", args=[instance.pk]),
+            )
+        return context
+
+
+class CallDocumentInline(ScopedInline, admin.TabularInline):
+    """Public documents of the call. ``CallDocument.clean`` refuses a file that is not a PDF."""
+
+    model = CallDocument
+    extra = 0
+    fields = ["position", "title", "file"]
+    formfield_overrides = {models.FileField: {"widget": CallDocumentFileWidget}}
+
+
+class TrancheStepInline(ScopedInline, admin.TabularInline):
+    model = TrancheStep
+    formset = TrancheStepFormSet
+    extra = 0
+    fields = ["position", "percentage", "event"]
+
+
+@admin.register(OpenCall)
+class OpenCallAdmin(WritableEuroclusterMixin, ScopedAdmin):
+    form = OpenCallAdminForm
+    list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at"]
+    list_select_related = ["eurocluster"]
+    list_filter = ["status", ("eurocluster", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["reference", "title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["publish", "back_to_draft"]
+    inlines = [VoucherTypeInline, CriterionInline, RequiredDocumentInline, CallDocumentInline,
+               TrancheStepInline]
+    fieldsets = [
+        (None, {"fields": ["eurocluster", "reference", "title", "slug", "status"]}),
+        (_("Text of the call"), {"fields": ["summary", "description", "eligibility_summary"]}),
+        (_("Dates and budget"), {"fields": ["opens_at", "closes_at", "budget"]}),
+        (_("Funding rules"), {"fields": [
+            "max_support_per_third_party", "de_minimis_ceiling", "eligible_countries",
+        ]}),
+        (_("Evaluation"), {"fields": [
+            "evaluators_per_application", "overall_threshold", "redress_days",
+        ]}),
+        (_("Application form"), {"fields": ["description_sections", "max_upload_mb"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["status", "created_at", "updated_at"]
+        if obj is not None:
+            # A call stays in the Eurocluster that created it: its applications are filed there.
+            readonly.append("eurocluster")
+        return readonly
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a draft can go: once published, people may have read or applied to it.
+        if obj is not None and obj.status != OpenCall.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # --- status actions --------------------------------------------------------------------
+
+    @admin.action(description=_("Publish the selected calls"), permissions=["change"])
+    def publish(self, request, queryset):
+        moved = self._move(request, queryset, OpenCall.Status.PUBLISHED)
+        if moved:
+            self.message_user(request, ngettext(
+                "%(count)d call is published.", "%(count)d calls are published.", moved,
+            ) % {"count": moved}, messages.SUCCESS)
+
+    @admin.action(description=_("Put the selected calls back to draft"),
+                  permissions=["change"])
+    def back_to_draft(self, request, queryset):
+        moved = self._move(request, queryset, OpenCall.Status.DRAFT)
+        if moved:
+            self.message_user(request, ngettext(
+                "%(count)d call is back to draft.", "%(count)d calls are back to draft.", moved,
+            ) % {"count": moved}, messages.SUCCESS)
+
+    def _move(self, request, queryset, to: str) -> int:
+        moved = 0
+        for call in queryset:
+            # The change list also shows calls of Euroclusters the user only observes.
+            if not self.has_change_permission(request, call):
+                self.message_user(request, gettext(
+                    "%(call)s: you may not change the calls of %(eurocluster)s."
+                ) % {"call": call.reference, "eurocluster": call.eurocluster},
+                    messages.ERROR)
+                continue
+            try:
+                call_transition(call=call, to=to, by=request.user,
+                                reason=gettext("administration action"))
+            except DomainError as error:
+                self.message_user(request, f"{call.reference}: {error.message}", messages.ERROR)
+            else:
+                moved += 1
+        return moved
+
+    # --- documents -------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("documents/<int:pk>/", self.admin_site.admin_view(self.document_download),
+                 name="calls_calldocument_download"),
+            *super().get_urls(),
+        ]
+
+    def document_download(self, request, pk: int):
+        """A call document for the people of its Eurocluster, whatever the call's status."""
+        document = get_object_or_404(
+            CallDocument.objects.select_related("call"),
+            pk=pk, call__in=self.get_queryset(request),
+        )
+        if not self.has_view_permission(request, document.call) or not document.file:
+            raise Http404
+        return FileResponse(document.file.open("rb"), as_attachment=True,
+                             filename=document.file.name.rsplit("/", 1)[-1],
+                             content_type="application/pdf")

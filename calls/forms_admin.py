@@ -1,0 +1,67 @@
+"""Forms of the call administration."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from calls.models import OpenCall
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [(country.code, country.name) for country in countries]
+
+
+class OpenCallAdminForm(forms.ModelForm):
+    # A list of ISO codes typed as JSON is easy to get wrong; pick the countries instead.
+    eligible_countries = forms.MultipleChoiceField(
+        label=_("eligible countries"),
+        choices=country_choices,
+        widget=FilteredSelectMultiple(_("countries"), is_stacked=False),
+        help_text=_("Where an applicant must be legally established. Default: the EU 27 and the "
+                    "countries associated to the Single Market Programme."),
+    )
+
+    class Meta:
+        model = OpenCall
+        # The admin passes the fields of its fieldsets; this names the one the form changes.
+        fields = ["eligible_countries"]
+
+    def clean_eligible_countries(self) -> list[str]:
+        return sorted(set(self.cleaned_data["eligible_countries"]))
+
+
+def _percent(value: Decimal) -> str:
+    """90.00 -> "90", 99.50 -> "99.5": the total as a person would write it."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class TrancheStepFormSet(forms.BaseInlineFormSet):
+    """The tranches of a call must share out the whole grant: 100 % when any are given."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return  # Each tranche's own errors first; a total of half-valid rows misleads.
+        total, count = Decimal("0"), 0
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self.can_delete and self._should_delete_form(
+                form
+            ):
+                continue
+            percentage = form.cleaned_data.get("percentage")
+            if percentage is None:
+                continue
+            total += percentage
+            count += 1
+        if count and total != Decimal("100"):
+            raise ValidationError(
+                gettext("The tranche percentages must add up to 100 %%; they now add up to "
+                        "%(total)s %%.") % {"total": _percent(total)},
+                code="tranche_total",
+            )

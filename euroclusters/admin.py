@@ -1,0 +1,173 @@
+"""The administration of a Eurocluster: its description, partners, KPI targets and team.
+
+Every admin here is scoped (see ``admin_scope``): a manager sees and edits only their own
+Eurocluster. People join a team by e-mail address through ``membership_grant``; the list of all
+accounts is never shown to a manager.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from euroclusters.admin_scope import ScopedAdmin, ScopedInline
+from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
+from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.services import NoAccount, membership_grant, membership_revoke, user_for_email
+
+
+def writable_eurocluster_ids(user, model, attname: str = "eurocluster_id") -> list[int]:
+    """The Euroclusters of ``user`` where they may add or change a ``model`` row.
+
+    Asked of the rules with an unsaved row that only knows its Eurocluster, so that the answer is
+    whatever the app's rules say, not a guess at a role.
+    """
+    opts = model._meta
+    allowed = []
+    for pk in sorted(eurocluster_ids_with_role(user, *Membership.Role.values)):
+        row = model(**{attname: pk})
+        if user.has_perm(f"{opts.app_label}.add_{opts.model_name}", row) or user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}", row
+        ):
+            allowed.append(pk)
+    return allowed
+
+
+class WritableEuroclusterMixin:
+    """A Eurocluster chosen on a form must be one where the user may write this kind of row.
+
+    The scoped base offers every Eurocluster the user belongs to, observer roles included; a
+    manager of A who observes B must not be able to file a row under B.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if (field is not None and db_field.related_model is Eurocluster
+                and not request.user.is_superuser):
+            field.queryset = field.queryset.filter(
+                pk__in=writable_eurocluster_ids(request.user, self.model, db_field.attname)
+            )
+        return field
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "eurocluster" not in initial and not request.user.is_superuser:
+            ids = writable_eurocluster_ids(request.user, self.model)
+            if len(ids) == 1:  # the usual case: a manager of one Eurocluster
+                initial["eurocluster"] = ids[0]
+        return initial
+
+
+class PartnerInline(ScopedInline, admin.TabularInline):
+    model = Partner
+    extra = 0
+    fields = ["name", "country", "registration_number", "is_coordinator"]
+
+
+class KpiTargetInline(ScopedInline, admin.TabularInline):
+    model = KpiTarget
+    extra = 0
+    fields = ["name", "objective", "target"]
+
+
+@admin.register(Eurocluster)
+class EuroclusterAdmin(ScopedAdmin):
+    scope_path = "pk"
+    list_display = ["acronym", "name", "strand", "cascade_budget"]
+    search_fields = ["acronym", "name", "strand"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website"]
+    inlines = [PartnerInline, KpiTargetInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class MembershipAddForm(forms.ModelForm):
+    """Adds a person to a team by the e-mail address they log in with."""
+
+    email = forms.EmailField(
+        label=_("e-mail address"),
+        help_text=_("The address the person logs in with. They must have signed up already."),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["email", "eurocluster", "role"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        try:
+            self.person = user_for_email(email)
+        except NoAccount as error:
+            raise ValidationError(error.message, code="no_account") from error
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        person, eurocluster = getattr(self, "person", None), cleaned.get("eurocluster")
+        if person is not None and eurocluster is not None:
+            existing = Membership.objects.filter(user=person, eurocluster=eurocluster).first()
+            if existing is not None:
+                self.add_error("email", ValidationError(
+                    gettext("This person is already in %(eurocluster)s as %(role)s; open that "
+                            "membership to change the role.")
+                    % {"eurocluster": eurocluster, "role": existing.get_role_display()},
+                    code="already_member",
+                ))
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(WritableEuroclusterMixin, ScopedAdmin):
+    list_display = ["email", "full_name", "role", "eurocluster"]
+    list_select_related = ["user", "eurocluster"]
+    list_filter = ["role", ("eurocluster", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "user__full_name"]
+    ordering = ["eurocluster__acronym", "user__email"]
+
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def email(self, obj: Membership) -> str:
+        return obj.user.email
+
+    @admin.display(description=_("name"), ordering="user__full_name")
+    def full_name(self, obj: Membership) -> str:
+        return obj.user.full_name
+
+    @admin.display(description=_("person"))
+    def person(self, obj: Membership) -> str:
+        # Not the ``user`` field: read-only, it would link to the accounts admin, closed to
+        # managers.
+        if obj.user.full_name:
+            return f"{obj.user.full_name} <{obj.user.email}>"
+        return obj.user.email
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["email", "eurocluster", "role"]
+        return ["person", "eurocluster", "role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The person and the Eurocluster of a membership never change; only the role does.
+        return ["person", "eurocluster"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        email = obj.user.email if change else form.cleaned_data["email"]
+        membership = membership_grant(
+            eurocluster=obj.eurocluster, email=email, role=obj.role, by=request.user
+        )
+        # The admin goes on with ``obj`` (history entry, redirect): make it the saved row.
+        obj.pk, obj.user = membership.pk, membership.user
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        membership_revoke(membership=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("eurocluster"):
+            membership_revoke(membership=membership, by=request.user)
