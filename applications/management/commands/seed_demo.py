@@ -1,0 +1,374 @@
+"""``manage.py seed_demo``: the demo data of DESIGN.md section 1, idempotent.
+
+Reference data (Euroclusters, partners, KPI targets, calls and their parts, people) is keyed by a
+natural key (acronym, name, call reference, e-mail) and brought to the values of
+``applications.demo_data``; a row that already has them is not written at all, so a second run
+changes nothing. Enterprises and applications are made only when missing, through the same
+services as the portal (versions, hashes, receipts, audit records), and never touched afterwards.
+
+Calls keep their dates while they are still in the phase they are meant to show (open,
+forthcoming, closed); a call whose dates have run out, in a demo database seeded weeks ago, gets
+fresh dates relative to today.
+"""
+
+import logging
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models, transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from django.utils.text import slugify
+
+from applications import demo_data
+from applications.models import Application, Declaration, Organisation
+from applications.services import (
+    application_save_draft,
+    application_start,
+    application_submit,
+    attachment_upload,
+    organisation_save,
+)
+from calls.models import Criterion, OpenCall, RequiredDocument, TrancheStep, VoucherType
+from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
+from euroclusters.services import membership_grant
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+SITE = "http://127.0.0.1:8000"
+# Submitting sends receipts; in a demo they stay in memory instead of filling the console.
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+# Eager tasks log every run at INFO; the demo output is the tables below.
+NOISY_LOGGERS = ("celery.app.trace", "kombu.connection")
+ROLE_LABELS = {"manager": "Cluster manager", "finance": "Finance officer"}
+
+
+@contextmanager
+def _quiet(*names: str):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    # CountryField gives Country objects; compare their codes with the table's strings.
+    if hasattr(current, "code") and isinstance(wanted, str):
+        current = current.code
+    return current == wanted
+
+
+class Seeder:
+    """Brings the database to the demo tables; counts what it created, updated or left alone."""
+
+    def __init__(self, *, data: dict, now: datetime) -> None:
+        self.data = data
+        self.now = now
+        self.today = timezone.localdate(now, BRUSSELS)
+        self.created: Counter[str] = Counter()
+        self.updated: Counter[str] = Counter()
+        self.removed: Counter[str] = Counter()
+        self.euroclusters: dict[str, Eurocluster] = {}
+        self.calls: dict[str, OpenCall] = {}
+
+    @cached_property
+    def password_hash(self) -> str:
+        # Hashed once, and only when a user has to be created: a second run stays fast.
+        return make_password(demo_data.DEMO_PASSWORD)
+
+    def sync(self, model: type[models.Model], lookup: dict, values: dict,
+             create_only: dict | None = None) -> models.Model:
+        """The row of ``model`` found by ``lookup``, created or updated to ``values``.
+
+        Unchanged rows are not saved, so ``auto_now`` stamps and audit trails stay as they were.
+        """
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values, **(create_only or {}))
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+            self.created[model.__name__] += 1
+            return obj
+        changed = [name for name, value in values.items() if not _same(getattr(obj, name), value)]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+            self.updated[model.__name__] += 1
+        return obj
+
+    def run(self) -> None:
+        for spec in self.data["euroclusters"]:
+            self.seed_eurocluster(spec)
+        for spec in self.data["calls"]:
+            self.seed_call(spec)
+        self.seed_people()
+        for spec in self.data["applications"]:
+            self.seed_application(spec)
+
+    # --- Euroclusters ------------------------------------------------------------------------
+
+    def seed_eurocluster(self, spec: dict) -> None:
+        eurocluster = self.sync(Eurocluster, {"acronym": spec["acronym"]}, {
+            "name": spec["name"], "slug": spec["slug"], "strand": spec["strand"],
+            "description": spec["description"], "cascade_budget": spec["cascade_budget"],
+        })
+        self.euroclusters[spec["acronym"]] = eurocluster
+        for partner in spec["partners"]:
+            self.sync(Partner, {"eurocluster": eurocluster, "name": partner["name"]}, {
+                "country": partner["country"], "is_coordinator": partner["is_coordinator"],
+                "registration_number": partner["registration_number"],
+            })
+        for name, objective, target in spec["kpis"]:
+            self.sync(KpiTarget, {"eurocluster": eurocluster, "name": name},
+                      {"objective": objective, "target": target})
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def at(self, days: int, hour: int) -> datetime:
+        """``days`` from today at ``hour``:00 Brussels time (stored in UTC)."""
+        return datetime.combine(self.today + timedelta(days=days), time(hour), tzinfo=BRUSSELS)
+
+    def in_phase(self, call: OpenCall, phase: str) -> bool:
+        if phase == "open":
+            return (call.status == OpenCall.Status.OPEN
+                    and call.opens_at <= self.now < call.closes_at)
+        if phase == "forthcoming":
+            return call.status == OpenCall.Status.PUBLISHED and self.now < call.opens_at
+        return call.status == OpenCall.Status.CLOSED and call.closes_at <= self.now
+
+    def seed_call(self, spec: dict) -> None:
+        tranches = spec["tranches"]
+        if sum(percentage for percentage, _event in tranches) != 100:
+            raise CommandError(f"{spec['reference']}: the tranches must add up to 100 %.")
+        values = {
+            "eurocluster": self.euroclusters[spec["eurocluster"]],
+            "slug": slugify(spec["reference"]), "title": spec["title"],
+            "summary": spec["summary"], "description": spec["description"],
+            "eligibility_summary": spec["eligibility"], "budget": spec["budget"],
+            "description_sections": spec["sections"],
+        }
+        existing = OpenCall.objects.filter(reference=spec["reference"]).first()
+        if existing is None or not self.in_phase(existing, spec["phase"]):
+            # Seed data, not a lifecycle step: the status is set with the dates it goes with.
+            status = {"open": OpenCall.Status.OPEN, "forthcoming": OpenCall.Status.PUBLISHED,
+                      "closed": OpenCall.Status.CLOSED}[spec["phase"]]
+            values.update(status=status, opens_at=self.at(*spec["opens"]),
+                          closes_at=self.at(*spec["closes"]))
+        call = self.sync(OpenCall, {"reference": spec["reference"]}, values)
+        self.calls[spec["reference"]] = call
+
+        for position, voucher in enumerate(spec["vouchers"]):
+            min_size, max_size, min_countries = voucher.get("consortium", (1, 1, 1))
+            self.sync(VoucherType, {"call": call, "name": voucher["name"]}, {
+                "description": voucher["description"], "min_amount": voucher["min"],
+                "max_amount": voucher["max"], "number_of_vouchers": voucher["n"],
+                "min_consortium_size": min_size, "max_consortium_size": max_size,
+                "min_countries": min_countries, "position": position,
+            })
+        for position, (name, description) in enumerate(demo_data.CRITERIA):
+            self.sync(Criterion, {"call": call, "name": name}, {
+                "description": description, "weight": Decimal("1"), "max_score": Decimal("5"),
+                "threshold": Decimal("3"), "position": position,
+            })
+        for position, (name, description, *mandatory) in enumerate(spec["documents"]):
+            self.sync(RequiredDocument, {"call": call, "name": name}, {
+                "description": description, "is_mandatory": mandatory[0] if mandatory else True,
+                "position": position,
+            })
+        for position, (percentage, event) in enumerate(tranches):
+            self.sync(TrancheStep, {"call": call, "position": position},
+                      {"percentage": Decimal(percentage), "event": event})
+        # A shorter schedule than an earlier seed must not leave a tranche behind.
+        extra, _by_model = call.tranche_steps.filter(position__gte=len(tranches)).delete()
+        if extra:
+            self.removed["TrancheStep"] += extra
+
+    # --- people ------------------------------------------------------------------------------
+
+    def user(self, email: str, full_name: str, **flags: bool):
+        user = self.sync(get_user_model(), {"email": email}, {"full_name": full_name, **flags},
+                         create_only={"password": self.password_hash})
+        # A verified primary address: allauth lets the person log in, and the portal lets them
+        # apply, without an e-mail round trip.
+        self.sync(EmailAddress, {"user": user, "email": email},
+                  {"verified": True, "primary": True})
+        return user
+
+    def seed_people(self) -> None:
+        email, name = self.data["admin"]
+        self.user(email, name, is_staff=True, is_superuser=True)
+        for email, name, acronym, role in self.data["staff"]:
+            user = self.user(email, name)
+            eurocluster = self.euroclusters[acronym]
+            before = Membership.objects.filter(user=user, eurocluster=eurocluster).first()
+            membership_grant(eurocluster=eurocluster, email=email, role=role, by=None)
+            if before is None:
+                self.created["Membership"] += 1
+            elif before.role != role:
+                self.updated["Membership"] += 1
+        for email, name in self.data["evaluators"]:
+            self.user(email, name)
+        for sme in self.data["smes"]:
+            user = self.user(sme["email"], sme["name"])
+            if not Organisation.objects.filter(user=user).exists():
+                organisation_save(user=user, data=sme["org"], related=sme["related"],
+                                  aid=sme["aid"])
+                self.created["Organisation"] += 1
+
+    # --- applications ------------------------------------------------------------------------
+
+    def planned_start(self) -> date:
+        """The first day of the month after next: a plausible start for a new project."""
+        month = self.today.month + 2
+        return date(self.today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+    def seed_application(self, spec: dict) -> None:
+        user = get_user_model().objects.get(email=spec["applicant"])
+        call = self.calls[spec["call"]]
+        if Application.objects.filter(call=call, organisation__user=user).exists():
+            return  # made by an earlier run, and maybe changed since in the demo: leave it
+        application = application_start(call=call, user=user)
+        fields = {"voucher_type": call.voucher_types.get(name=spec["voucher"]), **spec["fields"]}
+        if "budget" in spec:
+            fields["planned_start"] = self.planned_start()
+        budget = [{"category": category, "description": description, "amount": amount}
+                  for category, description, amount in spec.get("budget", [])]
+        members = []
+        for email, role in spec.get("partners", []):
+            partner = Organisation.objects.get(user__email=email)
+            members.append({
+                "legal_name": partner.legal_name,
+                "registration_number": partner.registration_number,
+                "country": partner.country.code, "contact_email": email,
+                "staff_headcount": partner.staff_headcount,
+                "annual_turnover": partner.annual_turnover,
+                "balance_sheet_total": partner.balance_sheet_total, "role": role,
+            })
+        application_save_draft(application=application, by=user, fields=fields,
+                               budget_lines=budget or None, members=members or None)
+        for document in call.required_documents.all():
+            wanted = spec["documents"] == "all" or (
+                spec["documents"] == "mandatory" and document.is_mandatory)
+            if wanted:
+                content = demo_data.demo_pdf(f"{document.name} - {user.organisation.legal_name}")
+                name = f"{slugify(document.name)}.pdf"
+                attachment_upload(
+                    application=application, by=user, required_document=document,
+                    uploaded=SimpleUploadedFile(name, content, content_type="application/pdf"),
+                )
+        for round_ in range(spec["submit"]):
+            if round_ and spec.get("revision"):
+                # A change before the deadline and a second submission: version 2 counts.
+                application_save_draft(application=application, by=user,
+                                       fields=spec["revision"])
+            application_submit(application=application, by=user,
+                               declarations=Declaration.values)
+        self.created["Application"] += 1
+
+
+class Command(BaseCommand):
+    help = ("Load the demo data: four Euroclusters, their calls, staff, evaluators, SMEs and "
+            "applications. Safe to run again: it changes nothing the second time.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-production", action="store_true",
+            help="Run even with PORTAL_ENV=production (demo accounts share a known password).",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options) -> None:
+        if getattr(settings, "PRODUCTION", False) and not allow_production:
+            raise CommandError(
+                "Refusing to load demo accounts with a shared, published password into a "
+                "production portal. Use --allow-production for a throw-away demo instance."
+            )
+        seeder = Seeder(data=demo_data.build(), now=timezone.now())
+        with override_settings(EMAIL_BACKEND=LOCMEM), _quiet(*NOISY_LOGGERS):
+            outbox = getattr(mail, "outbox", None)
+            sent_before = len(outbox) if outbox is not None else 0
+            with transaction.atomic():
+                seeder.run()
+            # Receipts are queued on commit, so they have been "sent" by now.
+            outbox = getattr(mail, "outbox", None)
+            kept = (len(outbox) if outbox is not None else 0) - sent_before
+        self.report_changes(seeder, kept)
+        self.report_logins()
+
+    def report_changes(self, seeder: Seeder, kept_mails: int) -> None:
+        if not (seeder.created or seeder.updated or seeder.removed):
+            self.stdout.write(self.style.SUCCESS(
+                "Nothing to change: the demo data is already in place."))
+        else:
+            parts = [f"{name} +{count}" for name, count in sorted(seeder.created.items())]
+            parts += [f"{name} ~{count}" for name, count in sorted(seeder.updated.items())]
+            parts += [f"{name} -{count}" for name, count in sorted(seeder.removed.items())
+                      if count]
+            self.stdout.write(self.style.SUCCESS(
+                "Demo data loaded (+ created, ~ updated, - removed): " + ", ".join(parts)))
+        if kept_mails:
+            self.stdout.write(f"{kept_mails} e-mail(s) (submission receipts) kept in memory, "
+                              "not sent.")
+        self.stdout.write("")
+        rows = []
+        for call in OpenCall.objects.select_related("eurocluster").order_by("eurocluster__acronym",
+                                                                            "reference"):
+            deadline = timezone.localtime(call.closes_at, BRUSSELS).strftime("%d %b %Y %H:%M")
+            rows.append((call.eurocluster.acronym, call.reference, call.phase,
+                         f"{deadline} Brussels",
+                         str(call.applications.exclude(status=Application.Status.DRAFT).count()),
+                         str(call.applications.filter(status=Application.Status.DRAFT).count())))
+        self.table(("Eurocluster", "Call", "Phase", "Deadline", "Submitted", "Drafts"), rows)
+
+    def report_logins(self) -> None:
+        data = demo_data
+        rows = [("Administrator (superuser)", data.ADMIN[0], "all", "")]
+        rows += [(ROLE_LABELS[role], email, acronym, "")
+                 for email, _name, acronym, role in data.STAFF]
+        rows += [("Evaluator", email, "", "") for email, _name in data.EVALUATORS]
+        organisations = {o.user.email: o for o in Organisation.objects.select_related("user")
+                         .prefetch_related("applications__call")}
+        for sme in data.SMES:
+            organisation = organisations.get(sme["email"])
+            if organisation is None:
+                continue
+            applications = ", ".join(
+                f"{a.call.reference} ({a.get_status_display().lower()})"
+                for a in organisation.applications.all())
+            rows.append(("SME applicant", sme["email"], "",
+                         f"{organisation.legal_name} ({organisation.country.code}, "
+                         f"{organisation.sme_class.value})"
+                         + (f": {applications}" if applications else "")))
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins"))
+        self.table(("Role", "E-mail", "Eurocluster", "Enterprise and applications"), rows)
+        self.stdout.write("")
+        self.stdout.write(f"Password for every account: {data.DEMO_PASSWORD}")
+        self.stdout.write(f"Portal: {SITE}/    Administration: {SITE}/admin/")
+
+    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+        line = "  ".join("-" * width for width in widths)
+        self.stdout.write(
+            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+        self.stdout.write(line)
+        for row in rows:
+            self.stdout.write(
+                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

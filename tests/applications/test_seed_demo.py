@@ -1,0 +1,231 @@
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from applications.demo_data import DEMO_PASSWORD
+from applications.identifiers import normalise_identifier
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    Organisation,
+)
+from calls.models import OpenCall, TrancheStep, VoucherType
+from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
+from portal.models import AuditEntry
+
+COUNTED = (Eurocluster, Partner, KpiTarget, OpenCall, VoucherType, TrancheStep, Membership, User,
+           EmailAddress, Organisation, Application, ApplicationVersion, Attachment, AuditEntry)
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # The demo password is hashed once per run; the real hasher would make each test slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def test_second_run_changes_nothing(seeded):
+    first = counts()
+    versions = list(ApplicationVersion.objects.values_list("pk", "sha256").order_by("pk"))
+    stamps = list(OpenCall.objects.values_list("pk", "updated_at").order_by("pk"))
+
+    output = seed()
+
+    assert counts() == first
+    assert list(ApplicationVersion.objects.values_list("pk", "sha256").order_by("pk")) == versions
+    assert list(OpenCall.objects.values_list("pk", "updated_at").order_by("pk")) == stamps
+    assert "Nothing to change: the demo data is already in place." in output
+
+
+def test_first_run_counts(seeded):
+    assert counts() | {"AuditEntry": 0} == {
+        "Eurocluster": 4, "Partner": 23, "KpiTarget": 25, "OpenCall": 6, "VoucherType": 12,
+        "TrancheStep": 15, "Membership": 8, "User": 23, "EmailAddress": 23, "Organisation": 10,
+        "Application": 7, "ApplicationVersion": 5, "Attachment": 12, "AuditEntry": 0,
+    }
+
+
+def test_the_four_euroclusters_of_the_design(seeded):
+    budgets = dict(Eurocluster.objects.values_list("acronym", "cascade_budget"))
+    assert budgets == {"DREAM": Decimal("1050000"), "Silicon Europe": Decimal("1100000"),
+                       "RE-CENTRE": Decimal("1050000"), "DESIRE": Decimal("1050000")}
+    dream = Partner.objects.filter(eurocluster__acronym="DREAM")
+    assert sorted((p.name, p.country.code, p.is_coordinator) for p in dream) == [
+        ("Cluj IT Cluster", "RO", False), ("G.A.C. Group", "FR", False),
+        ("MESAP", "IT", False), ("Pôle Mecatech", "BE", False), ("Pôle SCS", "FR", True),
+    ]
+    silicon = Partner.objects.filter(eurocluster__acronym="Silicon Europe")
+    assert sorted(p.country.code for p in silicon) == sorted(
+        ["FR", "NL", "IT", "DE", "PT", "AT", "SE", "BG", "ES", "BE"])
+    assert {"Pôle SCS", "MESAP", "ICT Cluster"} <= {p.name for p in silicon}
+    targets = dict(KpiTarget.objects.filter(eurocluster__acronym="Silicon Europe")
+                   .values_list("name", "target"))
+    assert {k: targets[k] for k in ("New products", "Innovation projects", "Companies benefited",
+                                    "Business agreements", "Companies internationalised")} == {
+        "New products": 12, "Innovation projects": 12, "Companies benefited": 300,
+        "Business agreements": 20, "Companies internationalised": 15,
+    }
+    assert KpiTarget.objects.get(eurocluster__acronym="DREAM",
+                                 name="Innovation projects funded").target == 35
+
+
+def test_a_cluster_in_several_consortia_keeps_one_valid_vat_number(seeded):
+    cluj = set(Partner.objects.filter(name="Cluj IT Cluster")
+               .values_list("registration_number", flat=True))
+    assert len(cluj) == 1
+    assert Partner.objects.filter(name="Cluj IT Cluster").count() == 3
+    for partner in Partner.objects.all():
+        assert normalise_identifier(partner.registration_number,
+                                    partner.country.code) == partner.registration_number
+    for organisation in Organisation.objects.all():
+        assert normalise_identifier(organisation.registration_number,
+                                    organisation.country.code) == organisation.registration_number
+
+
+def test_every_eurocluster_has_an_open_call(seeded):
+    for eurocluster in Eurocluster.objects.all():
+        assert any(call.accepts_submissions() and call.status == OpenCall.Status.OPEN
+                   for call in eurocluster.calls.all()), eurocluster
+
+
+def test_exactly_one_forthcoming_and_one_closed_call(seeded):
+    now = timezone.now()
+    forthcoming = OpenCall.objects.filter(status=OpenCall.Status.PUBLISHED)
+    closed = OpenCall.objects.filter(status=OpenCall.Status.CLOSED)
+    assert [c.reference for c in forthcoming] == ["SEE-DEMO-2027"]
+    assert forthcoming.get().opens_at > now
+    assert forthcoming.get().phase == "forthcoming"
+    assert [c.reference for c in closed] == ["DREAM-OC1-2026"]
+    assert closed.get().closes_at < now
+    assert OpenCall.objects.filter(status=OpenCall.Status.OPEN).count() == 4
+
+
+def test_deadlines_are_at_five_pm_brussels(seeded):
+    for call in OpenCall.objects.all():
+        local = timezone.localtime(call.closes_at)
+        assert (local.hour, local.minute, local.second) == (17, 0, 0), call
+
+
+def test_voucher_types_of_the_design(seeded):
+    green = VoucherType.objects.get(call__eurocluster__acronym="Silicon Europe",
+                                    call__status=OpenCall.Status.OPEN, name="Green voucher")
+    assert (green.min_amount, green.max_amount, green.number_of_vouchers) == (
+        Decimal("3600"), Decimal("3600"), 25)
+    collaboration = VoucherType.objects.get(name="Collaboration innovation voucher")
+    assert collaboration.call.eurocluster.acronym == "RE-CENTRE"
+    assert (collaboration.min_consortium_size, collaboration.max_consortium_size,
+            collaboration.min_countries, collaboration.max_amount) == (2, 4, 2, Decimal("52000"))
+
+
+def test_tranches_add_up_to_100_for_every_call(seeded):
+    for call in OpenCall.objects.all():
+        total = call.tranche_steps.aggregate(total=Sum("percentage"))["total"]
+        assert total == Decimal("100"), call
+        assert call.criteria.count() == 3
+        assert call.required_documents.filter(is_mandatory=True).count() == 2
+
+
+def test_call_budgets_stay_within_the_cascade_budget(seeded):
+    for eurocluster in Eurocluster.objects.all():
+        total = eurocluster.calls.aggregate(total=Sum("budget"))["total"]
+        assert total <= eurocluster.cascade_budget, eurocluster
+
+
+def test_every_user_has_a_verified_primary_address_and_the_demo_password(seeded):
+    for user in User.objects.all():
+        assert EmailAddress.objects.filter(user=user, email=user.email, verified=True,
+                                           primary=True).exists(), user
+    assert User.objects.get(email="admin@example.org").is_superuser
+    assert User.objects.get(email="lotte@brabant-vision.example.eu").check_password(
+        DEMO_PASSWORD)
+
+
+def test_a_manager_and_a_finance_officer_per_eurocluster(seeded):
+    for eurocluster in Eurocluster.objects.all():
+        roles = sorted(eurocluster.memberships.values_list("role", flat=True))
+        assert roles == ["finance", "manager"], eurocluster
+    assert not Membership.objects.filter(user__is_staff=False).exists()
+
+
+def test_enterprises_cover_micro_small_and_medium(seeded):
+    classes = {o.legal_name: o.sme_class.value for o in Organisation.objects.all()}
+    assert {"micro", "small", "medium"} == set(classes.values())
+    # The linked holding (60 %) makes this 30-person company medium-sized.
+    assert classes["Drau Leistungselektronik GmbH"] == "medium"
+
+
+def test_applications_are_what_the_portal_makes(seeded):
+    submitted = Application.objects.filter(status=Application.Status.SUBMITTED)
+    drafts = Application.objects.filter(status=Application.Status.DRAFT)
+    assert submitted.count() == 4
+    assert drafts.count() == 3
+    assert submitted.values("call__eurocluster").distinct().count() == 3
+    resubmitted = Application.objects.get(acronym="SILKEYE")
+    assert list(resubmitted.versions.values_list("number", flat=True)) == [2, 1]
+    assert resubmitted.versions.first().receipt_code.endswith("-v2")
+    for version in ApplicationVersion.objects.all():
+        assert len(version.sha256) == 64
+        assert version.eligibility.outcome == "pending"
+
+
+def test_the_re_centre_project_has_a_partner_from_another_country(seeded):
+    project = Application.objects.get(acronym="CIRCUPASS")
+    assert project.status == Application.Status.SUBMITTED
+    assert project.organisation.country.code == "IT"
+    assert [(m.legal_name, m.country.code) for m in project.members.all()] == [
+        ("Mobiliario Levante Digital S.L.", "ES")]
+    content = project.versions.get().content
+    assert content["members"][0]["country"] == "ES"
+
+
+def test_an_open_call_whose_deadline_passed_is_opened_again(seeded):
+    call = OpenCall.objects.get(reference="DESIRE-2026")
+    past = timezone.now() - timedelta(days=1)
+    OpenCall.objects.filter(pk=call.pk).update(status=OpenCall.Status.CLOSED,
+                                               opens_at=past - timedelta(days=30), closes_at=past)
+
+    output = seed()
+
+    call.refresh_from_db()
+    assert call.status == OpenCall.Status.OPEN
+    assert call.accepts_submissions()
+    assert "OpenCall ~1" in output
+
+
+def test_refused_in_production_without_the_flag(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
+
+
+def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        ApplicationVersion.objects.values_list("submitted_by__email", flat=True))
+    assert len(mailoutbox) == 5
+    assert all("Receipt" in m.subject for m in mailoutbox)
