@@ -344,10 +344,6 @@ class ApplicationVersion(models.Model):
     def __str__(self) -> str:
         return self.receipt_code
 
-    @property
-    def scope_eurocluster_id(self) -> int:
-        return self.application.call.eurocluster_id
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValueError("A submitted version is immutable.")
@@ -359,6 +355,10 @@ class ApplicationVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A submitted version is immutable.")
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.application.call.eurocluster_id
 
 
 class EligibilityResult(models.Model):
