@@ -56,8 +56,15 @@ def normalise_identifier(value: str, country: str) -> str:
     if not compact:
         raise InvalidIdentifier("Enter the VAT number or the company registration number.")
     prefix = VAT_PREFIX.get(country, country)
+    if prefix != country and compact[:2] == country:
+        # "GR094259216" is the Greek VAT number usually written EL094259216.
+        compact = prefix + compact[2:]
     if compact[:2].isalpha() and compact[:2] in _vat_prefixes():
+        # Some register numbers start like a VAT prefix ("HRB 12345 Berlin", "Dessau HRB 1").
+        national = _national_number(value, compact, country)
         if compact[:2] != prefix:
+            if national:
+                return national
             raise InvalidIdentifier(
                 f"This VAT number belongs to another country ({compact[:2]}) than the one "
                 f"selected ({country})."
@@ -65,6 +72,8 @@ def normalise_identifier(value: str, country: str) -> str:
         try:
             return _vat(compact)
         except StdnumError:
+            if national:
+                return national
             raise InvalidIdentifier(
                 f"{compact} is not a valid {prefix} VAT number: check the digits."
             ) from None
@@ -79,12 +88,9 @@ def normalise_identifier(value: str, country: str) -> str:
         if 4 <= len(compact) <= 30:
             return compact
         raise InvalidIdentifier("A registration number has 4 to 30 letters or digits.")
-    for name in modules:
-        module = importlib.import_module(f"stdnum.{name}")
-        try:
-            return module.validate(compact)
-        except StdnumError:
-            continue
+    national = _national_number(value, compact, country)
+    if national:
+        return national
     if prefix not in _vat_prefixes():
         raise InvalidIdentifier(
             f"{value.strip()} is not a valid company registration number for {country}: "
@@ -95,6 +101,19 @@ def normalise_identifier(value: str, country: str) -> str:
         f"registration number for {country}: check the digits, or give the VAT number with its "
         f"{prefix} prefix."
     )
+
+
+def _national_number(value: str, compact: str, country: str) -> str | None:
+    """The number as the country's register module keeps it, or None when none accepts it."""
+    for name in NATIONAL_REGISTERS.get(country, ()):
+        module = importlib.import_module(f"stdnum.{name}")
+        # Some formats need their separators or words ("J40/1234/2020", "Berlin HRB 12345").
+        for candidate in (compact, value.strip()):
+            try:
+                return module.validate(candidate)
+            except StdnumError:
+                continue
+    return None
 
 
 def _vat(number: str) -> str:
@@ -112,7 +131,8 @@ def example_vat_number(country: str, rng: random.Random) -> str:
     prefix = VAT_PREFIX.get(country, country).upper()
     lengths = {"BE": [10], "FR": [11], "IT": [11], "DE": [9], "NL": [12], "ES": [9], "PT": [9],
                "RO": [8], "BG": [9], "AT": [9], "SE": [12], "PL": [10], "EL": [9], "CZ": [8],
-               "DK": [8], "FI": [8], "IE": [8], "LU": [8], "SI": [8], "HR": [11], "SK": [10]}
+               "DK": [8], "FI": [8], "IE": [8], "LU": [8], "SI": [8], "HR": [11], "SK": [10],
+               "HU": [8], "MT": [8], "LV": [11], "CY": [9]}
     length = lengths.get(prefix, [9])[0]
     for _ in range(200_000):
         if prefix == "BE":
@@ -125,6 +145,10 @@ def example_vat_number(country: str, rng: random.Random) -> str:
             body = "5" + "".join(rng.choice("0123456789") for _ in range(9)) + "01"
         elif prefix == "AT":
             body = "U" + "".join(rng.choice("0123456789") for _ in range(8))
+        elif prefix in ("IE", "CY"):
+            # Digits followed by a check letter.
+            body = "".join(rng.choice("0123456789") for _ in range(length - 1)) + rng.choice(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         else:
             body = str(rng.randint(1, 9)) + "".join(
                 rng.choice("0123456789") for _ in range(length - 1)

@@ -33,7 +33,7 @@ class Organisation(models.Model):
                                 related_name="organisation")
     legal_name = models.CharField(_("legal name"), max_length=250)
     registration_number = models.CharField(
-        _("VAT or company registration number"), max_length=40, db_index=True,
+        _("VAT or company registration number"), max_length=80, db_index=True,
         help_text=_("EU VAT number (e.g. BE0403170701) or national company registration number."),
     )
     country = CountryField(_("country of legal establishment"))
@@ -269,7 +269,7 @@ class ConsortiumMember(models.Model):
                                     related_name="members")
     legal_name = models.CharField(_("legal name"), max_length=250)
     registration_number = models.CharField(_("VAT or company registration number"),
-                                           max_length=40, db_index=True)
+                                           max_length=80, db_index=True)
     country = CountryField(_("country"))
     contact_email = models.EmailField(_("contact e-mail"))
     staff_headcount = models.DecimalField(_("staff (AWU)"), max_digits=9, decimal_places=1,

@@ -56,7 +56,10 @@ class SubmissionIncomplete(DomainError):
 
 def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
                            extra: Mapping[str, Any] | None = None) -> Application:
-    """The one way an application changes status. Locks, checks the table, audits; repeat = no-op."""
+    """The one way an application changes status: locks, checks the table, audits.
+
+    Repeating a transition that already happened is a no-op. Raises InvalidTransition.
+    """
     updated, _changed = transition(model=Application, pk=application.pk, to=to,
                                    table=Application.TRANSITIONS, by=by, reason=reason,
                                    extra=extra)
@@ -107,9 +110,12 @@ def _require_open(call: OpenCall, now: datetime) -> None:
               "longer be saved or submitted; your text is still shown below so that you can "
               "copy it.") % {"deadline": _brussels(call.closes_at)}
         )
-    raise DeadlinePassed(
-        _("This call opens on %(opens)s (Brussels time).") % {"opens": _brussels(call.opens_at)}
-    )
+    if now < call.opens_at:
+        raise DeadlinePassed(
+            _("This call opens on %(opens)s (Brussels time).") % {"opens": _brussels(call.opens_at)}
+        )
+    # Within its dates but not (or no longer) open: unpublished, or closed early by a manager.
+    raise DeadlinePassed(_("This call is not open for applications."))
 
 
 def _brussels(moment: datetime) -> str:
@@ -161,7 +167,7 @@ def application_save_draft(
     Draft saving accepts incomplete content (completeness is checked on submission) but never
     after the deadline. Raises DeadlinePassed or DomainError.
     """
-    application = Application.objects.select_for_update().select_related("call").get(
+    application = Application.objects.select_for_update(of=("self",)).select_related("call").get(
         pk=application.pk)
     _require_open(application.call, timezone.now())
     if not application.is_editable:
@@ -208,7 +214,7 @@ def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFi
 
     Checks the content type (not the name) and the call's size limit. Raises DomainError.
     """
-    application = Application.objects.select_for_update().select_related("call").get(
+    application = Application.objects.select_for_update(of=("self",)).select_related("call").get(
         pk=application.pk)
     _require_open(application.call, timezone.now())
     if not application.is_editable:
@@ -234,7 +240,7 @@ def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFi
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: Any) -> None:
     """Take a file out of the working copy; the file stays for versions that include it."""
-    application = Application.objects.select_for_update().select_related("call").get(
+    application = Application.objects.select_for_update(of=("self",)).select_related("call").get(
         pk=attachment.application_id)
     _require_open(application.call, timezone.now())
     if not application.is_editable:
@@ -263,7 +269,8 @@ def missing_items(application: Application, declarations: Iterable[str] = ()) ->
         if not text:
             missing.append(_("Fill in the section “%(title)s”.") % {"title": section["title"]})
         elif section.get("max_chars") and len(text) > section["max_chars"]:
-            missing.append(_("Shorten the section “%(title)s” to %(max)d characters (it has %(n)d).")
+            missing.append(_("Shorten the section “%(title)s” to %(max)d characters "
+                             "(it has %(n)d).")
                            % {"title": section["title"], "max": section["max_chars"],
                               "n": len(text)})
     amount = application.requested_amount
@@ -387,7 +394,9 @@ def application_submit(*, application: Application, by: Any,
     DeadlinePassed (server time, to the second) or SubmissionIncomplete listing every missing item.
     Queues the receipt e-mail and the eligibility check after commit.
     """
-    application = (Application.objects.select_for_update()
+    # Lock the application only: PostgreSQL refuses FOR UPDATE on the outer join of the optional
+    # voucher type, and locking the call would queue every applicant of the call behind one.
+    application = (Application.objects.select_for_update(of=("self",))
                    .select_related("call", "voucher_type", "organisation").get(pk=application.pk))
     now = timezone.now()
     _require_open(application.call, now)
@@ -415,6 +424,10 @@ def application_submit(*, application: Application, by: Any,
         application=application, to=Application.Status.SUBMITTED, by=by,
         reason=f"version {number}", extra={"submitted_at": now},
     )
+    if application.submitted_at != now:
+        # A re-submission while "submitted" is no transition, so ``extra`` was not written.
+        application.submitted_at = now
+        application.save(update_fields=["submitted_at", "updated_at"])
     audit_record(subject=application, action="submitted", actor=by,
                  data={"version": number, "sha256": digest})
     EligibilityResult.objects.create(version=version)

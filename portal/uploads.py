@@ -22,9 +22,14 @@ def pdf_upload_errors(uploaded, *, max_bytes: int) -> list[str]:
     if size == 0:
         return [_("The file is empty.")]
     if size > max_bytes:
+        size_text, limit_text = filesizeformat(size), filesizeformat(max_bytes)
+        if size_text == limit_text:
+            # Just over the limit both round to "1.0 MB": only the bytes show the difference.
+            size_text = _("%(n)d bytes") % {"n": size}
+            limit_text = _("%(n)d bytes") % {"n": max_bytes}
         errors.append(
             _("The file is %(size)s; the limit is %(limit)s. Please upload a smaller PDF.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)}
+            % {"size": size_text, "limit": limit_text}
         )
         return errors
     uploaded.seek(0)
@@ -49,7 +54,13 @@ def safe_filename(name: str, *, default: str = "document.pdf") -> str:
         cleaned = get_valid_filename(base)
     except Exception:  # SuspiciousFileOperation for names such as "." or ".."
         return default
-    return cleaned[:150] or default
+    if cleaned.startswith("."):
+        # "計画書.pdf" keeps only ".pdf": a hidden file once downloaded.
+        cleaned = os.path.splitext(default)[0] + cleaned
+    stem, extension = os.path.splitext(cleaned)
+    extension = extension[:10]
+    # Shorten the stem, not the extension, so that a long name still ends in ".pdf".
+    return stem[: 150 - len(extension)] + extension
 
 
 def sha256_of(uploaded) -> str:
