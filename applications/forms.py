@@ -185,8 +185,18 @@ def formset_rows(formset) -> list[dict]:
     ]
 
 
-def initial_rows(queryset, fields: list[str]) -> list[dict]:
-    return [{name: getattr(obj, name) for name in fields} for obj in queryset]
+def rows_formset(formset_class, data, *, prefix: str, rows):
+    """A formset of ``rows`` (stored objects) for display, or bound to the posted ``data``.
+
+    A bound formset gets no ``initial``: the post is the whole truth. With the stored rows as
+    initial, a posted row equal to its stored row would count as unchanged and come back empty,
+    and saving would delete it.
+    """
+    if data is not None:
+        return formset_class(data, prefix=prefix)
+    fields = list(formset_class.form.base_fields)
+    return formset_class(prefix=prefix,
+                         initial=[{name: getattr(obj, name) for name in fields} for obj in rows])
 
 
 class AttachmentForm(forms.Form):

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -21,9 +23,9 @@ from applications.forms import (
     SubmitForm,
     WithdrawForm,
     formset_rows,
-    initial_rows,
+    rows_formset,
 )
-from applications.models import Declaration, Organisation
+from applications.models import BudgetLine, Declaration, Organisation
 from applications.selectors import (
     application_for_editing,
     applications_of_applicant,
@@ -79,12 +81,9 @@ class OrganisationView(LoginRequiredMixin, View):
         aid = organisation.de_minimis_aid.all() if organisation else []
         return {
             "form": OrganisationForm(data, instance=organisation),
-            "related_formset": RelatedEnterpriseFormSet(
-                data, prefix="related",
-                initial=initial_rows(related, list(RelatedEnterpriseFormSet.form.base_fields))),
-            "aid_formset": DeMinimisAidFormSet(
-                data, prefix="aid",
-                initial=initial_rows(aid, list(DeMinimisAidFormSet.form.base_fields))),
+            "related_formset": rows_formset(RelatedEnterpriseFormSet, data, prefix="related",
+                                            rows=related),
+            "aid_formset": rows_formset(DeMinimisAidFormSet, data, prefix="aid", rows=aid),
             "organisation": organisation,
         }
 
@@ -138,14 +137,10 @@ class DraftForms:
         self.application = application
         call = application.call
         self.form = ApplicationDraftForm(data, instance=application, call=call)
-        self.budget = BudgetLineFormSet(
-            data, prefix="budget",
-            initial=initial_rows(application.budget_lines.all(), ["category", "description",
-                                                                   "amount"]))
-        self.members = ConsortiumMemberFormSet(
-            data, prefix="members",
-            initial=initial_rows(application.members.all(),
-                                 list(ConsortiumMemberFormSet.form.base_fields)))
+        self.budget = rows_formset(BudgetLineFormSet, data, prefix="budget",
+                                   rows=application.budget_lines.all())
+        self.members = rows_formset(ConsortiumMemberFormSet, data, prefix="members",
+                                    rows=application.members.all())
 
     def save_valid_parts(self, by) -> dict[str, list[str]]:
         """Save every part that is valid and return the errors of the rest, by field name."""
@@ -332,9 +327,14 @@ class ReceiptView(ApplicationMixin, View):
         application = self.get_application()
         version = get_object_or_404(application.versions.select_related("eligibility"),
                                     number=number)
+        content = version.content
+        categories = dict(BudgetLine.Category.choices)
         return render(request, "applications/receipt.html", {
             "application": application, "version": version, "call": application.call,
-            "content": version.content,
+            "content": content,
+            "planned_start": date.fromisoformat(content["planned_start"]),
+            "budget_lines": [{**line, "label": categories.get(line["category"], line["category"])}
+                             for line in content["budget_lines"]],
         })
 
 

@@ -7,15 +7,29 @@
   const url = form.dataset.autosaveUrl;
   let timer = null, dirty = false, inFlight = false;
 
+  // The words come from the page (data-* attributes written with gettext), not from here.
+  function say(key, values) {
+    let text = statusEl.dataset[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.replace("{" + name + "}", values[name]); });
+    return text;
+  }
+
   function show(text, kind) {
     statusEl.textContent = text;
     statusEl.className = "small " + (kind === "error" ? "text-danger" : kind === "warn" ? "text-warning-emphasis" : "text-body-secondary");
   }
 
+  // The label a person sees for a field name the server reports ("requested_amount",
+  // "budget-0-amount"); the name itself when the field has no label (formset-wide errors).
+  function fieldLabel(name) {
+    const label = form.querySelector("label[for='id_" + name + "']");
+    return label ? label.textContent.replace(/\*\s*$/, "").trim() : name;
+  }
+
   function save() {
     if (inFlight) { schedule(); return; }
     inFlight = true; dirty = false;
-    show("Saving…");
+    show(say("saving"));
     fetch(url, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
@@ -23,14 +37,14 @@
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       const data = result.data;
-      if (!result.ok) { show(data.message || "Not saved.", "error"); return; }
+      if (!result.ok) { show(data.message || say("refused"), "error"); return; }
       if (data.status === "partial") {
-        show("Saved at " + data.saved_at + ", except fields with errors: " + Object.keys(data.errors).join(", "), "warn");
+        show(say("partial", { time: data.saved_at, fields: Object.keys(data.errors).map(fieldLabel).join(", ") }), "warn");
       } else {
-        show("All changes saved at " + data.saved_at, "ok");
+        show(say("saved", { time: data.saved_at }), "ok");
       }
     }).catch(function () {
-      show("Not saved: no connection. Your text is still here; it will be saved when the connection is back.", "error");
+      show(say("offline"), "error");
       dirty = true;
     }).finally(function () { inFlight = false; });
   }
@@ -54,7 +68,7 @@
     if (!out || !max) return;
     function count() {
       const n = area.value.length;
-      out.textContent = n + " / " + max + " characters";
+      out.textContent = n + " / " + max + " " + (out.dataset.unit || "");
       out.classList.toggle("text-danger", n > max);
     }
     area.addEventListener("input", count); count();
@@ -76,7 +90,7 @@
     if (check) {
       if (isNaN(requested)) { check.textContent = ""; return; }
       const same = Math.abs(total - requested) < 0.005;
-      check.textContent = same ? "= requested amount" : "≠ requested amount (EUR " + requested.toFixed(2) + ")";
+      check.textContent = same ? check.dataset.same : check.dataset.different.replace("{amount}", requested.toFixed(2));
       check.className = "small " + (same ? "text-success" : "text-danger");
     }
   }

@@ -264,6 +264,8 @@ def test_submit_with_declarations_shows_the_receipt(client, mailoutbox,
     assert response.redirect_chain[-1][0] == version.get_absolute_url()
     html = response.content.decode()
     assert version.receipt_code in html and version.sha256 in html
+    assert "Subcontracting and external services" in html
+    assert "1 March 2027" in html
     assert version.receipt_code in mailoutbox[0].subject
 
 
@@ -373,3 +375,28 @@ def test_dashboard_query_count_does_not_grow_with_applications(client):
         _submitted(complete_application(organisation=organisation))
     assert _dashboard_queries(client) == one
     assert len(client.get(reverse("applications:dashboard")).context["applications"]) == 13
+
+
+def test_saving_twice_keeps_budget_lines_already_stored(client):
+    # The page was loaded before autosave stored the lines, so the second post still says
+    # INITIAL_FORMS=0: the stored lines must not be taken for unchanged rows and dropped.
+    application = ApplicationFactory()
+    _login(client, application.created_by)
+    url = reverse("applications:autosave", kwargs={"pk": application.pk})
+    data = _draft_post(voucher_type=application.voucher_type_id)
+    for target in (url, url, reverse("applications:edit", kwargs={"pk": application.pk})):
+        client.post(target, data)
+        assert [line.amount for line in application.budget_lines.all()] == [Decimal("15000"),
+                                                                            Decimal("5000")]
+
+
+def test_saving_the_enterprise_unchanged_keeps_related_enterprises_and_aid(client):
+    user = _login(client, UserFactory())
+    client.post(reverse("applications:organisation"), ORG_POST)
+    # The page now shows the stored rows as initial forms; posting them back unchanged keeps them.
+    resubmitted = {**ORG_POST, "related-INITIAL_FORMS": "1", "aid-INITIAL_FORMS": "1"}
+    client.post(reverse("applications:organisation"), resubmitted)
+    client.post(reverse("applications:organisation"), ORG_POST)
+    organisation = Organisation.objects.get(user=user)
+    assert organisation.related_enterprises.count() == 1
+    assert organisation.de_minimis_aid.count() == 1
