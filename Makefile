@@ -1,0 +1,87 @@
+# The commands people type. Everything runs from the project's own virtualenv in .venv, which is
+# created and (re)installed on demand: `make demo` and `make test` work on a fresh clone.
+#
+# Without any environment the portal runs in its embedded mode (SQLite under var/, eager Celery,
+# e-mail to the console). Export DATABASE_URL / REDIS_URL to use PostgreSQL / Redis instead.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install only when pyproject.toml is newer than this stamp.
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+CHROMIUM := /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test check-migrations lint format worker beat chromium clean distclean
+
+help:
+	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
+	@echo "make test       install, check migrations, ruff, then the whole pytest suite"
+	@echo "                (PYTEST_ARGS='-k submit' to pass arguments to pytest)"
+	@echo "make lint       ruff check"
+	@echo "make format     ruff format and ruff check --fix"
+	@echo "make worker     a Celery worker (needs REDIS_URL; without it tasks run eagerly anyway)"
+	@echo "make beat       Celery beat, the periodic scheduler (needs REDIS_URL)"
+	@echo "make clean      remove caches and var/ (the demo database, uploaded files, static)"
+	@echo "make distclean  clean, and remove the virtualenv and build metadata"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+demo: install | var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# Browser tests drive the system Chromium through Playwright; Playwright's own browser download is
+# not used. Without Chromium they skip (or fail, when REQUIRE_BROWSER_TESTS=1).
+chromium:
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "Chromium found at $(CHROMIUM)."; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Chromium missing: installing it with apt-get."; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "WARNING: $(CHROMIUM) not found and it cannot be installed here (needs root and"; \
+		echo "WARNING: apt-get): install the 'chromium' package, or browser tests will be skipped."; \
+	fi
+
+check-migrations: install | var
+	$(MANAGE) makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# pytest exits 5 when it collected no test: that is a failure too, and said so.
+test: install chromium check-migrations lint
+	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
+	exit $$rc
+
+worker: install | var
+	$(BIN)/celery -A portal worker -l info
+
+beat: install | var
+	$(BIN)/celery -A portal beat -l info --schedule var/celerybeat-schedule
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache test-results build dist
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
