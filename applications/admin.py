@@ -7,7 +7,7 @@ admin lets nobody add, change or delete them, superusers included: it shows them
 import json
 
 from django.contrib import admin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -22,6 +22,7 @@ from applications.models import (
     ConsortiumMember,
 )
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
+from portal.uploads import pdf_download
 
 
 class ReadOnlyMixin:
@@ -128,10 +129,7 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
         )
         if not request.user.has_perm("applications.view_attachment", attachment.application):
             raise Http404
-        if not attachment.file or not attachment.file.storage.exists(attachment.file.name):
-            raise Http404
-        return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.original_name, content_type="application/pdf")
+        return pdf_download(attachment.file, filename=attachment.original_name)
 
 
 @admin.register(ApplicationVersion)

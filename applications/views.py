@@ -3,7 +3,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from applications.services import (
 )
 from calls.selectors import calls_open_and_forthcoming, calls_public
 from portal.errors import DomainError
+from portal.uploads import pdf_download
 
 
 class ApplicationMixin(LoginRequiredMixin):
@@ -272,10 +273,7 @@ class AttachmentDownloadView(ApplicationMixin, View):
     def get(self, request, pk, attachment_id):
         application = self.get_application()
         attachment = get_object_or_404(application.attachments, pk=attachment_id)
-        if not attachment.file.storage.exists(attachment.file.name):
-            raise Http404
-        return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.original_name, content_type="application/pdf")
+        return pdf_download(attachment.file, filename=attachment.original_name)
 
 
 class ApplicationSubmitView(ApplicationMixin, View):

@@ -8,7 +8,7 @@ draft" actions go through ``call_transition``, which checks the lifecycle and au
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
@@ -27,6 +27,7 @@ from calls.services import call_transition
 from euroclusters.admin import WritableEuroclusterMixin
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from portal.errors import DomainError
+from portal.uploads import pdf_download
 
 
 class VoucherTypeInline(ScopedInline, admin.StackedInline):
@@ -182,8 +183,6 @@ class OpenCallAdmin(WritableEuroclusterMixin, ScopedAdmin):
             CallDocument.objects.select_related("call"),
             pk=pk, call__in=self.get_queryset(request),
         )
-        if not self.has_view_permission(request, document.call) or not document.file:
+        if not self.has_view_permission(request, document.call):
             raise Http404
-        return FileResponse(document.file.open("rb"), as_attachment=True,
-                             filename=document.file.name.rsplit("/", 1)[-1],
-                             content_type="application/pdf")
+        return pdf_download(document.file)

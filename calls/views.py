@@ -1,9 +1,9 @@
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
 from calls.models import CallDocument
 from calls.selectors import calls_open_and_forthcoming, calls_public, calls_recently_closed
+from portal.uploads import pdf_download
 
 
 class HomeView(TemplateView):
@@ -31,8 +31,4 @@ class CallDetailView(DetailView):
 def call_document_download(request, slug: str, pk: int):
     document = get_object_or_404(CallDocument.objects.filter(call__in=calls_public()),
                                  pk=pk, call__slug=slug)
-    if not document.file:
-        raise Http404
-    return FileResponse(document.file.open("rb"), as_attachment=True,
-                        filename=document.file.name.rsplit("/", 1)[-1],
-                        content_type="application/pdf")
+    return pdf_download(document.file)

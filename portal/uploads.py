@@ -70,3 +70,13 @@ def sha256_of(uploaded) -> str:
         digest.update(chunk)
     uploaded.seek(0)
     return digest.hexdigest()
+
+
+def pdf_download(fieldfile, *, filename: str | None = None):
+    """A download of a stored PDF, or 404 when the file is not (or no longer) in storage."""
+    from django.http import FileResponse, Http404
+
+    if not fieldfile or not fieldfile.storage.exists(fieldfile.name):
+        raise Http404
+    return FileResponse(fieldfile.open("rb"), as_attachment=True, content_type="application/pdf",
+                        filename=filename or fieldfile.name.rsplit("/", 1)[-1])

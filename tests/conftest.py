@@ -1,6 +1,8 @@
 import pytest
 
+from euroclusters.models import Membership
 from portal.celery import app as celery_app
+from tests.factories import EuroclusterFactory, MembershipFactory
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +43,26 @@ def _clear_cache():
 def _fast_password_hasher(settings):
     """Factories set a password per user; the production hasher would make that the slow part."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- shared people and places ------------------------------------------------------------------
+
+@pytest.fixture
+def manager_a():
+    return MembershipFactory(role=Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def eurocluster_a(manager_a):
+    return manager_a.eurocluster
+
+
+@pytest.fixture
+def eurocluster_b():
+    return EuroclusterFactory()
+
+
+@pytest.fixture
+def manager_client(client, manager_a):
+    client.force_login(manager_a.user)
+    return client

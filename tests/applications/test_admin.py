@@ -67,11 +67,6 @@ def _count_queries(client, url):
 
 
 @pytest.fixture
-def manager_a():
-    return MembershipFactory(role=Membership.Role.MANAGER)
-
-
-@pytest.fixture
 def call_a(manager_a):
     return OpenCallFactory(eurocluster=manager_a.eurocluster, title="DREAM innovation vouchers")
 
@@ -79,12 +74,6 @@ def call_a(manager_a):
 @pytest.fixture
 def call_b():
     return OpenCallFactory(eurocluster=EuroclusterFactory(), title="Silicon green vouchers")
-
-
-@pytest.fixture
-def manager_client(client, manager_a):
-    client.force_login(manager_a.user)
-    return client
 
 
 # --- applications: scope -----------------------------------------------------------------------

@@ -15,7 +15,6 @@ from portal.audit import audit_trail
 from tests.factories import (
     MINIMAL_PDF,
     CriterionFactory,
-    EuroclusterFactory,
     MembershipFactory,
     OpenCallFactory,
     UserFactory,
@@ -93,27 +92,6 @@ def inline_formset(response, prefix):
         if inline.formset.prefix == prefix:
             return inline.formset
     raise AssertionError(f"no inline {prefix}")
-
-
-@pytest.fixture
-def manager_a():
-    return MembershipFactory(role=Membership.Role.MANAGER)
-
-
-@pytest.fixture
-def eurocluster_a(manager_a):
-    return manager_a.eurocluster
-
-
-@pytest.fixture
-def eurocluster_b():
-    return EuroclusterFactory()
-
-
-@pytest.fixture
-def manager_client(client, manager_a):
-    client.force_login(manager_a.user)
-    return client
 
 
 # --- scope -------------------------------------------------------------------------------------

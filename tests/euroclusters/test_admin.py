@@ -8,7 +8,7 @@ from euroclusters.models import Eurocluster, Membership, Partner
 from euroclusters.services import NoAccount, NotAllowed, membership_grant, membership_revoke
 from portal.audit import audit_trail
 from portal.errors import DomainError
-from tests.factories import EuroclusterFactory, MembershipFactory, PartnerFactory, UserFactory
+from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,27 +36,6 @@ def eurocluster_form_data(eurocluster, **overrides):
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def manager_a():
-    return MembershipFactory(role=Membership.Role.MANAGER)
-
-
-@pytest.fixture
-def eurocluster_a(manager_a):
-    return manager_a.eurocluster
-
-
-@pytest.fixture
-def eurocluster_b():
-    return EuroclusterFactory()
-
-
-@pytest.fixture
-def manager_client(client, manager_a):
-    client.force_login(manager_a.user)
-    return client
 
 
 def _count_queries(client, url):
