@@ -24,7 +24,6 @@ from calls.models import (
     VoucherType,
 )
 from calls.services import call_transition
-from euroclusters.admin import WritableEuroclusterMixin
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from portal.errors import DomainError
 from portal.uploads import pdf_download
@@ -93,7 +92,7 @@ class TrancheStepInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(OpenCall)
-class OpenCallAdmin(WritableEuroclusterMixin, ScopedAdmin):
+class OpenCallAdmin(ScopedAdmin):
     form = OpenCallAdminForm
     list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at"]
     list_select_related = ["eurocluster"]

@@ -14,50 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
-from euroclusters.rules import eurocluster_ids_with_role
 from euroclusters.services import NoAccount, membership_grant, membership_revoke, user_for_email
-
-
-def writable_eurocluster_ids(user, model, attname: str = "eurocluster_id") -> list[int]:
-    """The Euroclusters of ``user`` where they may add or change a ``model`` row.
-
-    Asked of the rules with an unsaved row that only knows its Eurocluster, so that the answer is
-    whatever the app's rules say, not a guess at a role.
-    """
-    opts = model._meta
-    allowed = []
-    for pk in sorted(eurocluster_ids_with_role(user, *Membership.Role.values)):
-        row = model(**{attname: pk})
-        if user.has_perm(f"{opts.app_label}.add_{opts.model_name}", row) or user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}", row
-        ):
-            allowed.append(pk)
-    return allowed
-
-
-class WritableEuroclusterMixin:
-    """A Eurocluster chosen on a form must be one where the user may write this kind of row.
-
-    The scoped base offers every Eurocluster the user belongs to, observer roles included; a
-    manager of A who observes B must not be able to file a row under B.
-    """
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if (field is not None and db_field.related_model is Eurocluster
-                and not request.user.is_superuser):
-            field.queryset = field.queryset.filter(
-                pk__in=writable_eurocluster_ids(request.user, self.model, db_field.attname)
-            )
-        return field
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        if "eurocluster" not in initial and not request.user.is_superuser:
-            ids = writable_eurocluster_ids(request.user, self.model)
-            if len(ids) == 1:  # the usual case: a manager of one Eurocluster
-                initial["eurocluster"] = ids[0]
-        return initial
 
 
 class PartnerInline(ScopedInline, admin.TabularInline):
@@ -119,7 +76,7 @@ class MembershipAddForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(WritableEuroclusterMixin, ScopedAdmin):
+class MembershipAdmin(ScopedAdmin):
     list_display = ["email", "full_name", "role", "eurocluster"]
     list_select_related = ["user", "eurocluster"]
     list_filter = ["role", ("eurocluster", admin.RelatedOnlyFieldListFilter)]

@@ -33,11 +33,6 @@ APPLICATIONS = "admin:applications_application_changelist"
 VERSIONS = "admin:applications_applicationversion_changelist"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every application makes an account; the real hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def messages_of(response):
     return [str(m) for m in response.context["messages"]]

@@ -36,11 +36,6 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # The demo password is hashed once per run; the real hasher would make each test slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def seeded(db):

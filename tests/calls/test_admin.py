@@ -24,11 +24,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hundreds of accounts are made here; the real hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 CHANGELIST = "admin:calls_opencall_changelist"
 INLINE_PREFIXES = ["voucher_types", "criteria", "required_documents", "documents",
                    "tranche_steps"]

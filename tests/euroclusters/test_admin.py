@@ -13,11 +13,6 @@ from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hundreds of accounts are made here; the real hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 NO_ACCOUNT = "No account uses this e-mail address; ask the person to sign up first."
 
 

@@ -21,11 +21,6 @@ from tests.factories import EuroclusterFactory, MembershipFactory, OpenCallFacto
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hundreds of accounts are made here; the real hasher is slow by design.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 ROLES = ["manager", "finance", "observer", "manager+observer", "outsider", "superuser",
          "anonymous"]
 
