@@ -103,6 +103,15 @@ def normalise_identifier(value: str, country: str) -> str:
     )
 
 
+def identity_key(value: str, country: str) -> str:
+    """The form under which two records of one enterprise match: the normalised number, or, for a
+    number that does not validate (typed by a manager, say), its compact upper-case form."""
+    try:
+        return normalise_identifier(value, country)
+    except InvalidIdentifier:
+        return _compact(value)
+
+
 def _national_number(value: str, compact: str, country: str) -> str | None:
     """The number as the country's register module keeps it, or None when none accepts it."""
     for name in NATIONAL_REGISTERS.get(country, ()):

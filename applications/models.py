@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -232,6 +233,18 @@ class Application(models.Model):
         return self.status in self.EDITABLE
 
     @property
+    def applicant_status(self) -> str:
+        """The status the applicant is shown: eligibility stays "submitted" until released."""
+        if (self.status in (self.Status.ELIGIBLE, self.Status.INELIGIBLE)
+                and not self.call.eligibility_released):
+            return self.Status.SUBMITTED
+        return self.status
+
+    @property
+    def applicant_status_label(self) -> str:
+        return self.Status(self.applicant_status).label
+
+    @property
     def receipt_prefix(self) -> str:
         return f"{self.call.reference}-{self.pk:06d}"
 
@@ -362,9 +375,11 @@ class ApplicationVersion(models.Model):
 
 
 class EligibilityResult(models.Model):
-    """The outcome of the eligibility check of one submitted version.
+    """The eligibility of one submitted version: the automatic checks and the final outcome.
 
-    Until the eligibility engine runs, the check records ``pending``.
+    ``checks`` holds one entry per rule and enterprise (see ``applications.eligibility``).
+    ``outcome`` is what counts: the automatic outcome, or a manager's decision on a case needing
+    review, or a manager's override, each with a written justification.
     """
 
     class Outcome(models.TextChoices):
@@ -373,10 +388,23 @@ class EligibilityResult(models.Model):
         INELIGIBLE = "ineligible", _("Not eligible")
         NEEDS_REVIEW = "needs_review", _("Needs review by a manager")
 
+    FINAL = (Outcome.ELIGIBLE, Outcome.INELIGIBLE)
+
     version = models.OneToOneField(ApplicationVersion, on_delete=models.PROTECT,
                                    related_name="eligibility")
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
-    details = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices,
+                               default=Outcome.PENDING, db_index=True)
+    automatic_outcome = models.CharField(_("outcome of the automatic checks"), max_length=16,
+                                         choices=Outcome.choices, default=Outcome.PENDING)
+    checks = models.JSONField(_("checks"), default=list, blank=True)
+    failed_rules = models.JSONField(_("failed rules"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    justification = models.TextField(_("justification"), blank=True)
+    # The outcome the applicant was last told by e-mail: each released outcome is sent once.
+    notified_outcome = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -386,3 +414,19 @@ class EligibilityResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version}: {self.get_outcome_display()}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decided_at is not None
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.version.application.call.eurocluster_id
+
+    def rows(self) -> list[dict]:
+        """The checks as a person reads them, in the reader's language."""
+        return [{**check, "text": gettext(check["message"]) % check["params"]}
+                for check in self.checks]
+
+    def failures(self) -> list[dict]:
+        return [row for row in self.rows() if row["outcome"] != "pass"]

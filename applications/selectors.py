@@ -1,6 +1,6 @@
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from applications.models import Application, ApplicationVersion, Attachment
+from applications.models import Application, ApplicationVersion, Attachment, EligibilityResult
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
 
@@ -39,3 +39,14 @@ def application_for_editing(application: Application) -> Application:
 
 def live_attachment(application: Application, attachment_id: int) -> Attachment | None:
     return application.attachments.filter(pk=attachment_id).first()
+
+
+def released_eligibility(application: Application) -> EligibilityResult | None:
+    """The final eligibility result of the current version, once the applicant may see it."""
+    if application.status not in (Application.Status.ELIGIBLE, Application.Status.INELIGIBLE):
+        return None
+    if not application.call.eligibility_released:
+        return None
+    return (EligibilityResult.objects
+            .filter(version__application=application, outcome__in=EligibilityResult.FINAL)
+            .order_by("-version__number").first())

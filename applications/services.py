@@ -445,21 +445,3 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
     """Withdraw at the applicant's request; possible in any state before contracting."""
     return application_transition(application=application, to=Application.Status.WITHDRAWN,
                                   by=by, reason=reason or _("withdrawn by the applicant"))
-
-
-# --- eligibility (placeholder until the eligibility engine) ------------------------------------
-
-
-@transaction.atomic
-def eligibility_check(*, version_id: int) -> EligibilityResult | None:
-    """Record the eligibility check of a submitted version. Idempotent.
-
-    The rules engine is not built yet: the result stays ``pending`` for a manager to look at.
-    Returns None when the version no longer exists.
-    """
-    version = ApplicationVersion.objects.filter(pk=version_id).first()
-    if version is None:
-        logger.info("eligibility check: version %s is gone", version_id)
-        return None
-    result, _created = EligibilityResult.objects.get_or_create(version=version)
-    return result

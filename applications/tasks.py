@@ -1,8 +1,15 @@
 from celery import shared_task
+from django.db import OperationalError
 
-from applications.services import eligibility_check
+from applications.eligibility_services import eligibility_check, eligibility_sweep
 
 
-@shared_task(name="applications.check_eligibility", acks_late=True)
-def task_check_eligibility(*, version_id: int) -> None:
-    eligibility_check(version_id=version_id)
+@shared_task(name="applications.check_eligibility", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def task_check_eligibility(*, version_id: int, recheck: bool = False) -> None:
+    eligibility_check(version_id=version_id, recheck=recheck)
+
+
+@shared_task(name="applications.sweep_eligibility")
+def task_sweep_eligibility() -> None:
+    eligibility_sweep()

@@ -30,6 +30,7 @@ from applications.selectors import (
     application_for_editing,
     applications_of_applicant,
     applications_visible_to,
+    released_eligibility,
 )
 from applications.services import (
     SubmissionIncomplete,
@@ -317,6 +318,7 @@ class ApplicationDetailView(ApplicationMixin, View):
         return render(request, "applications/detail.html", {
             "application": application, "call": application.call,
             "versions": application.versions.all(),
+            "eligibility": released_eligibility(application),
         })
 
 

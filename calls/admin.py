@@ -109,6 +109,10 @@ class OpenCallAdmin(ScopedAdmin):
         (_("Funding rules"), {"fields": [
             "max_support_per_third_party", "de_minimis_ceiling", "eligible_countries",
         ]}),
+        (_("Eligibility"), {"fields": [
+            "eligibility_rules", "allow_partner_in_several_proposals",
+            "eligibility_results_immediate", "eligibility_released_at",
+        ]}),
         (_("Evaluation"), {"fields": [
             "evaluators_per_application", "overall_threshold", "redress_days",
         ]}),
@@ -117,7 +121,7 @@ class OpenCallAdmin(ScopedAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["status", "created_at", "updated_at"]
+        readonly = ["status", "eligibility_released_at", "created_at", "updated_at"]
         if obj is not None:
             # A call stays in the Eurocluster that created it: its applications are filed there.
             readonly.append("eurocluster")

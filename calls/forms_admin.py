@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from calls.models import OpenCall
+from calls.models import EligibilityRule, OpenCall
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -26,10 +26,23 @@ class OpenCallAdminForm(forms.ModelForm):
                     "countries associated to the Single Market Programme."),
     )
 
+    eligibility_rules = forms.MultipleChoiceField(
+        label=_("eligibility checks"),
+        choices=EligibilityRule.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The automatic checks run on every submitted application. A check left out "
+                    "is not applied to this call."),
+    )
+
     class Meta:
         model = OpenCall
-        # The admin passes the fields of its fieldsets; this names the one the form changes.
-        fields = ["eligible_countries"]
+        # The admin passes the fields of its fieldsets; these name the ones the form changes.
+        fields = ["eligible_countries", "eligibility_rules"]
+
+    def clean_eligibility_rules(self) -> list[str]:
+        chosen = set(self.cleaned_data["eligibility_rules"])
+        return [code for code in EligibilityRule.values if code in chosen]
 
     def clean_eligible_countries(self) -> list[str]:
         return sorted(set(self.cleaned_data["eligible_countries"]))

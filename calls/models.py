@@ -13,6 +13,28 @@ from euroclusters.models import Eurocluster
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class EligibilityRule(models.TextChoices):
+    """The automatic eligibility checks a call can apply (implemented in applications.eligibility).
+
+    The call owns the choice of checks; the engine that runs them sits in the applications app.
+    """
+
+    COUNTRY = "country", _("Legal establishment in an eligible country")
+    SME = "sme", _("SME status (Recommendation 2003/361/EC)")
+    DE_MINIMIS = "de_minimis", _("De minimis ceiling over 3 years (Regulation (EU) 2023/2831)")
+    THIRD_PARTY_CAP = "third_party_cap", _("Maximum support per third party, across all calls")
+    NOT_PARTNER = "not_partner", _("Not a partner of the Eurocluster")
+    ONE_PROPOSAL = "one_proposal", _("One proposal per enterprise in the call")
+    DOCUMENTS = "documents", _("Required documents present")
+    DECLARATIONS = "declarations", _("Declarations of honour ticked")
+    AMOUNT = "amount", _("Requested amount within the voucher type's range")
+    CONSORTIUM = "consortium", _("Consortium size and countries within the voucher type's bounds")
+
+
+def default_eligibility_rules() -> list[str]:
+    return list(EligibilityRule.values)
+
+
 def default_sections() -> list[dict]:
     return [
         {"key": "challenge", "title": "Challenge and objectives", "help": "", "max_chars": 3000},
@@ -70,6 +92,22 @@ class OpenCall(models.Model):
         help_text=_("ISO codes. Default: EU 27 and the countries associated to the Single Market "
                     "Programme."),
     )
+    eligibility_rules = models.JSONField(
+        _("eligibility checks"), default=default_eligibility_rules,
+        help_text=_("The automatic checks run on every submitted application."),
+    )
+    allow_partner_in_several_proposals = models.BooleanField(
+        _("SMEs may lead one proposal and be a partner in others"), default=False,
+        help_text=_("Unticked, an SME that leads a proposal in this call may not also be a "
+                    "consortium member of another one, and the case goes to a manager."),
+    )
+    eligibility_results_immediate = models.BooleanField(
+        _("show eligibility results to applicants at once"), default=False,
+        help_text=_("Unticked, applicants see their eligibility result when a manager releases "
+                    "the results of the call."),
+    )
+    eligibility_released_at = models.DateTimeField(_("eligibility results released"), null=True,
+                                                   blank=True)
     evaluators_per_application = models.PositiveSmallIntegerField(
         _("evaluators per application"), default=2, validators=[MinValueValidator(2)]
     )
@@ -127,6 +165,11 @@ class OpenCall(models.Model):
             self.status in (self.Status.PUBLISHED, self.Status.OPEN)
             and self.opens_at <= now < self.closes_at
         )
+
+    @property
+    def eligibility_released(self) -> bool:
+        """Whether applicants may see their eligibility outcome."""
+        return self.eligibility_results_immediate or self.eligibility_released_at is not None
 
     @property
     def phase(self) -> str:

@@ -601,10 +601,11 @@ def test_submit_creates_version_1_with_the_hash_of_its_content(
     assert version.content["title"] == "Smart welding cell"
     assert version.content["requested_amount"] == "20000.00"
     assert version.content["declarations"] == sorted(ALL_DECLARATIONS)
-    assert application.status == Application.Status.SUBMITTED
+    # The check queued after commit has run (eagerly here) and found the application eligible.
+    assert application.status == Application.Status.ELIGIBLE
     assert application.submitted_at == version.submitted_at
     assert list(EligibilityResult.objects.values_list("version", "outcome")) == [
-        (version.pk, "pending")]
+        (version.pk, "eligible")]
     assert len(mailoutbox) == 1
     receipt = mailoutbox[0]
     assert receipt.to == [application.created_by.email]
@@ -613,7 +614,8 @@ def test_submit_creates_version_1_with_the_hash_of_its_content(
     assert f"SHA-256: {version.sha256}" in receipt.body
     assert [(e.action, e.from_state, e.to_state) for e in audit_trail(application)
             .filter(action__in=["transition", "submitted"]).order_by("pk")] == [
-        ("transition", "draft", "submitted"), ("submitted", "", "")]
+        ("transition", "draft", "submitted"), ("submitted", "", ""),
+        ("transition", "submitted", "eligible")]
 
 
 def test_submit_keeps_only_known_declarations_once_each():
@@ -650,9 +652,13 @@ def test_submit_changed_content_makes_version_2(mailoutbox, django_capture_on_co
     assert second.sha256 != first.sha256
     assert second.content["title"] == "Smarter welding cell"
     assert ApplicationVersion.objects.get(pk=first.pk).content["title"] == "Smart welding cell"
-    assert application.status == Application.Status.SUBMITTED
+    assert application.status == Application.Status.ELIGIBLE
     assert application.submitted_at == second.submitted_at
-    assert EligibilityResult.objects.filter(version=second, outcome="pending").count() == 1
+    assert EligibilityResult.objects.filter(version=second, outcome="eligible").count() == 1
+    assert list(audit_trail(application).filter(action="transition").order_by("pk")
+                .values_list("from_state", "to_state")) == [
+        ("draft", "submitted"), ("submitted", "eligible"), ("eligible", "submitted"),
+        ("submitted", "eligible")]
     assert [m.subject for m in mailoutbox] == [
         f"Receipt {first.receipt_code}: your application was submitted",
         f"Receipt {second.receipt_code}: your application was submitted",
@@ -788,7 +794,7 @@ def test_eligibility_task_run_twice_gives_one_result():
     task_check_eligibility.delay(version_id=version.pk)
     task_check_eligibility.delay(version_id=version.pk)
     assert list(EligibilityResult.objects.values_list("version", "outcome")) == [
-        (version.pk, "pending")]
+        (version.pk, "eligible")]
 
 
 def test_eligibility_task_for_a_version_that_is_gone_does_nothing():

@@ -6,16 +6,16 @@ from tests.factories import complete_application
 
 
 @pytest.mark.django_db
-def test_submit_freezes_a_version_and_a_pending_eligibility_result(
+def test_submit_leaves_a_pending_result_until_the_queued_check_runs(
     mailoutbox, django_capture_on_commit_callbacks
 ):
     application = complete_application()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         version = application_submit(application=application, by=application.created_by,
                                      declarations=Declaration.values)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
-    assert version.number == 1
-    assert len(version.sha256) == 64
     assert version.eligibility.outcome == "pending"
-    assert [m.to for m in mailoutbox] == [[application.created_by.email]]
+    assert version.eligibility.checked_at is None
+    assert len(callbacks) == 2  # the receipt and the eligibility check, after commit
+    assert mailoutbox == []

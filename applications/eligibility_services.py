@@ -1,0 +1,234 @@
+"""Every write of the eligibility engine: run the checks, decide, override, release, sweep.
+
+The result of a version lives in ``EligibilityResult``; the application's status follows the
+result of its current version through ``application_transition``, the one door of that state
+machine. Applicants learn an outcome only once it is released (by a manager, for the whole call,
+or at once when the call says so), by e-mail and on their application page.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.eligibility import Outcome, overall, run
+from applications.eligibility_facts import eligibility_facts
+from applications.models import Application, ApplicationVersion, EligibilityResult
+from applications.services import application_transition
+from calls.models import OpenCall
+from portal.audit import audit_record
+from portal.errors import DomainError
+from portal.mail import mail_on_commit
+from portal.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+R = EligibilityResult.Outcome
+S = Application.Status
+# The application status that goes with the outcome of its current version.
+STATUS_FOR = {
+    R.PENDING: S.SUBMITTED,
+    R.NEEDS_REVIEW: S.SUBMITTED,
+    R.ELIGIBLE: S.ELIGIBLE,
+    R.INELIGIBLE: S.INELIGIBLE,
+}
+# Statuses in which the eligibility outcome still decides the status: once evaluation starts,
+# only redress (in the evaluation app) reopens eligibility.
+DECIDING = (S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE)
+MIN_JUSTIFICATION = 20
+
+
+def _task():
+    from applications.tasks import task_check_eligibility
+
+    return task_check_eligibility
+
+
+def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
+    """Bring the application's status in line with ``result`` when it is about the current
+    version, and tell the applicant when the outcome is final and released."""
+    version = result.version
+    application = version.application
+    latest = application.versions.aggregate(latest=Max("number"))["latest"]
+    if version.number != latest:
+        return  # A newer version was submitted: its own check decides.
+    application = Application.objects.select_related("call", "organisation__user").get(
+        pk=application.pk)
+    if application.status not in DECIDING:
+        return
+    application = application_transition(application=application,
+                                          to=STATUS_FOR[result.outcome], by=by, reason=reason)
+    _notify(result, application)
+
+
+def _notify(result: EligibilityResult, application: Application) -> None:
+    """E-mail the applicant a released final outcome they have not been told yet."""
+    call = application.call
+    if (result.outcome not in EligibilityResult.FINAL or not call.eligibility_released
+            or result.notified_outcome == result.outcome):
+        return
+    result.notified_outcome = result.outcome
+    result.save(update_fields=["notified_outcome", "updated_at"])
+    mail_on_commit(to=[application.organisation.user.email], template="eligibility_result",
+                   context={"application": application, "call": call, "result": result,
+                            "failures": result.failures(),
+                            "site_url": settings.PORTAL_SITE_URL})
+
+
+@transaction.atomic
+def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityResult | None:
+    """Run the call's rules on a submitted version and record one result for it. Idempotent.
+
+    Locks the version's result: when the checks already ran and ``recheck`` is false, the stored
+    result is returned unchanged, so a task delivered twice gives one result. A manager's
+    decision stands over a re-check. Moves the application to eligible, ineligible or (to wait
+    for a manager) submitted when the version is the current one; queues the outcome e-mail when
+    released, and a re-check of older proposals of the call that share an enterprise with this
+    one (the later proposal counts). Returns None when the version does not exist.
+    """
+    version = (ApplicationVersion.objects
+               .select_related("application__call", "application__organisation")
+               .filter(pk=version_id).first())
+    if version is None:
+        logger.info("eligibility check: version %s does not exist", version_id)
+        return None
+    EligibilityResult.objects.get_or_create(version=version)
+    result = EligibilityResult.objects.select_for_update().get(version=version)
+    result.version = version
+    if result.checked_at is not None and not recheck:
+        return result
+    facts = eligibility_facts(version)
+    checks = run(facts)
+    automatic = overall(checks).value
+    result.checks = [check.as_dict() for check in checks]
+    result.failed_rules = sorted({c.rule for c in checks if c.outcome is Outcome.FAIL})
+    result.automatic_outcome = automatic
+    result.checked_at = timezone.now()
+    if not result.is_decided:
+        result.outcome = automatic
+    result.save()
+    audit_record(subject=version.application, action="eligibility_checked",
+                 data={"version": version.number, "outcome": automatic,
+                       "failed_rules": result.failed_rules})
+    _follow(result, by=None, reason=_("eligibility check of version %(n)d")
+            % {"n": version.number})
+    for other in facts.other_proposals:
+        if other.submitted_at < version.submitted_at:
+            enqueue_on_commit(_task(), version_id=other.version_id, recheck=True)
+    return result
+
+
+@transaction.atomic
+def eligibility_decide(*, result: EligibilityResult, outcome: str, justification: str,
+                       by: Any) -> EligibilityResult:
+    """A manager's decision on a result: settles a case needing review, or overrides the rules.
+
+    Needs a written justification. Only the current version of an application that has not
+    entered evaluation can be decided. Audited; moves the application's status; queues the
+    e-mail when results are released. Raises DomainError.
+    """
+    result = (EligibilityResult.objects.select_for_update(of=("self",))
+              .select_related("version__application__call").get(pk=result.pk))
+    if outcome not in EligibilityResult.FINAL:
+        raise DomainError(_("Choose “eligible” or “not eligible”."))
+    justification = (justification or "").strip()
+    if len(justification) < MIN_JUSTIFICATION:
+        raise DomainError(_("Write a justification of at least %(n)d characters: it is kept in "
+                            "the audit trail and may be read in a redress procedure.")
+                          % {"n": MIN_JUSTIFICATION})
+    application = result.version.application
+    latest = application.versions.aggregate(latest=Max("number"))["latest"]
+    if result.version.number != latest:
+        raise DomainError(_("A newer version of this application was submitted; decide on "
+                            "that one."))
+    if application.status not in DECIDING:
+        raise DomainError(_("This application is %(status)s: its eligibility can no longer be "
+                            "changed here.") % {"status": application.get_status_display()})
+    if result.checked_at is None:
+        raise DomainError(_("The automatic checks have not run yet; try again in a minute."))
+    previous = result.outcome
+    kind = "eligibility_decided" if result.automatic_outcome == R.NEEDS_REVIEW and not \
+        result.is_decided else "eligibility_overridden"
+    result.outcome = outcome
+    result.decided_by = by
+    result.decided_at = timezone.now()
+    result.justification = justification
+    result.save()
+    audit_record(subject=application, action=kind, actor=by, from_state=previous,
+                 to_state=outcome, reason=justification,
+                 data={"version": result.version.number,
+                       "automatic_outcome": result.automatic_outcome})
+    _follow(result, by=by, reason=justification)
+    return result
+
+
+@transaction.atomic
+def eligibility_release(*, call: OpenCall, by: Any) -> int:
+    """Release the call's eligibility results to the applicants; returns the e-mails queued.
+
+    Allowed after the deadline, once every submitted application has a final outcome. A second
+    release changes nothing but tells anyone not yet told. Audited. Raises DomainError.
+    """
+    call = OpenCall.objects.select_for_update().get(pk=call.pk)
+    if timezone.now() < call.closes_at:
+        raise DomainError(_("Results can be released after the deadline: applicants may still "
+                            "submit new versions until then."))
+    results = list(current_results(call))
+    open_cases = [r for r in results if r.outcome not in EligibilityResult.FINAL]
+    if open_cases:
+        raise DomainError(_("%(n)d application(s) still wait for the checks or for a decision; "
+                            "decide them before releasing the results.") % {"n": len(open_cases)})
+    if call.eligibility_released_at is None:
+        call.eligibility_released_at = timezone.now()
+        call.save(update_fields=["eligibility_released_at", "updated_at"])
+        audit_record(subject=call, action="eligibility_released", actor=by,
+                     data={"applications": len(results)})
+    told = 0
+    for result in results:
+        application = result.version.application
+        application.call = call
+        if result.notified_outcome != result.outcome:
+            _notify(result, application)
+            told += 1
+    return told
+
+
+def current_results(call: OpenCall):
+    """The result of the current version of every application of ``call`` in eligibility."""
+    latest = (ApplicationVersion.objects.filter(application=OuterRef("version__application"))
+              .order_by("-number").values("pk")[:1])
+    return (EligibilityResult.objects
+            .filter(version__application__call=call,
+                    version__application__status__in=DECIDING,
+                    version_id=Subquery(latest))
+            .select_related("version__application__organisation__user",
+                            "version__application__call"))
+
+
+def eligibility_sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Queue again the check of every current version still without a result after a while.
+
+    A broker outage or a killed worker loses the queued task, never the submission: the pending
+    result in the database is found here (run by celery beat). Returns how many were queued.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.ELIGIBILITY_SWEEP_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
+    latest = (ApplicationVersion.objects.filter(application=OuterRef("application"))
+              .order_by("-number").values("pk")[:1])
+    stale = list(
+        ApplicationVersion.objects
+        .filter(eligibility__checked_at__isnull=True, submitted_at__lt=cutoff,
+                application__status__in=DECIDING, pk=Subquery(latest))
+        .order_by("submitted_at").values_list("pk", flat=True)[:limit]
+    )
+    for version_id in stale:
+        enqueue_on_commit(_task(), version_id=version_id)
+    if stale:
+        logger.info("eligibility sweep queued %d check(s)", len(stale))
+    return len(stale)
