@@ -223,3 +223,16 @@ class WithdrawForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     confirm = forms.BooleanField(label=_("I understand that a withdrawn application cannot be "
                                          "submitted again."))
+
+
+class EligibilityDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[("eligible", _("Eligible")), ("ineligible", _("Not eligible"))],
+    )
+    justification = forms.CharField(
+        label=_("Justification"), min_length=20, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Kept in the audit trail. When the application is not eligible, the "
+                    "applicant reads it with the reasons."),
+    )

@@ -23,6 +23,8 @@ rules.add_perm("applications.apply", has_verified_email)
 rules.add_perm("applications.view_application", is_applicant | is_manager | is_admin)
 rules.add_perm("applications.edit_application", is_applicant & is_editable & has_verified_email)
 rules.add_perm("applications.withdraw_application", is_applicant)
+# Eligibility results of a call: counts, decisions on cases needing review, overrides, release.
+rules.add_perm("applications.manage_eligibility", is_manager | is_admin)
 # The admin is read-only for applications: managers look, services change.
 rules.add_perm("applications.change_application", rules.always_deny)
 rules.add_perm("applications.add_application", rules.always_deny)

@@ -1,6 +1,7 @@
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from applications.models import Application, ApplicationVersion, Attachment, EligibilityResult
+from calls.models import EligibilityRule, OpenCall
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
 
@@ -50,3 +51,52 @@ def released_eligibility(application: Application) -> EligibilityResult | None:
     return (EligibilityResult.objects
             .filter(version__application=application, outcome__in=EligibilityResult.FINAL)
             .order_by("-version__number").first())
+
+
+def _managed(user) -> frozenset[int] | None:
+    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
+    if user.is_superuser:
+        return None
+    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
+
+
+def calls_managed_by(user) -> QuerySet[OpenCall]:
+    """Calls of the Euroclusters ``user`` manages, with the number of applications in each."""
+    queryset = (OpenCall.objects.select_related("eurocluster")
+                .annotate(in_call=Count("applications", filter=~Q(
+                    applications__status__in=(Application.Status.DRAFT,
+                                              Application.Status.WITHDRAWN))))
+                .order_by("-closes_at", "pk"))
+    managed = _managed(user)
+    return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
+
+
+def results_managed_by(user) -> QuerySet[EligibilityResult]:
+    queryset = EligibilityResult.objects.select_related(
+        "version__application__call__eurocluster", "version__application__organisation",
+        "version__application__voucher_type", "decided_by")
+    managed = _managed(user)
+    if managed is None:
+        return queryset
+    return queryset.filter(version__application__call__eurocluster_id__in=managed)
+
+
+def eligibility_summary(results: list[EligibilityResult]) -> dict:
+    """Counts of a call's current results by outcome, and by rule failed or to review."""
+    by_outcome = dict.fromkeys(EligibilityResult.Outcome.values, 0)
+    failed = dict.fromkeys(EligibilityRule.values, 0)
+    review = dict.fromkeys(EligibilityRule.values, 0)
+    for result in results:
+        by_outcome[result.outcome] += 1
+        for code in result.failed_rules:
+            failed[code] = failed.get(code, 0) + 1
+        for code in {c["rule"] for c in result.checks if c["outcome"] == "review"}:
+            review[code] = review.get(code, 0) + 1
+    labels = dict(EligibilityRule.choices)
+    return {
+        "total": len(results),
+        "by_outcome": [(code, label, by_outcome[code])
+                       for code, label in EligibilityResult.Outcome.choices],
+        "by_rule": [(code, labels.get(code, code), failed[code], review[code])
+                    for code in failed if failed[code] or review[code]],
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import views
+from applications import views, views_manage
 
 app_name = "applications"
 urlpatterns = [
@@ -21,4 +21,12 @@ urlpatterns = [
     path("applications/<int:pk>/versions/<int:number>/", views.ReceiptView.as_view(),
          name="receipt"),
     path("applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    # The cluster manager's area.
+    path("manage/", views_manage.ManagedCallsView.as_view(), name="manage_calls"),
+    path("manage/calls/<int:pk>/eligibility/", views_manage.CallEligibilityView.as_view(),
+         name="manage_call_eligibility"),
+    path("manage/calls/<int:pk>/eligibility/release/",
+         views_manage.EligibilityReleaseView.as_view(), name="manage_eligibility_release"),
+    path("manage/eligibility/<int:pk>/", views_manage.EligibilityResultView.as_view(),
+         name="manage_eligibility_result"),
 ]

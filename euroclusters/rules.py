@@ -13,7 +13,8 @@ def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
     """The Euroclusters where ``user`` holds one of ``roles``; cached on the user object."""
     if not user.is_authenticated:
         return frozenset()
-    cache = user.__dict__.setdefault("_eurocluster_roles", None)
+    # getattr, not user.__dict__: request.user is a lazy proxy whose own __dict__ is not the user's.
+    cache = getattr(user, "_eurocluster_roles", None)
     if cache is None:
         cache = {}
         for eurocluster_id, role in Membership.objects.filter(user=user).values_list(

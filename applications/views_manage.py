@@ -1,0 +1,117 @@
+"""The cluster manager's eligibility pages: a call's results, one application's checks and the
+decision on it, and the release of the results to the applicants."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from applications.eligibility_services import (
+    DECIDING,
+    current_results,
+    eligibility_decide,
+    eligibility_release,
+)
+from applications.forms import EligibilityDecisionForm
+from applications.models import EligibilityResult
+from applications.selectors import calls_managed_by, eligibility_summary, results_managed_by
+from calls.models import EligibilityRule
+from portal.errors import DomainError
+
+PERMISSION = "applications.manage_eligibility"
+
+
+class ManagerMixin(LoginRequiredMixin):
+    """404 for what lies outside the user's Euroclusters, 403 without the manager role."""
+
+    def authorise(self, obj):
+        if not self.request.user.has_perm(PERMISSION, obj):
+            raise PermissionDenied
+        return obj
+
+    def get_call(self):
+        return self.authorise(get_object_or_404(calls_managed_by(self.request.user),
+                                                pk=self.kwargs["pk"]))
+
+
+class ManagedCallsView(ManagerMixin, View):
+    def get(self, request):
+        self.authorise(None)
+        return render(request, "applications/manage/calls.html",
+                      {"calls": calls_managed_by(request.user)})
+
+
+class CallEligibilityView(ManagerMixin, View):
+    def get(self, request, pk):
+        call = self.get_call()
+        results = list(current_results(call).select_related("version__application__voucher_type")
+                       .order_by("version__application__pk"))
+        outcome, rule = request.GET.get("outcome", ""), request.GET.get("rule", "")
+        shown = [r for r in results
+                 if (not outcome or r.outcome == outcome)
+                 and (not rule or rule in r.failed_rules
+                      or any(c["rule"] == rule and c["outcome"] != "pass" for c in r.checks))]
+        return render(request, "applications/manage/call_eligibility.html", {
+            "call": call,
+            "summary": eligibility_summary(results),
+            "needs_review": [r for r in results
+                             if r.outcome == EligibilityResult.Outcome.NEEDS_REVIEW],
+            "results": shown, "outcome": outcome, "rule": rule,
+            "rule_label": dict(EligibilityRule.choices).get(rule, ""),
+            "outcome_label": dict(EligibilityResult.Outcome.choices).get(outcome, ""),
+        })
+
+
+class EligibilityReleaseView(ManagerMixin, View):
+    def post(self, request, pk):
+        call = self.get_call()
+        try:
+            told = eligibility_release(call=call, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The eligibility results are released; %(n)d "
+                                        "applicant(s) are told by e-mail.") % {"n": told})
+        return redirect("applications:manage_call_eligibility", pk=call.pk)
+
+
+class EligibilityResultView(ManagerMixin, View):
+    template_name = "applications/manage/eligibility_result.html"
+
+    def get_result(self):
+        return self.authorise(get_object_or_404(results_managed_by(self.request.user),
+                                                pk=self.kwargs["pk"]))
+
+    def _render(self, request, result, form, status=200):
+        application = result.version.application
+        latest = application.versions.order_by("-number").values_list("number", flat=True)[0]
+        is_current = latest == result.version.number
+        return render(request, self.template_name, {
+            "result": result, "version": result.version, "application": application,
+            "call": application.call, "form": form, "is_current": is_current,
+            "can_decide": is_current and application.status in DECIDING,
+        }, status=status)
+
+    def get(self, request, pk):
+        result = self.get_result()
+        initial = {"outcome": result.outcome} if result.outcome in EligibilityResult.FINAL else {}
+        return self._render(request, result, EligibilityDecisionForm(initial=initial))
+
+    def post(self, request, pk):
+        result = self.get_result()
+        form = EligibilityDecisionForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, result, form, status=400)
+        try:
+            eligibility_decide(result=result, outcome=form.cleaned_data["outcome"],
+                               justification=form.cleaned_data["justification"],
+                               by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self._render(request, result, form, status=409)
+        messages.success(request, _("Your decision on %(application)s is recorded.")
+                         % {"application": result.version.application})
+        return redirect("applications:manage_call_eligibility",
+                        pk=result.version.application.call_id)
