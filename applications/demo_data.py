@@ -568,6 +568,27 @@ APPLICATIONS = [
                    ("other", "QR labels and material tests", D("3000"))],
     },
     {
+        # Levante Digital is a partner in CIRCUPASS and also leads this one in the same call,
+        # which RE-CENTRE does not allow: both go to the manager's "needs review" list.
+        "applicant": "lucia@levante-digital.example.eu", "call": "RECENTRE-2026",
+        "voucher": "Internationalisation voucher (Mexico and Chile)", "submit": 1,
+        "documents": "mandatory",
+        "fields": {
+            "title": "B2B meetings in Santiago for our furniture configurator",
+            "acronym": "CONFIGCL",
+            "summary": "Meet Chilean furniture retailers at the RE-CENTRE B2B days to test "
+                       "demand for our 3D configurator.",
+            "sections": {
+                "challenge": "We have no customers outside Spain yet.",
+                "approach": "Prepare a Spanish-language demo, attend the Santiago B2B meetings.",
+                "impact": "Five qualified leads and one pilot with a Chilean retailer.",
+                "collaboration": "A single SME: not applicable.",
+            },
+            "requested_amount": D("250"), "duration_months": 3,
+        },
+        "budget": [("travel", "Participation in the B2B meetings", D("250"))],
+    },
+    {
         "applicant": "ines@minho-sensores.example.eu", "call": "SEE-GREEN-DEMO-2026",
         "voucher": "Demonstration project", "submit": 0, "documents": "mandatory",
         "fields": {

@@ -59,7 +59,7 @@ def test_first_run_counts(seeded):
     assert counts() | {"AuditEntry": 0} == {
         "Eurocluster": 4, "Partner": 23, "KpiTarget": 25, "OpenCall": 6, "VoucherType": 12,
         "TrancheStep": 15, "Membership": 8, "User": 23, "EmailAddress": 23, "Organisation": 10,
-        "Application": 7, "ApplicationVersion": 5, "Attachment": 12, "AuditEntry": 0,
+        "Application": 8, "ApplicationVersion": 6, "Attachment": 14, "AuditEntry": 0,
     }
 
 
@@ -175,7 +175,7 @@ def test_enterprises_cover_micro_small_and_medium(seeded):
 def test_applications_are_what_the_portal_makes(seeded):
     submitted = Application.objects.filter(status=Application.Status.SUBMITTED)
     drafts = Application.objects.filter(status=Application.Status.DRAFT)
-    assert submitted.count() == 4
+    assert submitted.count() == 5
     assert drafts.count() == 3
     assert submitted.values("call__eurocluster").distinct().count() == 3
     resubmitted = Application.objects.get(acronym="SILKEYE")
@@ -222,5 +222,14 @@ def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callback
         seed()
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         ApplicationVersion.objects.values_list("submitted_by__email", flat=True))
-    assert len(mailoutbox) == 5
+    assert len(mailoutbox) == 6
     assert all("Receipt" in m.subject for m in mailoutbox)
+    # The checks ran after each submission: Levante Digital leads one RE-CENTRE proposal and is
+    # a partner in another, so both wait for the manager.
+    outcomes = {(a.acronym, a.status, a.versions.first().eligibility.outcome)
+                for a in Application.objects.exclude(status=Application.Status.DRAFT)}
+    assert outcomes == {
+        ("SILKEYE", "eligible", "eligible"), ("PACKTWIN", "eligible", "eligible"),
+        ("GREENLCA", "eligible", "eligible"), ("CIRCUPASS", "submitted", "needs_review"),
+        ("CONFIGCL", "submitted", "needs_review"),
+    }
