@@ -8,7 +8,7 @@ the Eurocluster's partners) from the live records.
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django_countries import countries
 
@@ -67,21 +67,24 @@ def _earlier_grants(application: Application,
         .exclude(pk=application.pk)
         .filter(Q(organisation__registration_number__in=identifiers)
                 | Q(members__registration_number__in=identifiers))
-        .annotate(member_count=Count("members", distinct=True))
         .select_related("call", "organisation")
         .distinct()
     )
     funded = list(funded)
+    # Every member of those consortia, not only the matching ones: the share divides by the
+    # whole consortium. (A Count annotated after the filter on ``members`` would count only the
+    # members that matched the filter.)
     member_rows = ConsortiumMember.objects.filter(
-        application__in=[a.pk for a in funded], registration_number__in=identifiers,
+        application__in=[a.pk for a in funded],
     ).values_list("application_id", "registration_number")
-    members_of: dict[int, set[str]] = {}
+    members_of: dict[int, list[str]] = {}
     for application_id, number in member_rows:
-        members_of.setdefault(application_id, set()).add(number)
+        members_of.setdefault(application_id, []).append(number)
     grants: dict[str, list[Grant]] = {}
     for other in funded:
-        share = share_of(other.requested_amount or Decimal(0), 1 + other.member_count)
-        holders = set(members_of.get(other.pk, ()))
+        members = members_of.get(other.pk, [])
+        share = share_of(other.requested_amount or Decimal(0), 1 + len(members))
+        holders = {number for number in members if number in identifiers}
         if other.organisation.registration_number in identifiers:
             holders.add(other.organisation.registration_number)
         for number in holders:
