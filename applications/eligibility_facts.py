@@ -93,7 +93,7 @@ def _earlier_grants(application: Application,
     return {number: tuple(found) for number, found in grants.items()}
 
 
-def _other_proposals(application: Application, identifiers: set[str]) -> tuple[OtherProposal, ...]:
+def other_proposals(application: Application, identifiers: set[str]) -> tuple[OtherProposal, ...]:
     """Other proposals of the call in which one of ``identifiers`` leads or takes part."""
     latest = ApplicationVersion.objects.filter(application=OuterRef("pk")).order_by("-number")
     others = list(
@@ -175,5 +175,5 @@ def eligibility_facts(version: ApplicationVersion) -> Facts:
         ticked_declarations=frozenset(content.get("declarations", ())),
         partners=partners,
         earlier_grants=_earlier_grants(application, identifiers),
-        other_proposals=_other_proposals(application, identifiers),
+        other_proposals=other_proposals(application, identifiers),
     )

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.eligibility import Outcome, overall, run
-from applications.eligibility_facts import eligibility_facts
+from applications.eligibility_facts import eligibility_facts, other_proposals
 from applications.models import Application, ApplicationVersion, EligibilityResult
+from applications.selectors import current_results
 from applications.services import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_record
@@ -37,9 +38,7 @@ STATUS_FOR = {
     R.ELIGIBLE: S.ELIGIBLE,
     R.INELIGIBLE: S.INELIGIBLE,
 }
-# Statuses in which the eligibility outcome still decides the status: once evaluation starts,
-# only redress (in the evaluation app) reopens eligibility.
-DECIDING = (S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE)
+
 MIN_JUSTIFICATION = 20
 
 
@@ -59,7 +58,7 @@ def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
         return  # A newer version was submitted: its own check decides.
     application = Application.objects.select_related("call", "organisation__user").get(
         pk=application.pk)
-    if application.status not in DECIDING:
+    if application.status not in Application.IN_ELIGIBILITY:
         return
     application = application_transition(application=application,
                                           to=STATUS_FOR[result.outcome], by=by, reason=reason)
@@ -146,9 +145,10 @@ def eligibility_decide(*, result: EligibilityResult, outcome: str, justification
     if result.version.number != latest:
         raise DomainError(_("A newer version of this application was submitted; decide on "
                             "that one."))
-    if application.status not in DECIDING:
-        raise DomainError(_("This application is %(status)s: its eligibility can no longer be "
-                            "changed here.") % {"status": application.get_status_display()})
+    if application.status not in Application.IN_ELIGIBILITY:
+        raise DomainError(_("This application is at the stage “%(status)s”: its eligibility "
+                            "can no longer be changed here.")
+                          % {"status": application.get_status_display()})
     if result.checked_at is None:
         raise DomainError(_("The automatic checks have not run yet; try again in a minute."))
     previous = result.outcome
@@ -165,6 +165,18 @@ def eligibility_decide(*, result: EligibilityResult, outcome: str, justification
                        "automatic_outcome": result.automatic_outcome})
     _follow(result, by=by, reason=justification)
     return result
+
+
+def eligibility_recheck_related(*, application: Application) -> int:
+    """Queue a re-check of the other proposals of the call that share an enterprise with
+    ``application``, after it left the call: "the later proposal counts" may now pick another.
+    Returns how many were queued."""
+    identifiers = {application.organisation.registration_number,
+                   *application.members.values_list("registration_number", flat=True)}
+    others = other_proposals(application, identifiers)
+    for other in others:
+        enqueue_on_commit(_task(), version_id=other.version_id, recheck=True)
+    return len(others)
 
 
 @transaction.atomic
@@ -198,18 +210,6 @@ def eligibility_release(*, call: OpenCall, by: Any) -> int:
     return told
 
 
-def current_results(call: OpenCall):
-    """The result of the current version of every application of ``call`` in eligibility."""
-    latest = (ApplicationVersion.objects.filter(application=OuterRef("version__application"))
-              .order_by("-number").values("pk")[:1])
-    return (EligibilityResult.objects
-            .filter(version__application__call=call,
-                    version__application__status__in=DECIDING,
-                    version_id=Subquery(latest))
-            .select_related("version__application__organisation__user",
-                            "version__application__call"))
-
-
 def eligibility_sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Queue again the check of every current version still without a result after a while.
 
@@ -224,7 +224,7 @@ def eligibility_sweep(*, older_than: timedelta | None = None, limit: int = 500) 
     stale = list(
         ApplicationVersion.objects
         .filter(eligibility__checked_at__isnull=True, submitted_at__lt=cutoff,
-                application__status__in=DECIDING, pk=Subquery(latest))
+                application__status__in=Application.IN_ELIGIBILITY, pk=Subquery(latest))
         .order_by("submitted_at").values_list("pk", flat=True)[:limit]
     )
     for version_id in stale:

@@ -183,6 +183,9 @@ class Application(models.Model):
     del S
     # Until the deadline the applicant may keep editing and re-submit; the last version counts.
     EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.ELIGIBLE, Status.INELIGIBLE)
+    # While here, the eligibility result of the current version decides the status; once
+    # evaluation starts only redress reopens eligibility.
+    IN_ELIGIBILITY = (Status.SUBMITTED, Status.ELIGIBLE, Status.INELIGIBLE)
     SCOPE_PATH = "call__eurocluster"
 
     call = models.ForeignKey(OpenCall, on_delete=models.PROTECT, related_name="applications")

@@ -1,4 +1,4 @@
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from applications.models import Application, ApplicationVersion, Attachment, EligibilityResult
 from calls.models import EligibilityRule, OpenCall
@@ -100,3 +100,15 @@ def eligibility_summary(results: list[EligibilityResult]) -> dict:
         "by_rule": [(code, labels.get(code, code), failed[code], review[code])
                     for code in failed if failed[code] or review[code]],
     }
+
+
+def current_results(call: OpenCall) -> QuerySet[EligibilityResult]:
+    """The result of the current version of every application of ``call`` in eligibility."""
+    latest = (ApplicationVersion.objects.filter(application=OuterRef("version__application"))
+              .order_by("-number").values("pk")[:1])
+    return (EligibilityResult.objects
+            .filter(version__application__call=call,
+                    version__application__status__in=Application.IN_ELIGIBILITY,
+                    version_id=Subquery(latest))
+            .select_related("version__application__organisation__user",
+                            "version__application__call"))

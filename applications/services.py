@@ -442,6 +442,15 @@ def application_submit(*, application: Application, by: Any,
 
 @transaction.atomic
 def application_withdraw(*, application: Application, by: Any, reason: str = "") -> Application:
-    """Withdraw at the applicant's request; possible in any state before contracting."""
-    return application_transition(application=application, to=Application.Status.WITHDRAWN,
-                                  by=by, reason=reason or _("withdrawn by the applicant"))
+    """Withdraw at the applicant's request; possible in any state before contracting.
+
+    Queues a re-check of the call's other proposals that share an enterprise with this one.
+    """
+    application = application_transition(application=application,
+                                          to=Application.Status.WITHDRAWN, by=by,
+                                          reason=reason or _("withdrawn by the applicant"))
+    # Imported here: the eligibility engine is built on this module's services.
+    from applications.eligibility_services import eligibility_recheck_related
+
+    eligibility_recheck_related(application=application)
+    return application

@@ -8,15 +8,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from applications.eligibility_services import (
-    DECIDING,
-    current_results,
-    eligibility_decide,
-    eligibility_release,
-)
+from applications.eligibility_services import eligibility_decide, eligibility_release
 from applications.forms import EligibilityDecisionForm
-from applications.models import EligibilityResult
-from applications.selectors import calls_managed_by, eligibility_summary, results_managed_by
+from applications.models import Application, EligibilityResult
+from applications.selectors import (
+    calls_managed_by,
+    current_results,
+    eligibility_summary,
+    results_managed_by,
+)
 from calls.models import EligibilityRule
 from portal.errors import DomainError
 
@@ -91,7 +91,7 @@ class EligibilityResultView(ManagerMixin, View):
         return render(request, self.template_name, {
             "result": result, "version": result.version, "application": application,
             "call": application.call, "form": form, "is_current": is_current,
-            "can_decide": is_current and application.status in DECIDING,
+            "can_decide": is_current and application.status in Application.IN_ELIGIBILITY,
         }, status=status)
 
     def get(self, request, pk):

@@ -394,6 +394,25 @@ def test_two_proposals_of_one_enterprise_the_later_counts(submit_checked):
         ("transition", "eligible", "ineligible")]
 
 
+def test_withdrawing_the_later_proposal_brings_the_earlier_back(
+        submit_checked, django_capture_on_commit_callbacks):
+    call = OpenCallFactory()
+    voucher = VoucherTypeFactory(call=call)
+    first = complete_application(call=call, voucher_type=voucher)
+    twin = OrganisationFactory(registration_number=first.organisation.registration_number)
+    second = complete_application(call=call, voucher_type=voucher, organisation=twin)
+    first_version = submit_checked(first)
+    submit_checked(second)
+    assert status_of(first) == S.INELIGIBLE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_withdraw(application=second, by=second.created_by)
+
+    assert (result_of(first_version).outcome, result_of(first_version).failed_rules) == (
+        "eligible", [])
+    assert status_of(first) == S.ELIGIBLE
+
+
 def test_the_older_proposal_changes_only_when_the_queued_recheck_runs(committed):
     call = OpenCallFactory()
     voucher = VoucherTypeFactory(call=call)
@@ -519,8 +538,8 @@ def test_decide_once_evaluation_started_is_refused(submit_checked, manager_a):
     application = complete_application()
     version = submit_checked(application)
     application_transition(application=application, to=S.UNDER_EVALUATION, by=manager_a.user)
-    assert_refused(result_of(version), "This application is Under evaluation: its eligibility "
-                                       "can no longer be changed here.",
+    assert_refused(result_of(version), "This application is at the stage “Under evaluation”: "
+                                       "its eligibility can no longer be changed here.",
                    by=manager_a.user, outcome="ineligible")
     assert status_of(application) == S.UNDER_EVALUATION
 
