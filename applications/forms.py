@@ -232,6 +232,9 @@ class EligibilityDecisionForm(forms.Form):
     )
     justification = forms.CharField(
         label=_("Justification"), min_length=20, max_length=4000,
+        error_messages={"min_length": _(
+            "Write a justification of at least %(limit_value)d characters: it is kept in the "
+            "audit trail and may be read in a redress procedure.")},
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Kept in the audit trail. When the application is not eligible, the "
                     "applicant reads it with the reasons."),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from applications.sme import Figures, Holding, SmeClass, classify_enterprise
-from calls.models import OpenCall, RequiredDocument, VoucherType
+from calls.models import EligibilityRule, OpenCall, RequiredDocument, VoucherType
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 nace_validator = RegexValidator(
@@ -428,8 +428,14 @@ class EligibilityResult(models.Model):
 
     def rows(self) -> list[dict]:
         """The checks as a person reads them, in the reader's language."""
-        return [{**check, "text": gettext(check["message"]) % check["params"]}
+        labels = dict(EligibilityRule.choices)
+        return [{**check, "text": gettext(check["message"]) % check["params"],
+                 "label": labels.get(check["rule"], check["rule"])}
                 for check in self.checks]
+
+    def failed_rule_labels(self) -> list[str]:
+        labels = dict(EligibilityRule.choices)
+        return [str(labels.get(code, code)) for code in self.failed_rules]
 
     def failures(self) -> list[dict]:
         return [row for row in self.rows() if row["outcome"] != "pass"]

@@ -90,6 +90,8 @@ def eligibility_summary(results: list[EligibilityResult]) -> dict:
         by_outcome[result.outcome] += 1
         for code in result.failed_rules:
             failed[code] = failed.get(code, 0) + 1
+        if result.outcome != EligibilityResult.Outcome.NEEDS_REVIEW:
+            continue  # decided: no longer waiting, whatever the checks flagged
         for code in {c["rule"] for c in result.checks if c["outcome"] == "review"}:
             review[code] = review.get(code, 0) + 1
     labels = dict(EligibilityRule.choices)

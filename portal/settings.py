@@ -224,7 +224,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down must not hang a request: publishing fails fast and the sweeper re-queues.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# socket_timeout covers a broker that accepts the connection but stops answering.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2,
+                                   "socket_timeout": 2}
 # A submitted version still without an eligibility result after this long is queued again.
 ELIGIBILITY_SWEEP_AFTER_SECONDS = int(env("ELIGIBILITY_SWEEP_AFTER_SECONDS", "180"))
 CELERY_BEAT_SCHEDULE = {

@@ -1,0 +1,251 @@
+"""A real Celery worker process, real Redis and real PostgreSQL.
+
+The worker is another process, so it can only see what the tests commit to pytest-django's test
+database on PostgreSQL: the tests are transactional. Without PostgreSQL or without a reachable
+REDIS_URL they skip, unless REQUIRE_INTEGRATION_TESTS=1 (CI) makes them fail instead.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import kombu.pools
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from portal.celery import app as celery_app
+
+WORKER_READY_SECONDS = 30
+# Variables in the environment that Celery reads before its configuration: they would win over
+# the broker a test chooses.
+CELERY_ENV_OVERRIDES = ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL")
+
+
+def _cannot_run(reason: str) -> None:
+    """Skip, or fail when the environment requires the integration tests to run."""
+    if os.environ.get("REQUIRE_INTEGRATION_TESTS") == "1":
+        pytest.fail(f"REQUIRE_INTEGRATION_TESTS=1 but the integration tests cannot run: {reason}",
+                    pytrace=False)
+    pytest.skip(f"{reason} (set REQUIRE_INTEGRATION_TESTS=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_url() -> str:
+    """The broker of the suite, from REDIS_URL; checked once, with PostgreSQL, per session."""
+    if connection.vendor != "postgresql":
+        _cannot_run("they need PostgreSQL (DATABASE_URL=postgres://...): the worker is another "
+                    "process, and SQLite's test database lives in the memory of this one")
+    if not settings.REDIS_URL:
+        _cannot_run("they need a Redis broker (REDIS_URL=redis://...)")
+    try:
+        with redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except redis.RedisError as error:
+        _cannot_run(f"the Redis of REDIS_URL does not answer: {error}")
+    return settings.REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], object], *, seconds: float, what: str,
+               worker: "Worker | None" = None) -> object:
+    """Poll ``predicate`` until it returns something true; fail with the worker's log if not."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if worker is not None and worker.process.poll() is not None:
+            pytest.fail(f"The worker exited ({worker.process.returncode}) while waiting for "
+                        f"{what}.\n{worker.report()}", pytrace=False)
+        if time.monotonic() > deadline:
+            report = f"\n{worker.report()}" if worker is not None else ""
+            pytest.fail(f"Waited {seconds}s for {what}, in vain.{report}", pytrace=False)
+        time.sleep(0.1)
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL of the test database pytest-django created, for the worker."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    credentials = f"{user}{password}@" if user else ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    query = f"?{urlencode(db['OPTIONS'])}" if db.get("OPTIONS") else ""
+    return (f"postgres://{credentials}{quote(db['HOST'] or '', safe='')}{port}/"
+            f"{quote(db['NAME'], safe='')}{query}")
+
+
+class Worker:
+    """``celery -A portal worker`` in its own process group, consuming one queue."""
+
+    def __init__(self, *, broker_url: str, queue: str, log: Path) -> None:
+        self.queue = queue
+        self.log = log
+        self.hostname = f"integration-{uuid.uuid4().hex[:8]}@localhost"
+        env = {key: value for key, value in os.environ.items()
+               if key not in CELERY_ENV_OVERRIDES}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DATABASE_URL": worker_database_url(),
+            "REDIS_URL": broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            # The worker sends the receipt e-mails of the tests: never to a real server.
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        })
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker",
+                   "--pool=solo", "--concurrency=1", "-Q", queue, "-n", self.hostname,
+                   "--without-heartbeat", "--without-gossip", "--without-mingle",
+                   "--loglevel=INFO"]
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self) -> None:
+        # "<hostname> ready." is logged once the worker consumes its queue.
+        ready = re.compile(rf"{re.escape(self.hostname)} ready\.")
+        wait_until(lambda: ready.search(self.output()), seconds=WORKER_READY_SECONDS,
+                   what="the worker to be ready", worker=self)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def report(self) -> str:
+        return f"--- worker log ({self.log}) ---\n{self.output()}--- end of worker log ---"
+
+    def stop(self) -> None:
+        """Stop the worker's whole process group: warm shutdown first, then SIGKILL."""
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=grace)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+class RedisServer:
+    """A private ``redis-server`` on a fixed local port that a test can stop and start again."""
+
+    def __init__(self, *, directory: Path) -> None:
+        self.executable = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.directory / f"redis-{self.starts}.log"
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+
+        def answers() -> bool:
+            if self.process.poll() is not None:
+                pytest.fail(f"redis-server exited ({self.process.returncode}):\n"
+                            f"{log.read_text(errors='replace')}", pytrace=False)
+            try:
+                return client.ping()
+            except redis.ConnectionError:
+                return False
+
+        wait_until(answers, seconds=10, what=f"redis-server on port {self.port}")
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def use_broker(url: str) -> None:
+    """Publish to ``url`` from now on in this process.
+
+    The app keeps its connection and producer pools once made; they are dropped as Celery drops
+    them in a forked child, so the next publish connects to the broker configured here.
+    """
+    celery_app.conf.broker_url = url
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_queue(_eager_celery, redis_url, monkeypatch) -> Iterator[str]:
+    """Tasks are published, not run in-process, to a queue of this test's own.
+
+    A stray worker elsewhere on the same Redis consumes the default queue, never this one.
+    """
+    for name in CELERY_ENV_OVERRIDES:
+        monkeypatch.delenv(name, raising=False)
+    queue = f"integration-{uuid.uuid4().hex[:12]}"
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue,
+                celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    use_broker(redis_url)
+    yield queue
+    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue, broker_url = previous
+    use_broker(broker_url)
+    # A failed test leaves its messages behind: they must not pile up in the suite's Redis.
+    # Kombu deletes only the bindings it knows of, so the queue is declared here first.
+    with celery_app.connection_for_write(redis_url) as conn:
+        declared = celery_app.amqp.queues[queue].bind(conn.default_channel)
+        declared.declare()
+        declared.delete()
+
+
+@pytest.fixture
+def start_worker(celery_queue, transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Start a worker on this test's queue; every worker started is stopped at teardown.
+
+    Depending on ``transactional_db`` makes the workers stop before the tables are emptied.
+    """
+    workers: list[Worker] = []
+
+    def start(*, broker_url: str) -> Worker:
+        worker = Worker(broker_url=broker_url, queue=celery_queue,
+                        log=tmp_path / f"worker-{len(workers) + 1}.log")
+        workers.append(worker)  # stopped at teardown even when it never gets ready
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path) -> Iterator[RedisServer]:
+    """A private Redis, started; stopped at teardown whatever the test did with it."""
+    if not os.access(shutil.which("redis-server") or "/usr/bin/redis-server", os.X_OK):
+        _cannot_run("`redis-server` is not installed (Debian's package redis-server)")
+    server = RedisServer(directory=tmp_path)
+    server.start()
+    yield server
+    server.stop()
