@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "euroclusters",
     "calls",
     "applications",
+    "evaluation",
 ]
 
 MIDDLEWARE = [
