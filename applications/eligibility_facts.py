@@ -8,7 +8,7 @@ the Eurocluster's partners) from the live records.
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django_countries import countries
 
@@ -59,16 +59,26 @@ def call_settings(call: OpenCall) -> CallSettings:
     )
 
 
+def _involving(identifiers: set[str]) -> QuerySet:
+    """The ids of the applications that one of ``identifiers`` leads or takes part in.
+
+    A UNION of two indexed look-ups: an OR across the join to the members cannot use the
+    registration-number indexes, and made every check scan the applications.
+    """
+    led = (Application.objects.filter(organisation__registration_number__in=identifiers)
+           .order_by().values("pk"))
+    joined = (ConsortiumMember.objects.filter(registration_number__in=identifiers)
+              .order_by().values("application_id"))
+    return led.union(joined)
+
+
 def _earlier_grants(application: Application,
                     identifiers: set[str]) -> dict[str, tuple[Grant, ...]]:
     """Each identifier's share of the support selected or contracted on any call of the portal."""
     funded = (
-        Application.objects.filter(status__in=FUNDED)
+        Application.objects.filter(status__in=FUNDED, pk__in=_involving(identifiers))
         .exclude(pk=application.pk)
-        .filter(Q(organisation__registration_number__in=identifiers)
-                | Q(members__registration_number__in=identifiers))
         .select_related("call", "organisation")
-        .distinct()
     )
     funded = list(funded)
     # Every member of those consortia, not only the matching ones: the share divides by the
@@ -97,14 +107,12 @@ def other_proposals(application: Application, identifiers: set[str]) -> tuple[Ot
     """Other proposals of the call in which one of ``identifiers`` leads or takes part."""
     latest = ApplicationVersion.objects.filter(application=OuterRef("pk")).order_by("-number")
     others = list(
-        Application.objects.filter(call_id=application.call_id, status__in=IN_CALL)
+        Application.objects.filter(call_id=application.call_id, status__in=IN_CALL,
+                                   pk__in=_involving(identifiers))
         .exclude(pk=application.pk)
-        .filter(Q(organisation__registration_number__in=identifiers)
-                | Q(members__registration_number__in=identifiers))
         .annotate(version_id=Subquery(latest.values("pk")[:1]),
                   version_at=Subquery(latest.values("submitted_at")[:1]))
         .select_related("call", "organisation")
-        .distinct()
     )
     members = ConsortiumMember.objects.filter(
         application__in=[other.pk for other in others]

@@ -60,8 +60,9 @@ def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
         pk=application.pk)
     if application.status not in Application.IN_ELIGIBILITY:
         return
-    application = application_transition(application=application,
-                                          to=STATUS_FOR[result.outcome], by=by, reason=reason)
+    # The row the transition returns has no call or user loaded; the mail needs this one's.
+    application.status = application_transition(
+        application=application, to=STATUS_FOR[result.outcome], by=by, reason=reason).status
     _notify(result, application)
 
 
@@ -96,8 +97,11 @@ def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityR
     if version is None:
         logger.info("eligibility check: version %s does not exist", version_id)
         return None
-    EligibilityResult.objects.get_or_create(version=version)
-    result = EligibilityResult.objects.select_for_update().get(version=version)
+    # Submission creates the result row; create it only if it is somehow missing.
+    result = EligibilityResult.objects.select_for_update().filter(version=version).first()
+    if result is None:
+        EligibilityResult.objects.get_or_create(version=version)
+        result = EligibilityResult.objects.select_for_update().get(version=version)
     result.version = version
     if result.checked_at is not None and not recheck:
         return result
