@@ -201,6 +201,8 @@ class Application(models.Model):
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     sections = models.JSONField(_("description"), default=dict, blank=True)
+    # Tags from the call's expertise taxonomy: matched with evaluators' expertise.
+    topics = models.JSONField(_("topics"), default=list, blank=True)
     requested_amount = models.DecimalField(_("requested amount (EUR)"), **MONEY, null=True,
                                            blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)

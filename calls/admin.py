@@ -114,7 +114,10 @@ class OpenCallAdmin(ScopedAdmin):
             "eligibility_results_immediate", "eligibility_released_at",
         ]}),
         (_("Evaluation"), {"fields": [
-            "evaluators_per_application", "overall_threshold", "redress_days",
+            "evaluators_per_application", "evaluator_min_load", "evaluator_max_load",
+            "balance_loads", "exclude_same_country", "expertise_taxonomy", "score_step",
+            "comment_min_chars", "disagreement_threshold", "overall_threshold",
+            "evaluation_deadline", "redress_days",
         ]}),
         (_("Application form"), {"fields": ["description_sections", "max_upload_mb"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

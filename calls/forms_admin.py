@@ -35,10 +35,35 @@ class OpenCallAdminForm(forms.ModelForm):
                     "is not applied to this call."),
     )
 
+    # One topic per line reads better than a JSON list.
+    expertise_taxonomy = forms.CharField(
+        label=_("expertise taxonomy"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("One sector or technology per line. Applicants tag their proposal with them "
+                    "and evaluators their expertise; the overlap guides the assignment."),
+    )
+
     class Meta:
         model = OpenCall
         # The admin passes the fields of its fieldsets; these name the ones the form changes.
-        fields = ["eligible_countries", "eligibility_rules"]
+        fields = ["eligible_countries", "eligibility_rules", "expertise_taxonomy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "expertise_taxonomy" in self.fields:
+            self.initial["expertise_taxonomy"] = "\n".join(self.instance.expertise_taxonomy or [])
+
+    def clean_expertise_taxonomy(self) -> list[str]:
+        topics: list[str] = []
+        for line in self.cleaned_data["expertise_taxonomy"].splitlines():
+            topic = " ".join(line.split())
+            if len(topic) > 80:
+                raise ValidationError(gettext("“%(topic)s…” is longer than 80 characters.")
+                                      % {"topic": topic[:40]})
+            if topic and topic.casefold() not in {t.casefold() for t in topics}:
+                topics.append(topic)
+        return topics
 
     def clean_eligibility_rules(self) -> list[str]:
         chosen = set(self.cleaned_data["eligibility_rules"])

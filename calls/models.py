@@ -115,6 +115,44 @@ class OpenCall(models.Model):
         _("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10")
     )
     redress_days = models.PositiveSmallIntegerField(_("redress window (days)"), default=10)
+    # --- evaluation (used by the evaluation app) ---
+    expertise_taxonomy = models.JSONField(
+        _("expertise taxonomy"), default=list, blank=True,
+        help_text=_("The sectors and technologies of this call, one string each. Applicants tag "
+                    "their proposal with them and evaluators their expertise; the overlap is the "
+                    "affinity the assignment maximises."),
+    )
+    exclude_same_country = models.BooleanField(
+        _("no evaluator from the applicant's country"), default=False,
+        help_text=_("Ticked, an evaluator is never assigned a proposal whose lead applicant or "
+                    "consortium member is established in the evaluator's country."),
+    )
+    balance_loads = models.BooleanField(
+        _("balance evaluators' loads"), default=True,
+        help_text=_("Ticked, every evaluator gets the same number of proposals give or take one "
+                    "where the bounds allow it, at a small loss of affinity."),
+    )
+    evaluator_min_load = models.PositiveSmallIntegerField(
+        _("minimum proposals per evaluator"), default=0,
+    )
+    evaluator_max_load = models.PositiveSmallIntegerField(
+        _("maximum proposals per evaluator"), default=12, validators=[MinValueValidator(1)],
+        help_text=_("An evaluator's own maximum per call, when lower, wins."),
+    )
+    score_step = models.DecimalField(
+        _("score step"), max_digits=4, decimal_places=2, default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Scores go from 0 to each criterion's maximum in steps of this size."),
+    )
+    comment_min_chars = models.PositiveSmallIntegerField(
+        _("minimum comment length (characters)"), default=50,
+    )
+    disagreement_threshold = models.DecimalField(
+        _("disagreement threshold (points)"), max_digits=5, decimal_places=2,
+        default=Decimal("2"),
+        help_text=_("Scores of one criterion that differ by more than this flag the proposal."),
+    )
+    evaluation_deadline = models.DateTimeField(_("evaluation deadline"), null=True, blank=True)
     description_sections = models.JSONField(
         _("proposal sections"), default=default_sections,
         help_text=_('A list of {"key", "title", "help", "max_chars"}: the text sections every '

@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("applications.urls")),
+    path("", include("evaluation.urls")),
     path("", include("calls.urls")),
 ]

@@ -53,6 +53,13 @@ def call_form_data(eurocluster=None, **overrides):
         "de_minimis_ceiling": "300000",
         "eligible_countries": ["BE", "FR", "RO"],
         "evaluators_per_application": "2",
+        "evaluator_min_load": "0",
+        "evaluator_max_load": "12",
+        "balance_loads": "on",
+        "expertise_taxonomy": "Robotics\nArtificial intelligence\n robotics \n",
+        "score_step": "0.5",
+        "comment_min_chars": "50",
+        "disagreement_threshold": "2",
         "overall_threshold": "10",
         "redress_days": "10",
         "description_sections": json.dumps(default_sections()),
@@ -144,6 +151,8 @@ def test_manager_adds_a_call_in_their_eurocluster_as_a_draft(manager_client, eur
     assert call.eurocluster == eurocluster_a
     assert call.status == OpenCall.Status.DRAFT
     assert call.eligible_countries == ["BE", "FR", "RO"]
+    assert call.expertise_taxonomy == ["Robotics", "Artificial intelligence"]
+    assert call.balance_loads is True
 
 
 def test_manager_cannot_add_a_call_in_another_eurocluster(manager_client, eurocluster_b):

@@ -1,0 +1,3 @@
+"""Views of the evaluation app: pool."""
+
+urlpatterns: list = []

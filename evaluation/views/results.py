@@ -1,0 +1,3 @@
+"""Views of the evaluation app: results."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views of the evaluation app: reviews."""
+
+urlpatterns: list = []
