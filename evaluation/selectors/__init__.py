@@ -1,0 +1,1 @@
+"""Selectors of the evaluation app, one module per part (pool, reviews, results)."""
