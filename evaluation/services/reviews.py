@@ -1,0 +1,493 @@
+"""The evaluator's work and the consensus: the call's declaration, the conflict-of-interest
+declaration of each assignment, reviews with a score and comment per criterion, disagreements
+between evaluators, and the consensus that gives an application its final score.
+
+The arithmetic (rounding to the call's step, means, disagreement, weighted totals, score checks)
+is in plain functions at the top, on plain numbers, so that it can be tested alone.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.models import Application
+from applications.services import application_transition
+from calls.models import Criterion, OpenCall
+from evaluation.models import Assignment, CallEvaluator, Consensus, ConsensusScore, Review, Score
+from evaluation.services.transitions import (
+    assignment_transition,
+    consensus_transition,
+    review_transition,
+)
+from portal.audit import audit_record
+from portal.errors import DomainError
+from portal.queue import enqueue_on_commit
+
+# --- pure arithmetic -----------------------------------------------------------------------------
+
+
+def round_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` rounded to the nearest multiple of ``step`` (halves away from zero), e.g.
+    3.25 → 3.5 and 3.2 → 3.0 for a step of 0.5."""
+    multiples = (Decimal(value) / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return (multiples * step).quantize(step)
+
+
+def mean(values: Iterable[Decimal]) -> Decimal | None:
+    values = [Decimal(v) for v in values]
+    if not values:
+        return None
+    return sum(values, Decimal("0")) / len(values)
+
+
+def score_error(value: Decimal, *, max_score: Decimal, step: Decimal) -> str | None:
+    """Why ``value`` is not a valid score from 0 to ``max_score`` in steps of ``step``, or None."""
+    value = Decimal(value)
+    if value < 0 or value > max_score:
+        return _("Give a score from 0 to %(max)s.") % {"max": _number(max_score)}
+    if value % step != 0:
+        return _("Scores go in steps of %(step)s.") % {"step": _number(step)}
+    return None
+
+
+def score_choices(*, max_score: Decimal, step: Decimal) -> list[Decimal]:
+    """Every valid score of a criterion, from 0 to ``max_score`` in steps of ``step``."""
+    count = int(Decimal(max_score) // step)
+    return [(step * n).quantize(step) for n in range(count + 1)]
+
+
+def spread_exceeds(values: Iterable[Decimal], threshold: Decimal) -> bool:
+    """Scores of one criterion disagree when the highest and lowest differ by more than
+    ``threshold`` (exactly the threshold is still agreement)."""
+    values = [Decimal(v) for v in values]
+    return len(values) >= 2 and max(values) - min(values) > Decimal(threshold)
+
+
+def weighted_total(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """Σ weight × score over ``(weight, score)`` pairs."""
+    return sum((Decimal(w) * Decimal(s) for w, s in pairs), Decimal("0"))
+
+
+CENTS = Decimal("0.01")
+
+
+def _number(value: Decimal) -> str:
+    """3.50 → "3.5", 5.00 → "5": numbers in messages as a person writes them."""
+    return format(Decimal(value).normalize(), "f")
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+class EvaluationRefused(DomainError):
+    """A refusal with, where it applies, the form fields it is about (``fields``: name → text).
+
+    Field names: ``score_<criterion id>``, ``comment_<criterion id>``, ``overall_comment``.
+    """
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
+        self.fields = dict(fields or {})
+        super().__init__(message, details=list(self.fields.values()))
+
+
+def _deadline_passed(call: OpenCall, now=None) -> bool:
+    deadline = call.evaluation_deadline
+    return deadline is not None and (now or timezone.now()) > deadline
+
+
+# --- the call's declaration ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def call_declaration_accept(*, call_evaluator: CallEvaluator, by: Any) -> CallEvaluator:
+    """The evaluator accepts the call's confidentiality and impartiality declaration.
+
+    Sets ``declaration_accepted_at`` and audits ``evaluation_declaration_accepted``; accepting
+    again changes nothing. Raises DomainError for someone else's pool entry or one that is not
+    accepted.
+    """
+    entry = CallEvaluator.objects.select_for_update().select_related("call").get(
+        pk=call_evaluator.pk)
+    if entry.user_id != getattr(by, "pk", None):
+        raise DomainError(_("Only the evaluator may accept their own declaration."))
+    if entry.status != CallEvaluator.Status.ACCEPTED:
+        raise DomainError(_("You are not an evaluator of this call (any more)."))
+    if entry.declaration_accepted_at is not None:
+        return entry
+    entry.declaration_accepted_at = timezone.now()
+    entry.save(update_fields=["declaration_accepted_at"])
+    audit_record(subject=entry, action="evaluation_declaration_accepted", actor=by,
+                 data={"call": entry.call.reference})
+    return entry
+
+
+# --- the conflict-of-interest declaration --------------------------------------------------------
+
+
+def _queue_fill(call_id: int) -> None:
+    # The pool helper's task; imported here so that this module loads before it exists.
+    from evaluation.tasks import task_fill_assignments
+
+    enqueue_on_commit(task_fill_assignments, call_id=call_id)
+
+
+@transaction.atomic
+def assignment_declare(*, assignment: Assignment, by: Any, conflict: bool,
+                       statement: str = "") -> Assignment:
+    """The assignee declares, before seeing the proposal, whether they have a conflict.
+
+    No conflict: assigned → active, the proposal opens. A conflict (statement required):
+    assigned → conflict, the assignment is released and the pair is excluded from then on;
+    queues ``evaluation.fill_assignments`` for the call so that a replacement is assigned, and
+    tells the call's managers. Both are audited (``conflict_of_interest_declared``). Declaring
+    "no conflict" twice changes nothing. Raises DomainError.
+    """
+    current = Assignment.objects.select_for_update().select_related(
+        "evaluator", "application__call").get(pk=assignment.pk)
+    if current.evaluator.user_id != getattr(by, "pk", None):
+        raise DomainError(_("Only the assigned evaluator may make this declaration."))
+    if current.evaluator.status != CallEvaluator.Status.ACCEPTED:
+        raise DomainError(_("You are no longer an evaluator of this call."))
+    if current.evaluator.declaration_accepted_at is None:
+        raise DomainError(_("Accept the call's declaration first."))
+    statement = (statement or "").strip()
+    if not conflict and current.status in Assignment.CLEARED:
+        return current
+    if current.status != Assignment.Status.ASSIGNED:
+        raise DomainError(_("This assignment is no longer waiting for your declaration."))
+    if conflict and not statement:
+        raise EvaluationRefused(
+            _("Say what the conflict of interest is."),
+            fields={"statement": _("Say what the conflict of interest is.")})
+    now = timezone.now()
+    to = Assignment.Status.CONFLICT if conflict else Assignment.Status.ACTIVE
+    updated = assignment_transition(
+        assignment=current, to=to, by=by, reason=statement,
+        extra={"declared_at": now, "conflict_statement": statement},
+    )
+    audit_record(subject=updated, action="conflict_of_interest_declared", actor=by,
+                 reason=statement, data={"conflict": conflict,
+                                         "application": current.application_id})
+    if conflict:
+        _queue_fill(current.application.call_id)
+        _tell_managers_of_conflict(current)
+    return updated
+
+
+def _tell_managers_of_conflict(assignment: Assignment) -> None:
+    from euroclusters.models import Membership
+    from portal.mail import mail_on_commit
+
+    call = assignment.application.call
+    emails = list(Membership.objects.filter(eurocluster_id=call.eurocluster_id,
+                                            role=Membership.Role.MANAGER)
+                  .values_list("user__email", flat=True).order_by("user__email"))
+    if emails:
+        mail_on_commit(to=emails, template="evaluation_review_conflict",
+                       context={"call": call, "application": assignment.application,
+                                "site_url": settings.PORTAL_SITE_URL})
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+
+def _criteria(call: OpenCall) -> list[Criterion]:
+    return list(call.criteria.order_by("position", "pk"))
+
+
+def _check_scores(*, criteria: list[Criterion], data: Mapping[str, Any], step: Decimal,
+                  min_chars: int, complete: bool) -> dict[str, str]:
+    """Field errors of ``data`` (see ``review_save``); ``complete`` for a submission."""
+    errors: dict[str, str] = {}
+    scores = data.get("scores") or {}
+    for criterion in criteria:
+        entry = scores.get(criterion.pk) or scores.get(str(criterion.pk)) or {}
+        value, comment = entry.get("score"), (entry.get("comment") or "").strip()
+        if value is None or value == "":
+            if complete:
+                errors[f"score_{criterion.pk}"] = _("Score “%(name)s”.") % {"name": criterion.name}
+        else:
+            try:
+                problem = score_error(Decimal(str(value)), max_score=criterion.max_score,
+                                      step=step)
+            except ArithmeticError:
+                problem = _("Give a number.")
+            if problem:
+                errors[f"score_{criterion.pk}"] = problem
+        if complete and len(comment) < min_chars:
+            errors[f"comment_{criterion.pk}"] = _(
+                "Write at least %(n)d characters on “%(name)s” (%(have)d so far)."
+            ) % {"n": min_chars, "name": criterion.name, "have": len(comment)}
+    if complete and not (data.get("overall_comment") or "").strip():
+        errors["overall_comment"] = _("Write an overall comment.")
+    return errors
+
+
+def _entry(data: Mapping[str, Any], criterion: Criterion) -> tuple[Decimal | None, str]:
+    scores = data.get("scores") or {}
+    entry = scores.get(criterion.pk) or scores.get(str(criterion.pk)) or {}
+    value = entry.get("score")
+    return (None if value in (None, "") else Decimal(str(value)),
+            (entry.get("comment") or "").strip())
+
+
+@transaction.atomic
+def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
+                submit: bool) -> Review:
+    """Save the evaluator's review of ``assignment`` as a draft, or submit it.
+
+    ``data``: ``{"scores": {criterion_id: {"score": Decimal | None, "comment": str}},
+    "overall_comment": str}``. Each given score must be from 0 to the criterion's maximum in the
+    call's steps. Submitting also needs every criterion scored, every comment of at least the
+    call's minimum length and an overall comment; it writes the weighted total, moves the review
+    to submitted and the assignment to submitted, and audits ``review_submitted``.
+
+    Raises EvaluationRefused (with the fields) for invalid data, DomainError after the
+    evaluation deadline, once submitted, or for someone else's or an undeclared assignment.
+    """
+    current = Assignment.objects.select_for_update().select_related(
+        "evaluator", "application__call").get(pk=assignment.pk)
+    call = current.application.call
+    if current.evaluator.user_id != getattr(by, "pk", None):
+        raise DomainError(_("Only the assigned evaluator may write this review."))
+    if current.evaluator.status != CallEvaluator.Status.ACCEPTED:
+        raise DomainError(_("You are no longer an evaluator of this call."))
+    if current.status == Assignment.Status.SUBMITTED:
+        raise DomainError(_("Your review is already submitted; it can no longer be changed."))
+    if current.status != Assignment.Status.ACTIVE:
+        raise DomainError(_("Declare that you have no conflict of interest first."))
+    if _deadline_passed(call):
+        raise DomainError(_("The evaluation deadline has passed; the review can no longer be "
+                            "saved or submitted."))
+    criteria = _criteria(call)
+    errors = _check_scores(criteria=criteria, data=data, step=call.score_step,
+                           min_chars=call.comment_min_chars, complete=submit)
+    if errors:
+        raise EvaluationRefused(
+            _("The review cannot be submitted yet: see the marked fields.") if submit
+            else _("The review cannot be saved: see the marked fields."), fields=errors)
+
+    review, _created = Review.objects.get_or_create(assignment=current)
+    review.overall_comment = (data.get("overall_comment") or "").strip()
+    review.save(update_fields=["overall_comment", "updated_at"])
+    existing = {s.criterion_id: s for s in review.scores.all()}
+    values = {}
+    for criterion in criteria:
+        value, comment = _entry(data, criterion)
+        values[criterion.pk] = value
+        score = existing.get(criterion.pk)
+        if score is None:
+            Score.objects.create(review=review, criterion=criterion, score=value, comment=comment)
+        elif (score.score, score.comment) != (value, comment):
+            score.score, score.comment = value, comment
+            score.save(update_fields=["score", "comment"])
+    if not submit:
+        return review
+
+    total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
+    now = timezone.now()
+    review = review_transition(review=review, to=Review.Status.SUBMITTED, by=by,
+                               extra={"total": total, "submitted_at": now})
+    assignment_transition(assignment=current, to=Assignment.Status.SUBMITTED, by=by)
+    audit_record(subject=review, action="review_submitted", actor=by, data={
+        "application": current.application_id, "total": str(total),
+        "scores": {str(c.pk): str(values[c.pk]) for c in criteria},
+    })
+    return review
+
+
+@transaction.atomic
+def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
+    """A manager sends a submitted review back to its evaluator (review → draft, assignment →
+    active), e.g. to answer a disagreement. Refused once the consensus is final or without a
+    reason. Audits ``review_reopened`` and tells the evaluator by e-mail. Raises DomainError."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the review is reopened; the evaluator reads it."))
+    current = Review.objects.select_for_update().select_related(
+        "assignment__evaluator__user", "assignment__application__call").get(pk=review.pk)
+    application = current.assignment.application
+    if Consensus.objects.filter(application=application, status=Consensus.Status.FINAL).exists():
+        raise DomainError(_("The consensus of this application is final; reopen it first."))
+    if current.status != Review.Status.SUBMITTED:
+        raise DomainError(_("Only a submitted review can be reopened."))
+    current = review_transition(review=current, to=Review.Status.DRAFT, by=by, reason=reason,
+                                extra={"submitted_at": None})
+    assignment_transition(assignment=current.assignment, to=Assignment.Status.ACTIVE, by=by,
+                          reason=reason)
+    audit_record(subject=current, action="review_reopened", actor=by, reason=reason,
+                 data={"application": application.pk})
+    from portal.mail import mail_on_commit
+
+    mail_on_commit(to=[current.assignment.evaluator.user.email],
+                   template="evaluation_review_reopened",
+                   context={"call": application.call, "application": application,
+                            "assignment": current.assignment, "reason": reason,
+                            "site_url": settings.PORTAL_SITE_URL})
+    return current
+
+
+# --- disagreements and consensus -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    criterion: Criterion
+    lowest: Decimal
+    highest: Decimal
+
+    @property
+    def spread(self) -> Decimal:
+        return self.highest - self.lowest
+
+
+def submitted_reviews(application: Application) -> list[Review]:
+    """The submitted reviews of the application's live assignments, with their scores; uses
+    what a selector prefetched (``assignments`` with ``review`` and ``review__scores``)."""
+    reviews = []
+    for assignment in application.assignments.all():
+        if assignment.status != Assignment.Status.SUBMITTED:
+            continue
+        review = getattr(assignment, "review", None)
+        if review is not None and review.status == Review.Status.SUBMITTED:
+            reviews.append(review)
+    return reviews
+
+
+def _scores_by_criterion(reviews: Iterable[Review]) -> dict[int, list[Decimal]]:
+    found: dict[int, list[Decimal]] = {}
+    for review in reviews:
+        for score in review.scores.all():
+            if score.score is not None:
+                found.setdefault(score.criterion_id, []).append(score.score)
+    return found
+
+
+def disagreements(application: Application, *, criteria: list[Criterion] | None = None,
+                  reviews: list[Review] | None = None) -> list[Disagreement]:
+    """The criteria whose submitted scores differ by more than the call's disagreement
+    threshold. Pass ``criteria`` and ``reviews`` already loaded to spare the queries."""
+    call = application.call
+    criteria = _criteria(call) if criteria is None else criteria
+    reviews = submitted_reviews(application) if reviews is None else reviews
+    by_criterion = _scores_by_criterion(reviews)
+    found = []
+    for criterion in criteria:
+        values = by_criterion.get(criterion.pk, [])
+        if spread_exceeds(values, call.disagreement_threshold):
+            found.append(Disagreement(criterion, min(values), max(values)))
+    return found
+
+
+def consensus_prefill(application: Application, *, criteria: list[Criterion] | None = None,
+                      reviews: list[Review] | None = None) -> dict[int, Decimal | None]:
+    """Criterion id → the mean of the submitted scores rounded to the call's step (None when
+    no review scored it)."""
+    call = application.call
+    criteria = _criteria(call) if criteria is None else criteria
+    reviews = submitted_reviews(application) if reviews is None else reviews
+    by_criterion = _scores_by_criterion(reviews)
+    prefill = {}
+    for criterion in criteria:
+        average = mean(by_criterion.get(criterion.pk, []))
+        prefill[criterion.pk] = (None if average is None
+                                 else min(round_to_step(average, call.score_step),
+                                          criterion.max_score))
+    return prefill
+
+
+MIN_REVIEWS_FOR_CONSENSUS = 2
+
+
+def consensus_blockers(application: Application) -> list[str]:
+    """Why the consensus of ``application`` cannot be recorded yet (empty: it can).
+
+    It needs every live assignment submitted and at least two submitted reviews, and the
+    application under evaluation. Uses prefetched ``assignments`` when there are.
+    """
+    reasons = []
+    if application.status != Application.Status.UNDER_EVALUATION:
+        reasons.append(_("The application is not under evaluation (it is “%(status)s”).")
+                       % {"status": application.get_status_display()})
+    live = [a for a in application.assignments.all() if a.status in Assignment.LIVE]
+    done = [a for a in live if a.status == Assignment.Status.SUBMITTED]
+    if len(done) < len(live):
+        reasons.append(_("%(done)d of %(live)d evaluators have submitted their review; the "
+                         "consensus waits for all of them.") % {"done": len(done),
+                                                                "live": len(live)})
+    if len(done) < MIN_REVIEWS_FOR_CONSENSUS:
+        reasons.append(_("A consensus needs at least %(n)d submitted reviews; there are "
+                         "%(done)d.") % {"n": MIN_REVIEWS_FOR_CONSENSUS, "done": len(done)})
+    return reasons
+
+
+@transaction.atomic
+def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any],
+                   finalise: bool) -> Consensus:
+    """Record the consensus scores and comments of ``application`` (``data`` as in
+    ``review_save``), as a draft or final.
+
+    Refused (DomainError) unless every live assignment is submitted, there are at least two
+    submitted reviews and the application is under evaluation, or once the consensus is final.
+    Finalising needs every criterion scored with a comment of the call's minimum length and an
+    overall comment; it writes the weighted total (the application's final score), moves the
+    consensus to final and the application to evaluated, and audits ``consensus_recorded`` on
+    the application. Raises EvaluationRefused (with the fields) for invalid data.
+    """
+    locked = Application.objects.select_for_update().select_related("call").get(
+        pk=application.pk)
+    call = locked.call
+    blockers = consensus_blockers(locked)
+    if blockers:
+        raise DomainError(_("The consensus cannot be recorded yet."), details=blockers)
+    consensus, _created = Consensus.objects.select_for_update().get_or_create(application=locked)
+    if consensus.status == Consensus.Status.FINAL:
+        raise DomainError(_("The consensus is final; it can no longer be changed."))
+    criteria = _criteria(call)
+    errors = _check_scores(criteria=criteria, data=data, step=call.score_step,
+                           min_chars=call.comment_min_chars, complete=finalise)
+    if errors:
+        raise EvaluationRefused(
+            _("The consensus cannot be finalised yet: see the marked fields.") if finalise
+            else _("The consensus cannot be saved: see the marked fields."), fields=errors)
+
+    consensus.overall_comment = (data.get("overall_comment") or "").strip()
+    consensus.recorded_by = by if getattr(by, "is_authenticated", False) else None
+    consensus.save(update_fields=["overall_comment", "recorded_by", "updated_at"])
+    existing = {s.criterion_id: s for s in consensus.scores.all()}
+    values = {}
+    for criterion in criteria:
+        value, comment = _entry(data, criterion)
+        values[criterion.pk] = value
+        score = existing.get(criterion.pk)
+        if value is None:
+            # ConsensusScore.score is required: an empty draft score removes the row.
+            if score is not None:
+                score.delete()
+            continue
+        if score is None:
+            ConsensusScore.objects.create(consensus=consensus, criterion=criterion, score=value,
+                                          comment=comment)
+        elif (score.score, score.comment) != (value, comment):
+            score.score, score.comment = value, comment
+            score.save(update_fields=["score", "comment"])
+    if not finalise:
+        return consensus
+
+    total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
+    now = timezone.now()
+    consensus = consensus_transition(consensus=consensus, to=Consensus.Status.FINAL, by=by,
+                                     extra={"total": total, "recorded_at": now})
+    application_transition(application=locked, to=Application.Status.EVALUATED, by=by,
+                           reason=_("Consensus recorded."))
+    audit_record(subject=locked, action="consensus_recorded", actor=by, data={
+        "consensus": consensus.pk, "total": str(total),
+        "scores": {str(c.pk): str(values[c.pk]) for c in criteria},
+    })
+    return consensus
