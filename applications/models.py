@@ -173,7 +173,8 @@ class Application(models.Model):
         S.UNDER_EVALUATION: {S.EVALUATED, S.WITHDRAWN},
         S.EVALUATED: {S.SELECTED, S.RESERVE, S.REJECTED, S.WITHDRAWN},
         S.SELECTED: {S.CONTRACTED, S.RESERVE, S.WITHDRAWN},
-        S.RESERVE: {S.SELECTED, S.REJECTED, S.WITHDRAWN},
+        # Redress can send a reserve or rejected proposal back to evaluation.
+        S.RESERVE: {S.SELECTED, S.REJECTED, S.UNDER_EVALUATION, S.WITHDRAWN},
         S.REJECTED: {S.UNDER_EVALUATION, S.WITHDRAWN},
         S.CONTRACTED: {S.IN_PROGRESS},
         S.IN_PROGRESS: {S.COMPLETED},
