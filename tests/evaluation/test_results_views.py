@@ -166,6 +166,7 @@ def test_the_esr_says_a_proposal_is_being_examined_again(client, call, manager_a
     client.force_login(refused.organisation.user)
     page = client.get(reverse("evaluation:esr", args=[refused.pk])).content.decode()
     assert "your proposal is being examined again" in page
+    assert 'id="esr-outcome"' not in page
 
 
 # --- manage_redress -----------------------------------------------------------------------------
