@@ -24,14 +24,15 @@ ASSIGNMENT_STATUSES = (
 )
 
 
-def _managed_ids(user) -> frozenset[int] | None:
+def managed_eurocluster_ids(user) -> frozenset[int] | None:
+    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
     if user.is_superuser:
         return None
     return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
 
 
 def _scoped(queryset: QuerySet, user, path: str) -> QuerySet:
-    managed = _managed_ids(user)
+    managed = managed_eurocluster_ids(user)
     return queryset if managed is None else queryset.filter(**{f"{path}__in": managed})
 
 

@@ -12,9 +12,10 @@ from django.utils.translation import gettext
 from applications.models import Application, EligibilityResult
 from calls.models import Criterion, OpenCall
 from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
 from evaluation import ranking as pure
 from evaluation.models import Consensus, ConsensusScore, Ranking, RankingEntry, RedressRequest
+from evaluation.selectors.pool import managed_eurocluster_ids
+from evaluation.selectors.reviews import calls_for_reviews
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 S = Application.Status
@@ -26,25 +27,15 @@ TO_RANK = (S.UNDER_EVALUATION, S.EVALUATED)
 CONTESTABLE = (S.REJECTED, S.RESERVE, S.INELIGIBLE)
 
 
-def _managed(user) -> frozenset[int] | None:
-    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-
-
-def calls_for_results(user) -> QuerySet[OpenCall]:
-    """Calls of the Euroclusters ``user`` manages (all for a superuser)."""
-    queryset = OpenCall.objects.select_related("eurocluster")
-    managed = _managed(user)
-    return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
+# The same calls as the reviews' manager pages.
+calls_for_results = calls_for_reviews
 
 
 def redress_managed_by(user) -> QuerySet[RedressRequest]:
     queryset = RedressRequest.objects.select_related(
         "application__call__eurocluster", "application__organisation__user",
         "application__voucher_type", "filed_by", "decided_by")
-    managed = _managed(user)
+    managed = managed_eurocluster_ids(user)
     if managed is None:
         return queryset
     return queryset.filter(application__call__eurocluster_id__in=managed)

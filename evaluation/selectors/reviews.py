@@ -7,9 +7,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from applications.models import Application, Attachment, BudgetLine
 from calls.models import Criterion, OpenCall
-from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
 from evaluation.models import Assignment, CallEvaluator, Review, Score
+from evaluation.selectors.pool import managed_eurocluster_ids
 
 # Applications that reach evaluation (or went through it): the others have nothing to review.
 EVALUATED_STATUSES = (
@@ -184,16 +183,10 @@ def conflict_facts(application: Application) -> dict:
 # --- the manager ---------------------------------------------------------------------------------
 
 
-def _managed(user) -> frozenset[int] | None:
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-
-
 def calls_for_reviews(user) -> QuerySet[OpenCall]:
     """Calls of the Euroclusters ``user`` manages (all for a superuser)."""
     queryset = OpenCall.objects.select_related("eurocluster")
-    managed = _managed(user)
+    managed = managed_eurocluster_ids(user)
     return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
 
 
@@ -212,7 +205,7 @@ def applications_for_consensus(user) -> QuerySet[Application]:
     queryset = Application.objects.select_related("call", "call__eurocluster", "organisation")
     if not user.is_authenticated:
         return queryset.none()
-    managed = _managed(user)
+    managed = managed_eurocluster_ids(user)
     if managed is not None:
         rapporteur = Q(assignments__evaluator__user=user,
                        assignments__evaluator__is_rapporteur=True,

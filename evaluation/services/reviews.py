@@ -181,13 +181,11 @@ def assignment_declare(*, assignment: Assignment, by: Any, conflict: bool,
 
 
 def _tell_managers_of_conflict(assignment: Assignment) -> None:
-    from euroclusters.models import Membership
+    from evaluation.selectors.results import call_managers_emails
     from portal.mail import mail_on_commit
 
     call = assignment.application.call
-    emails = list(Membership.objects.filter(eurocluster_id=call.eurocluster_id,
-                                            role=Membership.Role.MANAGER)
-                  .values_list("user__email", flat=True).order_by("user__email"))
+    emails = call_managers_emails(call)
     if emails:
         mail_on_commit(to=emails, template="evaluation_review_conflict",
                        context={"call": call, "application": assignment.application,
@@ -237,7 +235,6 @@ def _entry(data: Mapping[str, Any], criterion: Criterion) -> tuple[Decimal | Non
             (entry.get("comment") or "").strip())
 
 
-@transaction.atomic
 def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
                 submit: bool) -> Review:
     """Save the evaluator's review of ``assignment`` as a draft, or submit it.
@@ -248,32 +245,50 @@ def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
     call's minimum length and an overall comment; it writes the weighted total, moves the review
     to submitted and the assignment to submitted, and audits ``review_submitted``.
 
-    Raises EvaluationRefused (with the fields) for invalid data, DomainError after the
-    evaluation deadline, once submitted, or for someone else's or an undeclared assignment.
+    Raises EvaluationRefused (with the fields) for invalid data: a score off the scale saves
+    nothing; a submission that is not complete yet still saves the draft (committed) before it
+    is refused, so that no work is lost. Raises DomainError after the evaluation deadline, once
+    submitted, or for someone else's or an undeclared assignment.
     """
-    current = Assignment.objects.select_for_update().select_related(
-        "evaluator", "application__call").get(pk=assignment.pk)
-    call = current.application.call
-    if current.evaluator.user_id != getattr(by, "pk", None):
-        raise DomainError(_("Only the assigned evaluator may write this review."))
-    if current.evaluator.status != CallEvaluator.Status.ACCEPTED:
-        raise DomainError(_("You are no longer an evaluator of this call."))
-    if current.status == Assignment.Status.SUBMITTED:
-        raise DomainError(_("Your review is already submitted; it can no longer be changed."))
-    if current.status != Assignment.Status.ACTIVE:
-        raise DomainError(_("Declare that you have no conflict of interest first."))
-    if _deadline_passed(call):
-        raise DomainError(_("The evaluation deadline has passed; the review can no longer be "
-                            "saved or submitted."))
-    criteria = _criteria(call)
-    errors = _check_scores(criteria=criteria, data=data, step=call.score_step,
-                           min_chars=call.comment_min_chars, complete=submit)
-    if errors:
-        raise EvaluationRefused(
-            _("The review cannot be submitted yet: see the marked fields.") if submit
-            else _("The review cannot be saved: see the marked fields."), fields=errors)
+    with transaction.atomic():
+        current = Assignment.objects.select_for_update().select_related(
+            "evaluator", "application__call").get(pk=assignment.pk)
+        call = current.application.call
+        if current.evaluator.user_id != getattr(by, "pk", None):
+            raise DomainError(_("Only the assigned evaluator may write this review."))
+        if current.evaluator.status != CallEvaluator.Status.ACCEPTED:
+            raise DomainError(_("You are no longer an evaluator of this call."))
+        if current.status == Assignment.Status.SUBMITTED:
+            raise DomainError(_("Your review is already submitted; it can no longer be "
+                                "changed."))
+        if current.status != Assignment.Status.ACTIVE:
+            raise DomainError(_("Declare that you have no conflict of interest first."))
+        if _deadline_passed(call):
+            raise DomainError(_("The evaluation deadline has passed; the review can no longer "
+                                "be saved or submitted."))
+        criteria = _criteria(call)
+        checks = {"criteria": criteria, "data": data, "step": call.score_step,
+                  "min_chars": call.comment_min_chars}
+        errors = _check_scores(**checks, complete=False)
+        if errors:
+            raise EvaluationRefused(
+                _("The review cannot be saved: see the marked fields."), fields=errors)
+        review, values = _review_write(current, criteria, data)
+        missing = _check_scores(**checks, complete=True) if submit else {}
+        if not submit:
+            return review
+        if not missing:
+            return _review_submit(current, review, criteria, values, by)
+    # Outside the block: the draft above is committed, only the submission is refused.
+    raise EvaluationRefused(
+        _("The review cannot be submitted yet: see the marked fields. Your draft is saved."),
+        fields=missing)
 
-    review, _created = Review.objects.get_or_create(assignment=current)
+
+def _review_write(assignment: Assignment, criteria: list[Criterion],
+                  data: Mapping[str, Any]) -> tuple[Review, dict[int, Decimal | None]]:
+    """Write the draft's overall comment and its score rows; criterion id → score."""
+    review, _created = Review.objects.get_or_create(assignment=assignment)
     review.overall_comment = (data.get("overall_comment") or "").strip()
     review.save(update_fields=["overall_comment", "updated_at"])
     existing = {s.criterion_id: s for s in review.scores.all()}
@@ -287,16 +302,17 @@ def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
         elif (score.score, score.comment) != (value, comment):
             score.score, score.comment = value, comment
             score.save(update_fields=["score", "comment"])
-    if not submit:
-        return review
+    return review, values
 
+
+def _review_submit(assignment: Assignment, review: Review, criteria: list[Criterion],
+                   values: dict[int, Decimal | None], by: Any) -> Review:
     total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
-    now = timezone.now()
     review = review_transition(review=review, to=Review.Status.SUBMITTED, by=by,
-                               extra={"total": total, "submitted_at": now})
-    assignment_transition(assignment=current, to=Assignment.Status.SUBMITTED, by=by)
+                               extra={"total": total, "submitted_at": timezone.now()})
+    assignment_transition(assignment=assignment, to=Assignment.Status.SUBMITTED, by=by)
     audit_record(subject=review, action="review_submitted", actor=by, data={
-        "application": current.application_id, "total": str(total),
+        "application": assignment.application_id, "total": str(total),
         "scores": {str(c.pk): str(values[c.pk]) for c in criteria},
     })
     return review
@@ -427,7 +443,6 @@ def consensus_blockers(application: Application) -> list[str]:
     return reasons
 
 
-@transaction.atomic
 def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any],
                    finalise: bool) -> Consensus:
     """Record the consensus scores and comments of ``application`` (``data`` as in
@@ -438,25 +453,51 @@ def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any]
     Finalising needs every criterion scored with a comment of the call's minimum length and an
     overall comment; it writes the weighted total (the application's final score), moves the
     consensus to final and the application to evaluated, and audits ``consensus_recorded`` on
-    the application. Raises EvaluationRefused (with the fields) for invalid data.
+    the application. Raises EvaluationRefused (with the fields) for invalid data: a score off
+    the scale, or a comment without a score (a draft score row needs its score), saves nothing;
+    a finalisation that is not complete yet still saves the draft (committed) before it is
+    refused.
     """
-    locked = Application.objects.select_for_update().select_related("call").get(
-        pk=application.pk)
-    call = locked.call
-    blockers = consensus_blockers(locked)
-    if blockers:
-        raise DomainError(_("The consensus cannot be recorded yet."), details=blockers)
-    consensus, _created = Consensus.objects.select_for_update().get_or_create(application=locked)
-    if consensus.status == Consensus.Status.FINAL:
-        raise DomainError(_("The consensus is final; it can no longer be changed."))
-    criteria = _criteria(call)
-    errors = _check_scores(criteria=criteria, data=data, step=call.score_step,
-                           min_chars=call.comment_min_chars, complete=finalise)
-    if errors:
-        raise EvaluationRefused(
-            _("The consensus cannot be finalised yet: see the marked fields.") if finalise
-            else _("The consensus cannot be saved: see the marked fields."), fields=errors)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("call").get(
+            pk=application.pk)
+        call = locked.call
+        blockers = consensus_blockers(locked)
+        if blockers:
+            raise DomainError(_("The consensus cannot be recorded yet."), details=blockers)
+        consensus, _created = Consensus.objects.select_for_update().get_or_create(
+            application=locked)
+        if consensus.status == Consensus.Status.FINAL:
+            raise DomainError(_("The consensus is final; it can no longer be changed."))
+        criteria = _criteria(call)
+        checks = {"criteria": criteria, "data": data, "step": call.score_step,
+                  "min_chars": call.comment_min_chars}
+        errors = _check_scores(**checks, complete=False)
+        for criterion in criteria:
+            value, comment = _entry(data, criterion)
+            if value is None and comment and f"score_{criterion.pk}" not in errors:
+                errors[f"score_{criterion.pk}"] = _(
+                    "Score “%(name)s” to keep its comment.") % {"name": criterion.name}
+        missing = _check_scores(**checks, complete=True) if finalise else {}
+        if errors:
+            raise EvaluationRefused(
+                _("The consensus cannot be finalised yet: see the marked fields.") if finalise
+                else _("The consensus cannot be saved: see the marked fields."),
+                fields={**missing, **errors})
+        values = _consensus_write(consensus, criteria, data, by)
+        if not finalise:
+            return consensus
+        if not missing:
+            return _consensus_finalise(locked, consensus, criteria, values, by)
+    # Outside the block: the draft above is committed, only the finalisation is refused.
+    raise EvaluationRefused(
+        _("The consensus cannot be finalised yet: see the marked fields. The draft is "
+          "saved."), fields=missing)
 
+
+def _consensus_write(consensus: Consensus, criteria: list[Criterion], data: Mapping[str, Any],
+                     by: Any) -> dict[int, Decimal | None]:
+    """Write the draft's overall comment and score rows; criterion id → score."""
     consensus.overall_comment = (data.get("overall_comment") or "").strip()
     consensus.recorded_by = by if getattr(by, "is_authenticated", False) else None
     consensus.save(update_fields=["overall_comment", "recorded_by", "updated_at"])
@@ -467,7 +508,8 @@ def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any]
         values[criterion.pk] = value
         score = existing.get(criterion.pk)
         if value is None:
-            # ConsensusScore.score is required: an empty draft score removes the row.
+            # ConsensusScore.score is required: an empty draft score removes the row (its
+            # comment is empty: a comment without a score is refused above).
             if score is not None:
                 score.delete()
             continue
@@ -477,16 +519,18 @@ def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any]
         elif (score.score, score.comment) != (value, comment):
             score.score, score.comment = value, comment
             score.save(update_fields=["score", "comment"])
-    if not finalise:
-        return consensus
+    return values
 
+
+def _consensus_finalise(application: Application, consensus: Consensus,
+                        criteria: list[Criterion], values: dict[int, Decimal | None],
+                        by: Any) -> Consensus:
     total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
-    now = timezone.now()
     consensus = consensus_transition(consensus=consensus, to=Consensus.Status.FINAL, by=by,
-                                     extra={"total": total, "recorded_at": now})
-    application_transition(application=locked, to=Application.Status.EVALUATED, by=by,
+                                     extra={"total": total, "recorded_at": timezone.now()})
+    application_transition(application=application, to=Application.Status.EVALUATED, by=by,
                            reason=_("Consensus recorded."))
-    audit_record(subject=locked, action="consensus_recorded", actor=by, data={
+    audit_record(subject=application, action="consensus_recorded", actor=by, data={
         "consensus": consensus.pk, "total": str(total),
         "scores": {str(c.pk): str(values[c.pk]) for c in criteria},
     })

@@ -227,8 +227,10 @@ class ReviewView(EvaluatorMixin, View):
             review_save(assignment=assignment, by=request.user, data=form.to_data(),
                         submit=action == "submit")
         except EvaluationRefused as error:
+            # A submission refused as incomplete saved the draft: show it as saved.
             form.add_refusal(error)
-            return self._render(request, assignment, review, form, status=400)
+            return self._render(request, assignment, review_with_scores(assignment), form,
+                                status=400)
         except DomainError as error:
             form.add_refusal(error)
             return self._render(request, assignment, review, form, status=409)
@@ -383,7 +385,9 @@ class ConsensusView(LoginRequiredMixin, View):
             consensus_save(application=application, by=request.user, data=form.to_data(),
                            finalise=finalise)
         except EvaluationRefused as error:
+            # A finalisation refused as incomplete saved the draft: show it as saved.
             form.add_refusal(error)
+            consensus = Consensus.objects.filter(application=application).first()
             return self._render(request, application, form, criteria, reviews, consensus, 400)
         except DomainError as error:
             form.add_refusal(error)

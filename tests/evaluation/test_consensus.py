@@ -45,6 +45,15 @@ def _data(application, scores, comment=COMMENT, overall="The panel agreed on the
                        for c, s in zip(criteria, scores, strict=True)}}
 
 
+def _draft(application, scores, **kwargs):
+    """Like ``_data``, with no comment where there is no score (a draft row needs its score)."""
+    data = _data(application, scores, **kwargs)
+    for entry in data["scores"].values():
+        if entry["score"] is None:
+            entry["comment"] = ""
+    return data
+
+
 def _manager(application):
     return MembershipFactory(eurocluster=application.call.eurocluster).user
 
@@ -101,7 +110,7 @@ def test_consensus_needs_at_least_two_submitted_reviews():
 def test_a_draft_consensus_keeps_the_application_under_evaluation():
     application = _reviewed([[3, 3, 3], [4, 4, 4]])
     consensus = consensus_save(application=application, by=_manager(application),
-                               data=_data(application, ["3.5", None, 4], comment="short"),
+                               data=_draft(application, ["3.5", None, 4], comment="short"),
                                finalise=False)
     assert consensus.status == Consensus.Status.DRAFT
     assert [(s.score, s.comment) for s in consensus.scores.order_by("criterion__position")] == [
@@ -116,7 +125,7 @@ def test_finalising_sets_the_final_score_moves_the_application_and_audits():
     application = _reviewed([[3, 3, 3], [4, 4, 4]])
     manager = _manager(application)
     consensus_save(application=application, by=manager,
-                   data=_data(application, ["3.5", None, 4]), finalise=False)
+                   data=_draft(application, ["3.5", None, 4]), finalise=False)
     consensus = consensus_save(application=application, by=manager,
                                data=_data(application, ["3.5", "3.5", 4]), finalise=True)
     consensus.refresh_from_db()
