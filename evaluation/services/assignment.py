@@ -511,6 +511,15 @@ def assignment_fill(*, call: OpenCall, by: Any = None) -> AssignmentRun | None:
                 "finished_at": timezone.now()})
     except solver.Infeasible as infeasible:
         return _fail(run, infeasible.message, infeasible.reasons, started)
+    except DomainError as error:
+        return _fail(run, error.message, error.details or [error.message], started)
+    except Exception:
+        # Never leave the run "running": it would hold off every other run of the call.
+        logger.exception("assignment fill %s failed", run.pk)
+        _fail(run, _("Filling stopped on an unexpected error; the assignments are unchanged."),
+              [], started)
+        raise
+
 
 
 # --- manual changes --------------------------------------------------------------------------
