@@ -275,3 +275,17 @@ def test_a_user_without_any_role_is_refused(client):
     application = _reviewed([[3, 4, 5], [4, 4, 5]])
     client.force_login(UserFactory())
     assert client.get(reverse("evaluation:consensus", args=[application.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_consensus_page_query_count_is_fixed(client, django_assert_num_queries):
+    few = _reviewed([[4, 4, 4], [3, 3, 3]])
+    many = _reviewed([[4, 4, 4]] * 6)
+    manager = _manager(few)
+    MembershipFactory(user=manager, eurocluster=many.call.eurocluster)
+    client.force_login(manager)
+    client.get(reverse("evaluation:consensus", args=[few.pk]))
+    with django_assert_num_queries(8):
+        assert client.get(reverse("evaluation:consensus", args=[few.pk])).status_code == 200
+    with django_assert_num_queries(8):
+        assert client.get(reverse("evaluation:consensus", args=[many.pk])).status_code == 200

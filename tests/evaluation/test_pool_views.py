@@ -352,3 +352,21 @@ def test_a_failed_run_page_shows_the_reasons(manager_client, call):
     assert "Refresh" not in response
     assert '<span class="small text-danger">First reason. Second reason.</span>' in html
     assert "<li>Second reason.</li>" in html
+
+
+def test_application_evaluators_page_query_count_is_fixed(manager_client, call,
+                                                          django_assert_num_queries):
+    application = eligible_application(call, topics=["AI"], status="under_evaluation")
+    entries = [pool_member(call, expertise=["AI"]) for _ in range(2)]
+    for entry in entries:
+        AssignmentFactory(application=application, evaluator=entry,
+                          status=Assignment.Status.ASSIGNED)
+    url = reverse("evaluation:manage_application_assignments", args=[application.pk])
+    manager_client.get(url)
+    with django_assert_num_queries(12):
+        manager_client.get(url)
+    for _ in range(8):
+        pool_member(call, expertise=["AI"])
+    with django_assert_num_queries(12):
+        response = manager_client.get(url)
+    assert response.status_code == 200
