@@ -100,6 +100,15 @@ class ApplicationDraftForm(forms.ModelForm):
         self.fields["requested_amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
         self.fields["duration_months"].validators.append(_months_validator)
         self.fields["duration_months"].widget.attrs.update({"min": 1, "max": 48})
+        if call.expertise_taxonomy:
+            # Evaluators are matched on these: the overlap with their expertise guides the
+            # assignment.
+            self.fields["topics"] = forms.MultipleChoiceField(
+                label=_("Topics"), required=False, widget=forms.CheckboxSelectMultiple,
+                choices=[(topic, topic) for topic in call.expertise_taxonomy],
+                initial=[t for t in (self.instance.topics or []) if t in call.expertise_taxonomy],
+                help_text=_("The sectors and technologies of your project, from the call's list."),
+            )
         sections = (self.instance.sections or {}) if self.instance else {}
         self.section_keys = []
         for section in call.description_sections:
@@ -145,6 +154,9 @@ class ApplicationDraftForm(forms.ModelForm):
             if name in self.cleaned_data:
                 sections[key] = self.cleaned_data[name]
         fields["sections"] = sections
+        if "topics" in self.cleaned_data and "topics" not in self.errors:
+            chosen = set(self.cleaned_data["topics"])
+            fields["topics"] = [t for t in self.call.expertise_taxonomy if t in chosen]
         return fields
 
 

@@ -39,8 +39,8 @@ from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
 logger = logging.getLogger(__name__)
 
-DRAFT_FIELDS = ("voucher_type", "title", "acronym", "summary", "sections", "requested_amount",
-                "planned_start", "duration_months")
+DRAFT_FIELDS = ("voucher_type", "title", "acronym", "summary", "sections", "topics",
+                "requested_amount", "planned_start", "duration_months")
 
 
 class DeadlinePassed(DomainError):
@@ -332,6 +332,7 @@ def _snapshot(application: Application, declarations: Iterable[str]) -> dict:
         "summary": application.summary,
         "sections": {s["key"]: (application.sections or {}).get(s["key"], "")
                      for s in application.call.description_sections},
+        "topics": list(application.topics or []),
         "requested_amount": str(application.requested_amount),
         "planned_start": application.planned_start.isoformat(),
         "duration_months": application.duration_months,

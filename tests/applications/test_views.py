@@ -168,6 +168,25 @@ def test_autosave_returns_json_and_keeps_valid_fields(client):
     assert application.summary == "Vision-guided welding."
 
 
+def test_topics_come_from_the_call_taxonomy_and_unknown_ones_are_refused(client):
+    application = ApplicationFactory()
+    application.call.expertise_taxonomy = ["Robotics", "Artificial intelligence", "Textiles"]
+    application.call.save(update_fields=["expertise_taxonomy"])
+    _login(client, application.created_by)
+    url = reverse("applications:edit", kwargs={"pk": application.pk})
+    assert 'value="Artificial intelligence"' in client.get(url).content.decode()
+    response = client.post(url, _draft_post(topics=["Textiles", "Robotics"]))
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.topics == ["Robotics", "Textiles"]  # in the call's order
+    response = client.post(url, _draft_post(topics=["Knitting"]))
+    assert response.status_code == 400
+    assert "Select a valid choice. Knitting is not one of the available choices." in (
+        response.content.decode())
+    application.refresh_from_db()
+    assert application.topics == ["Robotics", "Textiles"]
+
+
 def test_autosave_after_the_deadline_is_refused_with_the_deadline(client):
     application = ApplicationFactory()
     _login(client, application.created_by)
