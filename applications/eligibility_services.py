@@ -50,19 +50,22 @@ def _task():
 
 def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
     """Bring the application's status in line with ``result`` when it is about the current
-    version, and tell the applicant when the outcome is final and released."""
+    version, and tell the applicant when the outcome is final and released.
+
+    ``result.version.application`` comes with its call loaded. The caller's transaction fails as
+    a whole on any error, so the transition needs no savepoint of its own.
+    """
     version = result.version
     application = version.application
-    latest = application.versions.aggregate(latest=Max("number"))["latest"]
-    if version.number != latest:
+    if application.versions.filter(number__gt=version.number).exists():
         return  # A newer version was submitted: its own check decides.
-    application = Application.objects.select_related("call", "organisation__user").get(
-        pk=application.pk)
     if application.status not in Application.IN_ELIGIBILITY:
         return
-    # The row the transition returns has no call or user loaded; the mail needs this one's.
+    # The transition locks and reads the row again; the row it returns has no call loaded, and
+    # the mail needs this one's.
     application.status = application_transition(
-        application=application, to=STATUS_FOR[result.outcome], by=by, reason=reason).status
+        application=application, to=STATUS_FOR[result.outcome], by=by, reason=reason,
+        savepoint=False).status
     _notify(result, application)
 
 
@@ -80,6 +83,40 @@ def _notify(result: EligibilityResult, application: Application) -> None:
                             "site_url": settings.PORTAL_SITE_URL})
 
 
+# What a check reads besides the whole result row: the version's declarations, and what the
+# rules, the transition, the audit line and the mail need of the application and the call. The
+# rest (the proposal's text, the call's pages and evaluation settings) stays unread, and so does
+# the enterprise's user, whom only a mail needs.
+CHECKED_FIELDS = (
+    "version__application", "version__number", "version__submitted_at", "version__content",
+    "version__application__call", "version__application__organisation",
+    "version__application__status", "version__application__title",
+    "version__application__call__eurocluster", "version__application__call__reference",
+    "version__application__call__title", "version__application__call__eligibility_rules",
+    "version__application__call__eligible_countries",
+    "version__application__call__de_minimis_ceiling",
+    "version__application__call__max_support_per_third_party",
+    "version__application__call__allow_partner_in_several_proposals",
+    "version__application__call__eligibility_results_immediate",
+    "version__application__call__eligibility_released_at",
+)
+
+
+def _locked_result(version_id: int) -> EligibilityResult | None:
+    """The result of a version, locked (its row only), with what the check reads loaded: the
+    version and its application with the call."""
+    try:
+        return (
+            EligibilityResult.objects.select_for_update(of=("self",))
+            .select_related("version__application__call")
+            .only(*(field.name for field in EligibilityResult._meta.concrete_fields),
+                  *CHECKED_FIELDS)
+            .get(version_id=version_id)
+        )
+    except EligibilityResult.DoesNotExist:
+        return None
+
+
 @transaction.atomic
 def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityResult | None:
     """Run the call's rules on a submitted version and record one result for it. Idempotent.
@@ -91,18 +128,15 @@ def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityR
     released, and a re-check of older proposals of the call that share an enterprise with this
     one (the later proposal counts). Returns None when the version does not exist.
     """
-    version = (ApplicationVersion.objects
-               .select_related("application__call", "application__organisation")
-               .filter(pk=version_id).first())
-    if version is None:
-        logger.info("eligibility check: version %s does not exist", version_id)
-        return None
-    # Submission creates the result row; create it only if it is somehow missing.
-    result = EligibilityResult.objects.select_for_update().filter(version=version).first()
+    result = _locked_result(version_id)
     if result is None:
-        EligibilityResult.objects.get_or_create(version=version)
-        result = EligibilityResult.objects.select_for_update().get(version=version)
-    result.version = version
+        if not ApplicationVersion.objects.filter(pk=version_id).exists():
+            logger.info("eligibility check: version %s does not exist", version_id)
+            return None
+        # Submission creates the result row; create it only if it is somehow missing.
+        EligibilityResult.objects.get_or_create(version_id=version_id)
+        result = _locked_result(version_id)
+    version = result.version
     if result.checked_at is not None and not recheck:
         return result
     facts = eligibility_facts(version)
@@ -114,7 +148,8 @@ def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityR
     result.checked_at = timezone.now()
     if not result.is_decided:
         result.outcome = automatic
-    result.save()
+    result.save(update_fields=["checks", "failed_rules", "automatic_outcome", "checked_at",
+                               "outcome", "updated_at"])
     audit_record(subject=version.application, action="eligibility_checked",
                  data={"version": version.number, "outcome": automatic,
                        "failed_rules": result.failed_rules})
@@ -136,7 +171,8 @@ def eligibility_decide(*, result: EligibilityResult, outcome: str, justification
     e-mail when results are released. Raises DomainError.
     """
     result = (EligibilityResult.objects.select_for_update(of=("self",))
-              .select_related("version__application__call").get(pk=result.pk))
+              .select_related("version__application__call",
+                              "version__application__organisation__user").get(pk=result.pk))
     if outcome not in EligibilityResult.FINAL:
         raise DomainError(_("Choose “eligible” or “not eligible”."))
     justification = (justification or "").strip()

@@ -5,6 +5,7 @@ company registration number. Both are stored in compact form; a VAT number keeps
 same enterprise is recognised across calls.
 """
 
+import functools
 import importlib
 import random
 
@@ -103,6 +104,9 @@ def normalise_identifier(value: str, country: str) -> str:
     )
 
 
+# A pure function of its arguments, called for every partner of the Eurocluster on every check:
+# the stdnum validation is what costs, and the same few numbers come back each time.
+@functools.lru_cache(maxsize=4096)
 def identity_key(value: str, country: str) -> str:
     """The form under which two records of one enterprise match: the normalised number, or, for a
     number that does not validate (typed by a manager, say), its compact upper-case form."""
@@ -131,8 +135,9 @@ def _vat(number: str) -> str:
     return eu_vat.compact(number).upper()
 
 
-def _vat_prefixes() -> set[str]:
-    return {code.upper() for code in eu_vat.MEMBER_STATES} | {"EL", "XI"}
+@functools.cache
+def _vat_prefixes() -> frozenset[str]:
+    return frozenset({code.upper() for code in eu_vat.MEMBER_STATES} | {"EL", "XI"})
 
 
 def example_vat_number(country: str, rng: random.Random) -> str:

@@ -55,14 +55,17 @@ class SubmissionIncomplete(DomainError):
 
 
 def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
-                           extra: Mapping[str, Any] | None = None) -> Application:
+                           extra: Mapping[str, Any] | None = None,
+                           savepoint: bool = True) -> Application:
     """The one way an application changes status: locks, checks the table, audits.
 
     Repeating a transition that already happened is a no-op. Raises InvalidTransition.
+    ``savepoint=False`` for a caller whose transaction fails as a whole on any error (see
+    ``portal.transitions.transition``).
     """
     updated, _changed = transition(model=Application, pk=application.pk, to=to,
                                    table=Application.TRANSITIONS, by=by, reason=reason,
-                                   extra=extra)
+                                   extra=extra, savepoint=savepoint)
     return updated
 
 

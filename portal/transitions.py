@@ -16,7 +16,6 @@ from portal.errors import InvalidTransition
 M = TypeVar("M", bound=models.Model)
 
 
-@transaction.atomic
 def transition(
     *,
     model: type[M],
@@ -27,33 +26,38 @@ def transition(
     reason: str = "",
     field: str = "status",
     extra: Mapping[str, Any] | None = None,
+    savepoint: bool = True,
 ) -> tuple[M, bool]:
     """Move row ``pk`` of ``model`` to state ``to``; return ``(row, changed)``.
 
     Locks the row, checks the table, saves the new state (and ``extra`` fields) and writes the
     audit record. Repeating a transition that already happened changes nothing and returns
     ``changed=False``. Raises InvalidTransition when the table does not allow the move.
+
+    Inside a caller's transaction the transition runs in a savepoint, so that a caller can catch
+    InvalidTransition and go on; ``savepoint=False`` spares the SAVEPOINT and RELEASE queries to
+    a caller that lets every error fail its whole transaction.
     """
-    obj = model.objects.select_for_update().get(pk=pk)
-    current = getattr(obj, field)
-    if current == to:
-        return obj, False
-    if to not in table.get(current, set()):
-        label = getattr(type(obj), "Status", None)
-        names = dict(label.choices) if label is not None else {}
-        raise InvalidTransition(
-            _("This cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": names.get(current, current), "to": names.get(to, to)}
-        )
-    setattr(obj, field, to)
-    update_fields = [field]
-    for name, value in (extra or {}).items():
-        setattr(obj, name, value)
-        update_fields.append(name)
-    if any(f.name == "updated_at" for f in obj._meta.get_fields()):
-        update_fields.append("updated_at")
-    obj.save(update_fields=update_fields)
-    audit_record(
-        subject=obj, action="transition", actor=by, from_state=current, to_state=to, reason=reason
-    )
-    return obj, True
+    with transaction.atomic(savepoint=savepoint):
+        obj = model.objects.select_for_update().get(pk=pk)
+        current = getattr(obj, field)
+        if current == to:
+            return obj, False
+        if to not in table.get(current, set()):
+            label = getattr(type(obj), "Status", None)
+            names = dict(label.choices) if label is not None else {}
+            raise InvalidTransition(
+                _("This cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": names.get(current, current), "to": names.get(to, to)}
+            )
+        setattr(obj, field, to)
+        update_fields = [field]
+        for name, value in (extra or {}).items():
+            setattr(obj, name, value)
+            update_fields.append(name)
+        if any(f.name == "updated_at" for f in obj._meta.get_fields()):
+            update_fields.append("updated_at")
+        obj.save(update_fields=update_fields)
+        audit_record(subject=obj, action="transition", actor=by, from_state=current, to_state=to,
+                     reason=reason)
+        return obj, True
