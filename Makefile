@@ -42,6 +42,7 @@ var:
 demo: install | var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_evaluation
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Browser tests drive the system Chromium through Playwright; Playwright's own browser download is

@@ -162,6 +162,12 @@ DECLARATION = ("Signed declaration of honour (PDF)",
 SME_DECLARATION = ("SME self-declaration",
                    "The SME self-declaration (Recommendation 2003/361/EC), signed.")
 
+# The sectors and technologies of the DREAM calls: applicants tag their proposals with them and
+# evaluators their expertise (the assignment of evaluators maximises the overlap).
+DREAM_TOPICS = ["Robotics", "Machine vision", "Industrial IoT", "Additive manufacturing",
+                "Artificial intelligence", "Cybersecurity", "Digital twins",
+                "Predictive maintenance"]
+
 
 def _sections(*extra: tuple[str, str, str, int]) -> list[dict]:
     base = [
@@ -178,8 +184,10 @@ def _sections(*extra: tuple[str, str, str, int]) -> list[dict]:
 
 
 # phase: "open" (status open, opened in the past), "forthcoming" (published, opens later),
-# "closed" (status closed, deadline passed). Days are relative to the day of seeding; times are
-# Brussels time.
+# "closed" (status closed, deadline passed; it may have moved on to its evaluation since). Days are
+# relative to the day of seeding; times are Brussels time. "taxonomy" is the call's expertise
+# taxonomy; "evaluation" sets the call's evaluation settings, with "evaluation_deadline" in days
+# like the other dates.
 CALLS = [
     {
         "eurocluster": "DREAM",
@@ -220,6 +228,8 @@ CALLS = [
                       ("Offer of the technology provider",
                        "The quotation of the provider of the digital solution, if any.", False)],
         "tranches": [(50, COUNTERSIGNED), (50, FINAL)],
+
+        "taxonomy": DREAM_TOPICS,
     },
     {
         "eurocluster": "DREAM",
@@ -229,7 +239,7 @@ CALLS = [
         "budget": D("300000"),
         "summary": "First cut-off of the DREAM innovation vouchers: 10 projects.",
         "description": (
-            "The first cut-off funded 10 innovation projects moving digital technology into "
+            "The first cut-off funds 10 innovation projects moving digital technology into "
             "manufacturing. The evaluation is in progress."
         ),
         "eligibility": (
@@ -246,6 +256,11 @@ CALLS = [
         ],
         "documents": [DECLARATION, SME_DECLARATION],
         "tranches": [(50, COUNTERSIGNED), (50, FINAL)],
+
+        "taxonomy": DREAM_TOPICS,
+        # Two evaluators per proposal, none from the applicant's country, three weeks to review.
+        "evaluation": {"evaluators_per_application": 2, "exclude_same_country": True,
+                       "evaluator_max_load": 6, "evaluation_deadline": (21, 17)},
     },
     {
         "eurocluster": "Silicon Europe",
@@ -402,11 +417,14 @@ STAFF = [
 
 ADMIN = ("admin@example.org", "Portal Administrator")
 
+# Independent experts. seed_demo makes their accounts like every demo account; the evaluation
+# app's seed_demo_evaluation invites them to DREAM-OC1-2026 and does part of their work there.
 EVALUATORS = [
-    ("evaluator.anneke@example.org", "Anneke Verhoeven-Smit"),
-    ("evaluator.tomasz@example.org", "Tomasz Wróblewicz"),
-    ("evaluator.sofia@example.org", "Sofia Lindqvarn"),
-    ("evaluator.miguel@example.org", "Miguel Alvarenga Souto"),
+    ("expert.kowalska@example.eu", "Agnieszka Kowalska"),
+    ("expert.lindqvist@example.eu", "Erik Lindqvist"),
+    ("expert.moreau@example.eu", "Camille Moreau"),
+    ("expert.santos@example.eu", "João Santos"),
+    ("expert.novak@example.eu", "Tomáš Novák"),
 ]
 
 # SME users and their enterprises. Figures: staff (AWU), turnover, balance sheet (EUR).
@@ -474,6 +492,31 @@ SMES = [
      # A linked enterprise (more than 50 % held): its figures count in full, so medium-sized.
      "related": [("Karawanken Industrieholding AG", "AT", D("60"), D("80"), D("12000000"),
                   D("9000000"))]},
+    # Applicants of the closed call DREAM-OC1-2026 (listed last: the VAT numbers above stay the
+    # same ones).
+    {"email": "eleni@thermi-additive.example.eu", "name": "Eleni Vasileiadou",
+     "org": {"legal_name": "Thermi Additive Technologies IKE", "country": "GR",
+             "street": "9th km Thessaloniki–Thermi Road", "postcode": "57001", "city": "Thermi",
+             "nace_code": "C25.99", "year_founded": 2015, "staff_headcount": D("12"),
+             "annual_turnover": D("1100000"), "balance_sheet_total": D("900000")}},
+    {"email": "pavel@slevarna-morava.example.eu", "name": "Pavel Dvořáček",
+     "org": {"legal_name": "Slévárna Morava s.r.o.", "country": "CZ",
+             "street": "Vídeňská 120", "postcode": "619 00", "city": "Brno",
+             "nace_code": "C24.51", "year_founded": 1996, "staff_headcount": D("85"),
+             "annual_turnover": D("9800000"), "balance_sheet_total": D("7400000")}},
+    {"email": "marta@wzo-cnc.example.eu", "name": "Marta Wiśniewska",
+     "org": {"legal_name": "Wielkopolskie Zakłady Obróbki CNC sp. z o.o.", "country": "PL",
+             "street": "ul. Głogowska 218", "postcode": "60-104", "city": "Poznań",
+             "nace_code": "C25.62", "year_founded": 2004, "staff_headcount": D("48"),
+             "annual_turnover": D("6200000"), "balance_sheet_total": D("4100000")}},
+    {"email": "mads@jutland-pack.example.eu", "name": "Mads Kjærgaard",
+     "org": {"legal_name": "Jutland Pack Automation ApS", "country": "DK",
+             "street": "Søren Frichs Vej 38", "postcode": "8230", "city": "Åbyhøj",
+             "nace_code": "C28.29", "year_founded": 2012, "staff_headcount": D("45"),
+             "annual_turnover": D("8500000"), "balance_sheet_total": D("6000000")},
+     # 70 % held by a large packaging group: a linked enterprise, so not an SME (ineligible).
+     "related": [("Nordisk Emballage Holding A/S", "DK", D("70"), D("1450"), D("310000000"),
+                  D("240000000"))]},
 ]
 
 # Applications, created through the same services as the portal. "submit": how many times the
@@ -485,6 +528,7 @@ APPLICATIONS = [
         "fields": {
             "title": "Vision-guided quality control for a silk-weaving line",
             "acronym": "SILKEYE",
+            "topics": ["Machine vision", "Artificial intelligence"],
             "summary": "A camera and edge-AI system that spots weaving defects in real time and "
                        "stops the loom before a roll is spoilt.",
             "sections": {
@@ -511,6 +555,7 @@ APPLICATIONS = [
         "fields": {
             "title": "Digital twin of a packaging cell for predictive maintenance",
             "acronym": "PACKTWIN",
+            "topics": ["Industrial IoT", "Digital twins", "Predictive maintenance"],
             "summary": "A digital twin of a food-packaging cell predicts failures of its "
                        "sealing unit from vibration and temperature data.",
             "sections": {
@@ -625,6 +670,180 @@ APPLICATIONS = [
         "voucher": "Internationalisation voucher (Mexico and Chile)", "submit": 0,
         "documents": "none",
         "fields": {"title": "Solar carports for furniture showrooms in Chile"},
+    },
+    # The closed call DREAM-OC1-2026: seven proposals submitted while it was open (see seed_demo);
+    # the automatic checks find six eligible and one not (Jutland Pack belongs to a large group).
+    # The evaluation app's seed_demo_evaluation takes them into evaluation.
+    {
+        "applicant": "chiara@legnovivo.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Vision-guided robotic sanding of curved chair frames",
+            "acronym": "ROBOSAND",
+            "topics": ["Robotics", "Machine vision"],
+            "summary": "A collaborative robot with a force-controlled sanding head and a 3D "
+                       "camera sands curved beech chair frames, today sanded by hand.",
+            "sections": {
+                "challenge": "Sanding curved frames by hand takes 22 minutes a chair, causes "
+                             "repetitive-strain injuries and gives an uneven finish; 4 % of the "
+                             "frames are sent back by the lacquering line.",
+                "approach": "An integrator from Brianza scans each frame with a 3D camera, "
+                            "plans the sanding path and drives a cobot with a force-controlled "
+                            "head. Three months of integration, three months of pilot on the "
+                            "two best-selling chair models.",
+                "impact": "Sanding time down to 9 minutes a chair, rework from 4 % to 1 %, two "
+                          "operators moved from sanding to quality control.",
+            },
+            "requested_amount": D("24000"), "duration_months": 10,
+        },
+        "budget": [("subcontracting", "Path planning and cobot integration", D("14000")),
+                   ("equipment", "Force-controlled sanding head and 3D camera", D("7000")),
+                   ("personnel", "Production engineer time", D("3000"))],
+    },
+    {
+        "applicant": "eva@drau-elektronik.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Digital twin of a power-module sintering line",
+            "acronym": "SINTERTWIN",
+            "topics": ["Digital twins", "Artificial intelligence", "Predictive maintenance"],
+            "summary": "A digital twin of the silver-sintering press predicts voids in the "
+                       "die attach from pressure and temperature curves before the module is "
+                       "tested.",
+            "sections": {
+                "challenge": "Voids in the sintered die attach are found only at the final "
+                             "X-ray test: 3 % of the modules are scrapped after every step has "
+                             "been paid for.",
+                "approach": "Log the press data, build a physics-informed twin with a Graz "
+                            "research provider, train a void predictor, and stop the batch "
+                            "when it raises an alarm. Eight months, one press.",
+                "impact": "Scrap of finished modules from 3 % to 1 %, 40 MWh of energy a year "
+                          "not spent on modules that fail.",
+            },
+            "requested_amount": D("22000"), "duration_months": 8,
+        },
+        "budget": [("subcontracting", "Twin model and void predictor", D("16000")),
+                   ("equipment", "Data logger for the press", D("2500")),
+                   ("personnel", "Process engineer time", D("3500"))],
+    },
+    {
+        "applicant": "jonas@elbtal-mikro.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Deep-learning inspection of MEMS wafers after dicing",
+            "acronym": "WAFERSCAN",
+            "topics": ["Machine vision", "Artificial intelligence"],
+            "summary": "A deep-learning model classifies chipping and cracks on diced MEMS "
+                       "wafers from the images of the existing inspection camera.",
+            "sections": {
+                "challenge": "The rule-based inspection flags one die in eight as suspect; two "
+                             "operators re-inspect them by microscope, a bottleneck of the "
+                             "line.",
+                "approach": "Label 40,000 archived images with a Dresden AI provider, train "
+                            "and validate a classifier, run it beside the old rules for two "
+                            "months, then switch.",
+                "impact": "Manual re-inspection down by 80 %, throughput of the dicing line "
+                          "up 12 %.",
+            },
+            "requested_amount": D("26000"), "duration_months": 9,
+        },
+        "budget": [("subcontracting", "Image labelling and model training", D("19000")),
+                   ("equipment", "GPU inference server", D("5000")),
+                   ("personnel", "Test engineer time", D("2000"))],
+    },
+    {
+        "applicant": "eleni@thermi-additive.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "On-demand metal printing of spare parts for olive-oil mills",
+            "acronym": "PRINTSPARE",
+            "topics": ["Additive manufacturing", "Digital twins"],
+            "summary": "A catalogue of digitised, printable spare parts for olive-oil mills, "
+                       "printed in stainless steel on demand instead of kept in stock.",
+            "sections": {
+                "challenge": "Mills stop for days in the harvest season waiting for small "
+                             "stainless parts of decanters that are no longer made.",
+                "approach": "Scan and redesign 30 critical parts for laser powder-bed fusion, "
+                            "qualify them with a testing laboratory, and build an ordering "
+                            "portal for mills.",
+                "impact": "Delivery of a part in 3 days instead of 3 weeks; 30 parts no longer "
+                          "stocked by the mills.",
+            },
+            "requested_amount": D("27000"), "duration_months": 12,
+        },
+        "budget": [("subcontracting", "Part qualification by a testing laboratory", D("9000")),
+                   ("personnel", "Design for additive manufacturing", D("12000")),
+                   ("other", "Metal powder and test prints", D("6000"))],
+    },
+    {
+        "applicant": "pavel@slevarna-morava.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Securing the connected furnaces of an iron foundry",
+            "acronym": "FOUNDRYSEC",
+            "topics": ["Cybersecurity", "Industrial IoT"],
+            "summary": "Segment the foundry's furnace and moulding network, monitor it for "
+                       "intrusions and give remote maintenance a secure access.",
+            "sections": {
+                "challenge": "Furnace controllers and moulding lines sit on the office network; "
+                             "suppliers connect to them by remote desktop with shared "
+                             "passwords.",
+                "approach": "An audit against IEC 62443 by a Brno provider, network "
+                            "segmentation, an OT intrusion-detection sensor and a remote-access "
+                            "gateway with personal accounts.",
+                "impact": "No production network reachable from the office; every remote "
+                          "session personal and logged.",
+            },
+            "requested_amount": D("19500"), "duration_months": 6,
+        },
+        "budget": [("subcontracting", "IEC 62443 audit and segmentation", D("11500")),
+                   ("equipment", "Intrusion-detection sensor and gateway", D("6000")),
+                   ("personnel", "Maintenance engineer time", D("2000"))],
+    },
+    {
+        "applicant": "marta@wzo-cnc.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Predictive maintenance of CNC spindles from vibration data",
+            "acronym": "SPINDLEWATCH",
+            "topics": ["Predictive maintenance", "Industrial IoT", "Artificial intelligence"],
+            "summary": "Vibration sensors on twelve CNC machining centres and a model that "
+                       "warns of spindle-bearing wear weeks before a breakdown.",
+            "sections": {
+                "challenge": "Three spindle breakdowns a year stop a machining centre for two "
+                             "weeks each and cost EUR 18,000 a repair.",
+                "approach": "Retrofit wireless vibration sensors, collect six months of data "
+                            "with a Poznań provider, train a wear model, alert the maintenance "
+                            "team in their planning tool.",
+                "impact": "Spindle repairs planned instead of suffered; 300 machine hours a "
+                          "year won back.",
+            },
+            "requested_amount": D("16800"), "duration_months": 9,
+        },
+        "budget": [("equipment", "Twelve wireless vibration sensors and a gateway", D("6800")),
+                   ("subcontracting", "Wear model and alerting", D("8000")),
+                   ("personnel", "Maintenance engineer time", D("2000"))],
+    },
+    {
+        "applicant": "mads@jutland-pack.example.eu", "call": "DREAM-OC1-2026",
+        "voucher": "Innovation voucher", "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": "Robotic case packing with vision-based pick and place",
+            "acronym": "PACKBOT",
+            "topics": ["Robotics", "Machine vision"],
+            "summary": "A vision-guided robot packs mixed products into cases at the end of "
+                       "our customers' lines.",
+            "sections": {
+                "challenge": "Case packing of mixed products is still manual at most of our "
+                             "food customers.",
+                "approach": "Integrate a 2D camera and a delta robot in our case packer; test "
+                            "it at a customer's dairy.",
+                "impact": "A new product line for the packing machines we build.",
+            },
+            "requested_amount": D("25000"), "duration_months": 10,
+        },
+        "budget": [("subcontracting", "Vision integration", D("15000")),
+                   ("equipment", "Delta robot and camera", D("10000"))],
     },
 ]
 

@@ -58,8 +58,8 @@ def test_second_run_changes_nothing(seeded):
 def test_first_run_counts(seeded):
     assert counts() | {"AuditEntry": 0} == {
         "Eurocluster": 4, "Partner": 23, "KpiTarget": 25, "OpenCall": 6, "VoucherType": 12,
-        "TrancheStep": 15, "Membership": 8, "User": 23, "EmailAddress": 23, "Organisation": 10,
-        "Application": 8, "ApplicationVersion": 6, "Attachment": 14, "AuditEntry": 0,
+        "TrancheStep": 15, "Membership": 8, "User": 28, "EmailAddress": 28, "Organisation": 14,
+        "Application": 15, "ApplicationVersion": 13, "Attachment": 28, "AuditEntry": 0,
     }
 
 
@@ -167,15 +167,18 @@ def test_a_manager_and_a_finance_officer_per_eurocluster(seeded):
 
 def test_enterprises_cover_micro_small_and_medium(seeded):
     classes = {o.legal_name: o.sme_class.value for o in Organisation.objects.all()}
-    assert {"micro", "small", "medium"} == set(classes.values())
+    assert {"micro", "small", "medium", "not_sme"} == set(classes.values())
     # The linked holding (60 %) makes this 30-person company medium-sized.
     assert classes["Drau Leistungselektronik GmbH"] == "medium"
+    # A large group holds 70 %: not an SME at all (the demo's ineligible proposal).
+    assert [name for name, value in classes.items() if value == "not_sme"] == [
+        "Jutland Pack Automation ApS"]
 
 
 def test_applications_are_what_the_portal_makes(seeded):
     submitted = Application.objects.filter(status=Application.Status.SUBMITTED)
     drafts = Application.objects.filter(status=Application.Status.DRAFT)
-    assert submitted.count() == 5
+    assert submitted.count() == 12
     assert drafts.count() == 3
     assert submitted.values("call__eurocluster").distinct().count() == 3
     resubmitted = Application.objects.get(acronym="SILKEYE")
@@ -222,7 +225,7 @@ def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callback
         seed()
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         ApplicationVersion.objects.values_list("submitted_by__email", flat=True))
-    assert len(mailoutbox) == 6
+    assert len(mailoutbox) == 13
     assert all("Receipt" in m.subject for m in mailoutbox)
     # The checks ran after each submission: Levante Digital leads one RE-CENTRE proposal and is
     # a partner in another, so both wait for the manager.
@@ -232,4 +235,64 @@ def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callback
         ("SILKEYE", "eligible", "eligible"), ("PACKTWIN", "eligible", "eligible"),
         ("GREENLCA", "eligible", "eligible"), ("CIRCUPASS", "submitted", "needs_review"),
         ("CONFIGCL", "submitted", "needs_review"),
+        ("ROBOSAND", "eligible", "eligible"), ("SINTERTWIN", "eligible", "eligible"),
+        ("WAFERSCAN", "eligible", "eligible"), ("PRINTSPARE", "eligible", "eligible"),
+        ("FOUNDRYSEC", "eligible", "eligible"), ("SPINDLEWATCH", "eligible", "eligible"),
+        ("PACKBOT", "ineligible", "ineligible"),
     }
+
+
+def test_the_closed_call_took_its_proposals_while_open_and_is_closed_again(seeded):
+    call = OpenCall.objects.get(reference="DREAM-OC1-2026")
+    assert call.status == OpenCall.Status.CLOSED
+    assert call.closes_at < timezone.now() < call.evaluation_deadline
+    assert not call.accepts_submissions()
+    assert call.evaluators_per_application == 2
+    assert call.exclude_same_country
+    assert "Predictive maintenance" in call.expertise_taxonomy
+    proposals = call.applications.order_by("acronym")
+    assert [a.acronym for a in proposals] == [
+        "FOUNDRYSEC", "PACKBOT", "PRINTSPARE", "ROBOSAND", "SINTERTWIN", "SPINDLEWATCH",
+        "WAFERSCAN"]
+    for application in proposals:
+        assert application.status == Application.Status.SUBMITTED
+        assert application.voucher_type.name == "Innovation voucher"
+        assert not application.members.exists()
+        assert set(application.topics) <= set(call.expertise_taxonomy)
+        version = application.versions.get()
+        assert version.content["topics"] == application.topics
+        assert AuditEntry.objects.filter(content_type__model="application",
+                                         object_id=application.pk,
+                                         action="submitted").count() == 1
+
+
+def test_a_closed_call_in_evaluation_keeps_its_stage_and_gets_fresh_dates(seeded):
+    call = OpenCall.objects.get(reference="DREAM-OC1-2026")
+    long_ago = timezone.now() - timedelta(days=200)
+    OpenCall.objects.filter(pk=call.pk).update(
+        status=OpenCall.Status.EVALUATION, opens_at=long_ago - timedelta(days=60),
+        closes_at=long_ago, evaluation_deadline=long_ago + timedelta(days=20))
+
+    output = seed()
+
+    call.refresh_from_db()
+    assert call.status == OpenCall.Status.EVALUATION
+    assert call.closes_at < timezone.now() < call.evaluation_deadline
+    assert call.closes_at > long_ago
+    assert "OpenCall ~1" in output
+    assert "Nothing to change" in seed()
+
+
+def test_proposals_missing_from_a_call_in_evaluation_are_refused(seeded):
+    call = OpenCall.objects.get(reference="DREAM-OC1-2026")
+    # Submitted versions cannot be deleted: move the proposal out of the call instead.
+    Application.objects.filter(acronym="PACKBOT").update(
+        call=OpenCall.objects.get(reference="DREAM-OC2-2026"))
+    OpenCall.objects.filter(pk=call.pk).update(status=OpenCall.Status.EVALUATION)
+
+    with pytest.raises(CommandError, match="cannot be submitted any more"):
+        seed()
+
+    assert call.applications.count() == 6
+    call.refresh_from_db()
+    assert call.status == OpenCall.Status.EVALUATION

@@ -8,7 +8,14 @@ services as the portal (versions, hashes, receipts, audit records), and never to
 
 Calls keep their dates while they are still in the phase they are meant to show (open,
 forthcoming, closed); a call whose dates have run out, in a demo database seeded weeks ago, gets
-fresh dates relative to today.
+fresh dates relative to today. A closed call may have moved on to its evaluation since (the
+evaluation app's ``seed_demo_evaluation`` does that): it keeps that status.
+
+The applications of a closed call are submitted through ``application_submit`` too, which takes
+submissions only before the deadline by the server's clock. So the call takes them as it did
+while it was open: it is put back in its open phase for the submissions, then moved to its closed
+dates again (see ``Seeder.taking_submissions``). That happens only when the call is still closed
+and not yet in evaluation, and only for applications missing from it.
 """
 
 import logging
@@ -52,6 +59,9 @@ LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 # Eager tasks log every run at INFO; the demo output is the tables below.
 NOISY_LOGGERS = ("celery.app.trace", "kombu.connection")
 ROLE_LABELS = {"manager": "Cluster manager", "finance": "Finance officer"}
+# A call of the "closed" phase of the tables: its deadline passed; it may be in evaluation since.
+AFTER_DEADLINE = (OpenCall.Status.CLOSED, OpenCall.Status.EVALUATION, OpenCall.Status.RESULTS,
+                  OpenCall.Status.COMPLETED)
 
 
 @contextmanager
@@ -146,13 +156,19 @@ class Seeder:
         """``days`` from today at ``hour``:00 Brussels time (stored in UTC)."""
         return datetime.combine(self.today + timedelta(days=days), time(hour), tzinfo=BRUSSELS)
 
-    def in_phase(self, call: OpenCall, phase: str) -> bool:
+    def in_phase(self, call: OpenCall, spec: dict) -> bool:
+        phase = spec["phase"]
         if phase == "open":
             return (call.status == OpenCall.Status.OPEN
                     and call.opens_at <= self.now < call.closes_at)
         if phase == "forthcoming":
             return call.status == OpenCall.Status.PUBLISHED and self.now < call.opens_at
-        return call.status == OpenCall.Status.CLOSED and call.closes_at <= self.now
+        if call.status not in AFTER_DEADLINE or call.closes_at > self.now:
+            return False
+        # Evaluators must still be able to work: an evaluation deadline run out is moved too.
+        wanted = spec.get("evaluation", {}).get("evaluation_deadline")
+        return wanted is None or (call.evaluation_deadline is not None
+                                  and call.evaluation_deadline > self.now)
 
     def seed_call(self, spec: dict) -> None:
         tranches = spec["tranches"]
@@ -164,14 +180,23 @@ class Seeder:
             "summary": spec["summary"], "description": spec["description"],
             "eligibility_summary": spec["eligibility"], "budget": spec["budget"],
             "description_sections": spec["sections"],
+            "expertise_taxonomy": list(spec.get("taxonomy", [])),
         }
+        evaluation = dict(spec.get("evaluation", {}))
+        evaluation_deadline = evaluation.pop("evaluation_deadline", None)
+        values.update(evaluation)
         existing = OpenCall.objects.filter(reference=spec["reference"]).first()
-        if existing is None or not self.in_phase(existing, spec["phase"]):
+        if existing is None or not self.in_phase(existing, spec):
             # Seed data, not a lifecycle step: the status is set with the dates it goes with.
             status = {"open": OpenCall.Status.OPEN, "forthcoming": OpenCall.Status.PUBLISHED,
                       "closed": OpenCall.Status.CLOSED}[spec["phase"]]
+            if (spec["phase"] == "closed" and existing is not None
+                    and existing.status in AFTER_DEADLINE):
+                status = existing.status  # in evaluation since: new dates, same stage
             values.update(status=status, opens_at=self.at(*spec["opens"]),
                           closes_at=self.at(*spec["closes"]))
+            if evaluation_deadline is not None:
+                values["evaluation_deadline"] = self.at(*evaluation_deadline)
         call = self.sync(OpenCall, {"reference": spec["reference"]}, values)
         self.calls[spec["reference"]] = call
 
@@ -240,11 +265,44 @@ class Seeder:
         month = self.today.month + 2
         return date(self.today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
+    @contextmanager
+    def taking_submissions(self, call: OpenCall):
+        """``call`` taking submissions for the block: a call of the closed phase is put back in
+        its open phase (its opening date, a deadline an hour ahead) and then moved to its closed
+        dates again, so that its applications go through ``application_submit`` like every other.
+
+        Seed data, not a lifecycle step (the lifecycle has no way back from closed to open). The
+        versions carry the time of seeding as their submission time, after the deadline shown
+        afterwards: the services take the server's clock, and the demo keeps to them. Refused
+        (CommandError) once the call is in evaluation: proposals cannot join an evaluation.
+        """
+        if call.accepts_submissions():
+            yield
+            return
+        if call.status != OpenCall.Status.CLOSED or call.closes_at > timezone.now():
+            raise CommandError(
+                f"{call.reference} is {call.get_status_display().lower()}: the demo "
+                "applications missing from it cannot be submitted any more. Start from a fresh "
+                "demo database (make clean) to have them.")
+        closed = (call.status, call.closes_at)
+        call.status, call.closes_at = OpenCall.Status.OPEN, timezone.now() + timedelta(hours=1)
+        call.save(update_fields=["status", "closes_at"])
+        try:
+            yield
+        finally:
+            call.status, call.closes_at = closed
+            call.save(update_fields=["status", "closes_at"])
+
     def seed_application(self, spec: dict) -> None:
         user = get_user_model().objects.get(email=spec["applicant"])
         call = self.calls[spec["call"]]
         if Application.objects.filter(call=call, organisation__user=user).exists():
             return  # made by an earlier run, and maybe changed since in the demo: leave it
+        with self.taking_submissions(call):
+            self.make_application(spec, call, user)
+        self.created["Application"] += 1
+
+    def make_application(self, spec: dict, call: OpenCall, user) -> None:
         application = application_start(call=call, user=user)
         fields = {"voucher_type": call.voucher_types.get(name=spec["voucher"]), **spec["fields"]}
         if "budget" in spec:
@@ -281,7 +339,6 @@ class Seeder:
                                        fields=spec["revision"])
             application_submit(application=application, by=user,
                                declarations=Declaration.values)
-        self.created["Application"] += 1
 
 
 class Command(BaseCommand):
