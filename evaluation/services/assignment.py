@@ -565,7 +565,8 @@ def assignment_add(*, application: Application, call_evaluator: CallEvaluator, b
     Audited; queues an e-mail to the evaluator on commit."""
     application = Application.objects.select_for_update().select_related("call").get(
         pk=application.pk)
-    call_evaluator = (CallEvaluator.objects.select_for_update()
+    # of=self: the profile is an outer join, which PostgreSQL cannot lock (nor need we).
+    call_evaluator = (CallEvaluator.objects.select_for_update(of=("self",))
                       .select_related("user__evaluator_profile").get(pk=call_evaluator.pk))
     existing = Assignment.objects.filter(application=application,
                                          evaluator=call_evaluator).first()
