@@ -322,7 +322,8 @@ def _review_submit(assignment: Assignment, review: Review, criteria: list[Criter
 def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
     """A manager sends a submitted review back to its evaluator (review → draft, assignment →
     active), e.g. to answer a disagreement. Refused once the consensus is final or without a
-    reason. Audits ``review_reopened`` and tells the evaluator by e-mail. Raises DomainError."""
+    reason, or after the evaluation deadline. Audits ``review_reopened`` and tells the evaluator by
+    e-mail. Raises DomainError."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the review is reopened; the evaluator reads it."))
@@ -333,6 +334,11 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
         raise DomainError(_("The consensus of this application is final; reopen it first."))
     if current.status != Review.Status.SUBMITTED:
         raise DomainError(_("Only a submitted review can be reopened."))
+    if _deadline_passed(application.call):
+        # The evaluator could not save it again: the review would be stuck as a draft.
+        raise DomainError(_("The evaluation deadline has passed, so the evaluator could not "
+                            "submit the review again. Move the call's evaluation deadline "
+                            "first."))
     current = review_transition(review=current, to=Review.Status.DRAFT, by=by, reason=reason,
                                 extra={"submitted_at": None})
     assignment_transition(assignment=current.assignment, to=Assignment.Status.ACTIVE, by=by,

@@ -358,6 +358,20 @@ def test_a_manager_reopens_a_submitted_review_with_a_reason(mailoutbox,
     assert "Please justify Impact further." in mailoutbox[0].body
 
 
+@pytest.mark.django_db
+def test_reopening_after_the_evaluation_deadline_is_refused():
+    assignment = _assignment()
+    review = submitted_review(assignment, [3, 3, 3])
+    call = assignment.application.call
+    call.evaluation_deadline = timezone.now() - timedelta(seconds=1)
+    call.save(update_fields=["evaluation_deadline"])
+    manager = MembershipFactory(eurocluster=call.eurocluster).user
+    with pytest.raises(DomainError, match="evaluation deadline has passed"):
+        review_reopen(review=review, by=manager, reason="Please justify Impact further.")
+    review.refresh_from_db()
+    assert review.status == Review.Status.SUBMITTED
+
+
 # --- disagreements -------------------------------------------------------------------------------
 
 
