@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check-migrations lint format worker beat chromium clean distclean
+.PHONY: help install pango demo test check-migrations lint format worker beat chromium clean distclean
 
 help:
 	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
@@ -39,7 +39,7 @@ install: $(STAMP)
 var:
 	mkdir -p var
 
-demo: install | var
+demo: install pango | var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_evaluation
@@ -58,6 +58,19 @@ chromium:
 		echo "WARNING: apt-get): install the 'chromium' package, or browser tests will be skipped."; \
 	fi
 
+# WeasyPrint renders the grant agreements with Pango, a system library (Debian: libpango-1.0-0).
+pango:
+	@if ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Pango missing: installing it with apt-get (WeasyPrint needs it)."; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 \
+			libpangoft2-1.0-0 fonts-dejavu-core; \
+	else \
+		echo "WARNING: Pango not found and it cannot be installed here (needs root and apt-get):"; \
+		echo "WARNING: install libpango-1.0-0, or grant agreement PDFs cannot be made."; \
+	fi
+
 check-migrations: install | var
 	$(MANAGE) makemigrations --check --dry-run
 
@@ -69,7 +82,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # pytest exits 5 when it collected no test: that is a failure too, and said so.
-test: install chromium check-migrations lint
+test: install pango chromium check-migrations lint
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
 	exit $$rc

@@ -119,6 +119,8 @@ class OpenCallAdmin(ScopedAdmin):
             "comment_min_chars", "disagreement_threshold", "overall_threshold",
             "evaluation_deadline", "redress_days",
         ]}),
+        (_("Grant agreement"), {"fields": ["signing_days", "agreement_template"],
+                                "classes": ["collapse"]}),
         (_("Application form"), {"fields": ["description_sections", "max_upload_mb"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

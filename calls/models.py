@@ -153,6 +153,18 @@ class OpenCall(models.Model):
         help_text=_("Scores of one criterion that differ by more than this flag the proposal."),
     )
     evaluation_deadline = models.DateTimeField(_("evaluation deadline"), null=True, blank=True)
+    # --- grant agreements (used by the payments app) ---
+    agreement_template = models.TextField(
+        _("grant agreement template"), blank=True,
+        help_text=_("A Django template of the agreement's HTML body; empty: the portal's standard "
+                    "FSTP agreement. It receives the call, the application, the parties, the "
+                    "amount and the tranche schedule."),
+    )
+    signing_days = models.PositiveSmallIntegerField(
+        _("days to sign the grant agreement"), default=15, validators=[MinValueValidator(1)],
+        help_text=_("An agreement the beneficiary has not signed by then is declined and the "
+                    "reserve list moves up."),
+    )
     description_sections = models.JSONField(
         _("proposal sections"), default=default_sections,
         help_text=_('A list of {"key", "title", "help", "max_chars"}: the text sections every '

@@ -35,7 +35,8 @@ class EuroclusterAdmin(ScopedAdmin):
     list_display = ["acronym", "name", "strand", "cascade_budget"]
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}
-    fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website"]
+    fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website",
+              "account_holder", "iban", "bic"]
     inlines = [PartnerInline, KpiTargetInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

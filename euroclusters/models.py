@@ -25,6 +25,11 @@ class Eurocluster(models.Model):
         validators=[MinValueValidator(0)],
     )
     website = models.URLField(_("website"), blank=True)
+    # The account the vouchers are paid from (the debtor of the SEPA credit transfers). IBAN and
+    # BIC are checked with schwifty in the admin form.
+    account_holder = models.CharField(_("account holder"), max_length=70, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
 
     class Meta:
         verbose_name = _("Eurocluster")

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "calls",
     "applications",
     "evaluation",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("applications.urls")),
     path("", include("evaluation.urls")),
+    path("", include("payments.urls")),
     path("", include("calls.urls")),
 ]

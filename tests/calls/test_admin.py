@@ -60,6 +60,7 @@ def call_form_data(eurocluster=None, **overrides):
         "score_step": "0.5",
         "comment_min_chars": "50",
         "disagreement_threshold": "2",
+        "signing_days": "15",
         "overall_threshold": "10",
         "redress_days": "10",
         "description_sections": json.dumps(default_sections()),

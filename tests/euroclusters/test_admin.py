@@ -369,8 +369,8 @@ def _index_models(client):
 def test_manager_index_lists_the_eurocluster_admins_and_nothing_more(manager_client):
     assert _index_models(manager_client) == [
         "Application", "ApplicationVersion", "Assignment", "AssignmentRun", "CallEvaluator",
-        "Consensus", "Eurocluster", "Membership", "OpenCall", "Ranking", "RedressRequest",
-        "Review"]
+        "Consensus", "Eurocluster", "GrantAgreement", "Membership", "OpenCall", "PaymentBatch",
+        "Ranking", "RedressRequest", "Review"]
 
 
 def test_observer_index_has_no_applications(client, eurocluster_a):

@@ -1,0 +1,1 @@
+"""The forms of the payments app, one module per part."""

@@ -1,0 +1,1 @@
+"""The selectors of the payments app, one module per part."""

@@ -1,0 +1,1 @@
+"""The views of the payments app, one module per part."""

@@ -1,0 +1,3 @@
+"""Views of the payments app: beneficiary."""
+
+urlpatterns: list = []
