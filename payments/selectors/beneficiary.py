@@ -1,0 +1,153 @@
+"""Reads of the beneficiary's money side: bank details, reports, the payments timeline, and the
+manager's and finance officer's lists around them. Each returns rows with their relations
+loaded, so that a page's query count does not grow with its rows."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+
+from applications.models import Application, Organisation
+from applications.selectors import calls_managed_by
+from calls.models import OpenCall
+from payments.models import (
+    BankAccount,
+    GrantAgreement,
+    Payment,
+    ProgressReport,
+    ReportAttachment,
+    Tranche,
+)
+from payments.services.beneficiary import SIGNED, finance_eurocluster_ids
+
+
+def organisation_of(user) -> Organisation | None:
+    if not user.is_authenticated:
+        return None
+    return Organisation.objects.filter(user=user).first()
+
+
+def bank_state(organisation: Organisation) -> dict:
+    """The active account, the pending change and the latest refused one of ``organisation``."""
+    accounts = list(BankAccount.objects.filter(organisation=organisation)
+                    .select_related("decided_by").order_by("-created_at", "-pk"))
+    by_status: dict[str, BankAccount] = {}
+    for account in accounts:
+        by_status.setdefault(account.status, account)
+    pending = by_status.get(BankAccount.Status.PENDING)
+    rejected = by_status.get(BankAccount.Status.REJECTED)
+    # A refusal is news only until the beneficiary gives other details.
+    latest = accounts[0] if accounts else None
+    return {"active": by_status.get(BankAccount.Status.ACTIVE), "pending": pending,
+            "rejected": rejected if latest is rejected else None}
+
+
+def beneficiary_application(user, pk: int) -> Application | None:
+    """The user's own application ``pk`` with its call and agreement, or None (404)."""
+    if not user.is_authenticated:
+        return None
+    return (Application.objects.filter(organisation__user=user, pk=pk)
+            .select_related("call__eurocluster", "organisation", "agreement").first())
+
+
+def agreement_of(application: Application) -> GrantAgreement | None:
+    try:
+        return application.agreement
+    except GrantAgreement.DoesNotExist:
+        return None
+
+
+def reports_of(agreement: GrantAgreement) -> dict[str, ProgressReport]:
+    return {r.kind: r for r in agreement.reports.annotate(attachment_count=Count("attachments"))}
+
+
+def report_with_attachments(agreement: GrantAgreement, kind: str) -> ProgressReport | None:
+    return (ProgressReport.objects.filter(agreement=agreement, kind=kind)
+            .select_related("reviewed_by")
+            .prefetch_related(Prefetch("attachments",
+                                       queryset=ReportAttachment.objects.order_by("pk")))
+            .first())
+
+
+def timeline(agreement: GrantAgreement) -> list[Tranche]:
+    """The tranches of ``agreement`` with their payments (newest first), each with its batch and
+    the bank account it went to."""
+    payments = (Payment.objects.select_related("batch", "bank_account")
+                .order_by("-created_at", "-pk"))
+    return list(agreement.tranches.order_by("position")
+                .prefetch_related(Prefetch("payments", queryset=payments)))
+
+
+# --- cluster managers ---------------------------------------------------------------------------
+
+
+def calls_for_reports(user) -> QuerySet[OpenCall]:
+    """The calls whose reports ``user`` reviews (those of the Euroclusters they manage)."""
+    return calls_managed_by(user)
+
+
+def call_reports(call: OpenCall) -> list[ProgressReport]:
+    """The reports of ``call`` the beneficiaries have handed in at least once: waiting for review
+    first (oldest first), then the others (newest first)."""
+    reports = list(
+        ProgressReport.objects
+        .filter(agreement__application__call=call)
+        .exclude(status=ProgressReport.Status.DRAFT, submitted_at__isnull=True)
+        .select_related("agreement__application__organisation", "reviewed_by")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("submitted_at", "pk"))
+    waiting = [r for r in reports if r.status == ProgressReport.Status.SUBMITTED]
+    others = [r for r in reports if r.status != ProgressReport.Status.SUBMITTED]
+    others.sort(key=lambda r: (r.reviewed_at or r.submitted_at, r.pk), reverse=True)
+    return waiting + others
+
+
+def report_for_manager(user, pk: int) -> ProgressReport | None:
+    """Report ``pk`` when it belongs to a call the user manages, else None (404)."""
+    return (ProgressReport.objects
+            .filter(pk=pk, agreement__application__call__in=calls_for_reports(user))
+            .select_related("agreement__application__call__eurocluster",
+                            "agreement__application__organisation", "reviewed_by")
+            .prefetch_related(Prefetch("attachments",
+                                       queryset=ReportAttachment.objects.order_by("pk")))
+            .first())
+
+
+# --- finance officers ---------------------------------------------------------------------------
+
+
+def pending_bank_changes_for(user) -> QuerySet[BankAccount]:
+    """Pending changes of bank details of the enterprises with a signed agreement in a
+    Eurocluster where ``user`` is a finance officer (all of them for a superuser), oldest
+    first, each with its organisation, its creator and ``current`` (the active account, in a
+    list of at most one)."""
+    ids = finance_eurocluster_ids(user)
+    signed = GrantAgreement.objects.filter(application__organisation=OuterRef("organisation"),
+                                           status__in=SIGNED)
+    if ids is not None:
+        signed = signed.filter(application__call__eurocluster_id__in=ids)
+    active = BankAccount.objects.filter(status=BankAccount.Status.ACTIVE)
+    return (BankAccount.objects.filter(status=BankAccount.Status.PENDING)
+            .filter(Exists(signed))
+            .select_related("organisation", "created_by")
+            .prefetch_related(Prefetch("organisation__bank_accounts", queryset=active,
+                                       to_attr="current"))
+            .order_by("created_at", "pk"))
+
+
+def signed_calls_of(accounts: list[BankAccount]) -> dict[int, list[str]]:
+    """For each organisation of ``accounts``: the references of the calls where it has a signed
+    agreement (one query for the whole list)."""
+    organisation_ids = {a.organisation_id for a in accounts}
+    result: dict[int, list[str]] = {}
+    rows = (GrantAgreement.objects
+            .filter(application__organisation_id__in=organisation_ids, status__in=SIGNED)
+            .values_list("application__organisation_id", "application__call__reference")
+            .order_by("application__call__reference"))
+    for organisation_id, reference in rows:
+        result.setdefault(organisation_id, []).append(reference)
+    return result
+
+
+def is_finance_anywhere(user) -> bool:
+    ids = finance_eurocluster_ids(user)
+    return ids is None or bool(ids)
+
+
