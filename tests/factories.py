@@ -154,11 +154,13 @@ class BudgetLineFactory(factory.django.DjangoModelFactory):
 
 def complete_application(**kwargs) -> Application:
     """An application with everything filled in, ready to submit (declarations aside)."""
-    application = ApplicationFactory(
-        title="Smart welding cell", acronym="SWELD", summary="A vision-guided welding cell.",
-        sections={"approach": "We integrate a camera.", "impact": "Less scrap."},
-        requested_amount=Decimal("20000"), planned_start=date(2027, 3, 1), duration_months=9,
-        **kwargs,
-    )
-    BudgetLineFactory(application=application, amount=Decimal("20000"))
+    fields = {
+        "title": "Smart welding cell", "acronym": "SWELD",
+        "summary": "A vision-guided welding cell.",
+        "sections": {"approach": "We integrate a camera.", "impact": "Less scrap."},
+        "requested_amount": Decimal("20000"), "planned_start": date(2027, 3, 1),
+        "duration_months": 9,
+    }
+    application = ApplicationFactory(**{**fields, **kwargs})
+    BudgetLineFactory(application=application, amount=application.requested_amount)
     return application
