@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
+from euroclusters.forms import EuroclusterForm
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import NoAccount, membership_grant, membership_revoke, user_for_email
 
@@ -32,6 +33,7 @@ class KpiTargetInline(ScopedInline, admin.TabularInline):
 @admin.register(Eurocluster)
 class EuroclusterAdmin(ScopedAdmin):
     scope_path = "pk"
+    form = EuroclusterForm  # the paying account, checked with schwifty
     list_display = ["acronym", "name", "strand", "cascade_budget"]
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}

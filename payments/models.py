@@ -338,6 +338,9 @@ class PaymentBatch(models.Model):
     sepa_file = models.FileField(upload_to=sepa_path, max_length=300, blank=True)
     sepa_sha256 = models.CharField(max_length=64, blank=True)
     control_sum = models.DecimalField(_("control sum (EUR)"), **MONEY, null=True, blank=True)
+    # Set when the fill task has gone through every tranche; a worker killed mid-way leaves it
+    # empty (a partly filled batch that cannot be exported) until the fill runs again.
+    filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,1 +1,70 @@
 """Celery tasks of the payments app: thin adapters around the services (see STYLE.md)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+# --- finance: payment batches -------------------------------------------------------------------
+
+
+@shared_task(name="payments.fill_batch", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def task_fill_batch(*, batch_id: int, tranche_ids: list[int] | None = None) -> int:
+    """Fill a draft payment batch. Safe to run twice, concurrently, or again after a worker was
+    killed mid-way: each tranche gets at most one live payment (see payments.services.finance)."""
+    from payments.services.finance import batch_fill
+
+    return batch_fill(batch_id=batch_id, tranche_ids=tranche_ids)
+
+
+@shared_task(name="payments.sweep_batches", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_sweep_batches() -> int:
+    """Queue the fill again of draft batches whose fill never finished (beat)."""
+    from payments.services.finance import batch_fill_sweep
+
+    return batch_fill_sweep()
+
+
+# --- agreements: generation, declines past the deadline -----------------------------------------
+
+
+@shared_task(name="payments.generate_agreement", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def task_generate_agreement(*, application_id: int) -> int | None:
+    """Generate the grant agreement of a selected application (an existing one is kept). A
+    refusal (budget or cap exceeded, no longer selected) is logged, not retried: the sweep and
+    the manager's page show what is missing."""
+    import logging
+
+    from applications.models import Application
+    from payments.services.agreements import agreement_generate
+    from portal.errors import DomainError
+
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None:
+        return None
+    try:
+        return agreement_generate(application=application).pk
+    except DomainError as error:
+        logging.getLogger(__name__).warning("agreement of application %s not generated: %s",
+                                            application_id, error.message)
+        return None
+
+
+@shared_task(name="payments.generate_missing_agreements", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_generate_missing_agreements() -> int:
+    """Queue an agreement for every selected application of a call with published results that
+    has none (beat: the evaluation app publishes results and may not import this one)."""
+    from payments.services.agreements import agreements_generate_missing
+
+    return agreements_generate_missing()
+
+
+@shared_task(name="payments.decline_overdue_agreements", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_decline_overdue_agreements() -> int:
+    """Decline agreements still unsigned past their deadline; the reserve list moves up (beat)."""
+    from payments.services.agreements import agreements_decline_overdue
+
+    return agreements_decline_overdue()
