@@ -243,6 +243,13 @@ CELERY_BEAT_SCHEDULE = {
     # A selected applicant who withdrew on the applications' own page frees money: move up the
     # best reserve that fits.
     "evaluation-promote-reserves": {"task": "evaluation.promote_reserves", "schedule": 60.0},
+    # A payment batch whose fill never finished (lost message, killed worker) is filled again.
+    "payments-sweep-batches": {"task": "payments.sweep_batches", "schedule": 300.0},
+    # Results published in the evaluation app (which may not import payments): agreements follow.
+    "payments-generate-missing-agreements": {"task": "payments.generate_missing_agreements",
+                                             "schedule": 300.0},
+    "payments-decline-overdue-agreements": {"task": "payments.decline_overdue_agreements",
+                                            "schedule": 900.0},
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -264,4 +271,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every step of every PDF at INFO, and fontTools every subset.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
