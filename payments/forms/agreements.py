@@ -17,6 +17,9 @@ class SignForm(forms.Form):
     accept = forms.BooleanField(
         label=_("I have read the agreement and accept its terms; typing my name and my password "
                 "signs it electronically."), required=False)
+    # The fingerprint of the document shown on the page: a signature binds to what was read,
+    # never to a revision generated after the page was opened.
+    document_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class AgreementActionForm(forms.Form):

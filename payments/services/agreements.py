@@ -314,8 +314,18 @@ def _check_signable(agreement: GrantAgreement) -> None:
                                % {"when": brussels(agreement.signing_deadline)})
 
 
+def _check_document_seen(agreement: GrantAgreement, document_sha256: str | None) -> None:
+    """Refuse a signature on another document than the one the signer was shown (the agreement
+    was generated again since the page was opened). None: the caller shows no document."""
+    if document_sha256 is not None and document_sha256 != agreement.sha256:
+        raise SignatureRefused(_("The agreement was generated again since you opened this page: "
+                                 "it is now revision %(n)d. Download it and read it, then sign.")
+                               % {"n": agreement.revision})
+
+
 def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_name: str,
-                   accepted: bool, ip_address: str | None, user_agent: str) -> GrantAgreement:
+                   accepted: bool, ip_address: str | None, user_agent: str,
+                   document_sha256: str | None = None) -> GrantAgreement:
     """The beneficiary signs: generated → signed_by_beneficiary, recording signer, typed name,
     time, IP address, browser (first 400 characters) and the SHA-256 of the document signed.
 
@@ -324,7 +334,9 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
     accepted; SignatureRefused for someone who does not lead the application, an agreement not
     ready to sign, or a signing deadline that has passed; DocumentTampered (audited as
     ``agreement_tampered``) when the stored file no longer has the hash it was generated with.
-    Signing again, once signed, changes nothing.
+    ``document_sha256``, when given, is the SHA-256 of the document the signer was shown: a
+    SignatureRefused when the agreement was generated again since (the signer must read the new
+    revision first). Signing again, once signed, changes nothing.
     """
     role = Signature.Role.BENEFICIARY
     agreement = GrantAgreement.objects.select_related("application__organisation").get(
@@ -336,12 +348,14 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
             role=role, signer=by).exists():
         return agreement  # a double click
     _check_signable(agreement)  # before the password: no point typing it for nothing
+    _check_document_seen(agreement, document_sha256)
     typed = _check_signer(agreement=agreement, by=by, password=password, typed_name=typed_name,
                           accepted=accepted, role=role)
     try:
         with transaction.atomic():
             agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
             _check_signable(agreement)  # again under the lock: the decline sweep may have run
+            _check_document_seen(agreement, document_sha256)  # or a manager generated it again
             _check_document(agreement)
             signature = _signature(agreement, role=role, by=by, typed_name=typed,
                                    ip_address=ip_address, user_agent=user_agent)

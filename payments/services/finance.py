@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from applications.models import Application
 from euroclusters.models import Eurocluster
 from payments import sepa
-from payments.models import Payment, PaymentBatch, Tranche
+from payments.models import BankAccount, Payment, PaymentBatch, Tranche
+from payments.selectors.finance import blocked_reasons
 from payments.services.transitions import (
     batch_transition,
     payment_transition,
@@ -292,6 +293,24 @@ def eurocluster_account_problem(eurocluster: Eurocluster) -> str | None:
         "eurocluster": eurocluster.acronym, "problems": "; ".join(problems)}
 
 
+def _refuse_stale_accounts(payments: list[Payment]) -> None:
+    """Raise BatchRefused naming the payments whose beneficiary may not be paid now, or whose
+    account is no longer the one in use: the bank details changed after the batch was filled
+    (a change waiting for a finance officer, or approved since). Each must be taken out of the
+    batch; its tranche, back to approved, is paid to the right account in a later batch."""
+    reasons = blocked_reasons(p.tranche.agreement.application.organisation_id for p in payments)
+    stale = []
+    for payment in payments:
+        reason = reasons.get(payment.tranche.agreement.application.organisation_id)
+        if reason is None and payment.bank_account.status != BankAccount.Status.ACTIVE:
+            reason = _("the bank details changed since the batch was filled.")
+        if reason:
+            stale.append(f"{payment.end_to_end_id}: {reason}")
+    if stale:
+        raise BatchRefused(_("Some payments cannot be exported: take them out of the batch "
+                             "first."), details=stale)
+
+
 @transaction.atomic
 def batch_export(*, batch: PaymentBatch, by: Any,
                  execution_date: date | None = None) -> PaymentBatch:
@@ -328,6 +347,7 @@ def batch_export(*, batch: PaymentBatch, by: Any,
         .order_by("pk"))
     if not payments:
         raise BatchRefused(_("This batch has no payment to export."))
+    _refuse_stale_accounts(payments)
     control_sum = sum((p.amount for p in payments), Decimal("0.00"))
     try:
         xml = sepa.build_credit_transfer(

@@ -53,6 +53,10 @@ def _filename(agreement: GrantAgreement, final: bool) -> str:
     return f"{agreement.application.receipt_prefix}-grant-agreement-{suffix}.pdf"
 
 
+def _sign_form(agreement: GrantAgreement) -> SignForm:
+    return SignForm(initial={"document_sha256": agreement.sha256})
+
+
 # --- beneficiary --------------------------------------------------------------------------------
 
 
@@ -89,7 +93,8 @@ class AgreementView(BeneficiaryMixin, View):
                 applications_of(request.user).filter(status=Application.Status.SELECTED), pk=pk)
             return render(request, self.template_name, {
                 "agreement": None, "application": application, "call": application.call})
-        return self._render(request, self.get_agreement(), SignForm())
+        agreement = self.get_agreement()
+        return self._render(request, agreement, _sign_form(agreement))
 
     def post(self, request, pk):
         agreement = self.get_agreement()
@@ -104,10 +109,16 @@ class AgreementView(BeneficiaryMixin, View):
                            password=form.cleaned_data["password"],
                            typed_name=form.cleaned_data["full_name"],
                            accepted=form.cleaned_data["accept"], ip_address=ip_address,
-                           user_agent=user_agent)
+                           user_agent=user_agent,
+                           document_sha256=form.cleaned_data["document_sha256"])
         except DomainError as error:
+            agreement = self.get_agreement()
+            if form.cleaned_data["document_sha256"] != agreement.sha256:
+                # A new revision: the form now names it, for a signature once it is read.
+                form = SignForm({**request.POST.dict(), "document_sha256": agreement.sha256})
+                form.is_valid()
             form.add_error(None, error.message)
-            return self._render(request, self.get_agreement(), form, status=409)
+            return self._render(request, agreement, form, status=409)
         messages.success(request, _("You signed the grant agreement. The Eurocluster countersigns "
                                     "it next; you will receive the final document by e-mail."))
         return redirect("payments:agreement", pk=pk)

@@ -75,7 +75,8 @@ def test_beneficiary_sees_the_agreement_and_the_sign_form(client, agreement, ben
 def test_beneficiary_signs_through_the_page(client, agreement, beneficiary):
     client.force_login(beneficiary)
     response = client.post(urls(agreement)["agreement"], {
-        "password": PASSWORD, "full_name": beneficiary.full_name, "accept": "on"},
+        "password": PASSWORD, "full_name": beneficiary.full_name, "accept": "on",
+        "document_sha256": agreement.sha256},
         HTTP_USER_AGENT="Mozilla/5.0 test", REMOTE_ADDR="198.51.100.20")
     assert response.status_code == 302
     signature = Signature.objects.get()
@@ -86,7 +87,8 @@ def test_beneficiary_signs_through_the_page(client, agreement, beneficiary):
 def test_a_wrong_password_on_the_page_is_refused_with_a_message(client, agreement, beneficiary):
     client.force_login(beneficiary)
     response = client.post(urls(agreement)["agreement"], {
-        "password": "nope", "full_name": beneficiary.full_name, "accept": "on"})
+        "password": "nope", "full_name": beneficiary.full_name, "accept": "on",
+        "document_sha256": agreement.sha256})
     assert response.status_code == 409
     assert "The password is not right." in response.content.decode()
     assert [e.action for e in audit_trail(agreement)].count("agreement_sign_refused") == 1
