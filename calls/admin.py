@@ -90,6 +90,22 @@ class TrancheStepInline(ScopedInline, admin.TabularInline):
     extra = 0
     fields = ["position", "percentage", "event"]
 
+    # Agreements print the schedule and tranches are cut from it: once the call is open it is
+    # part of what applicants were promised, so it stays as published.
+    EDITABLE = (OpenCall.Status.DRAFT, OpenCall.Status.PUBLISHED)
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and obj.status not in self.EDITABLE
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(OpenCall)
 class OpenCallAdmin(ScopedAdmin):

@@ -25,6 +25,8 @@ class BatchActionForm(forms.Form):
         label=_("Execution date"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The day the bank should pay. Empty: the next business day."))
+    reason = forms.CharField(label=_("Why back to draft"), required=False, max_length=500,
+                             strip=True)
 
 
 class PaymentPaidForm(forms.Form):

@@ -374,9 +374,17 @@ def batch_export(*, batch: PaymentBatch, by: Any,
 
 
 @transaction.atomic
-def batch_reopen(*, batch: PaymentBatch, by: Any, reason: str = "") -> PaymentBatch:
+def batch_reopen(*, batch: PaymentBatch, by: Any, reason: str) -> PaymentBatch:
     """Back from exported to draft, before the file went to the bank (to take a payment out):
-    the file is dropped and must be exported again. Raises InvalidTransition once sent."""
+    the file is dropped and must be exported again. Needs a written reason (audited): a file the
+    bank already has would otherwise be paid twice, by it and by the next batch. Raises
+    BatchRefused without one, InvalidTransition once sent."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 20:
+        raise BatchRefused(_(
+            "Going back to draft is only for a file that was never sent to the bank: say why, in "
+            "at least 20 characters. If the bank has the file, mark the batch as sent instead, "
+            "then mark each payment the bank rejected as failed."))
     batch = batch_transition(batch=batch, to=B.DRAFT, by=by, reason=reason, extra={
         "sepa_file": "", "sepa_sha256": "", "control_sum": None, "exported_at": None})
     return batch

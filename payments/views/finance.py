@@ -174,7 +174,7 @@ class BatchView(FinanceMixin, View):
             elif action == "fill":
                 batch_refill(batch=batch, by=request.user)
             else:
-                batch_reopen(batch=batch, by=request.user)
+                batch_reopen(batch=batch, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
             messages.error(request, _error(error))
         else:

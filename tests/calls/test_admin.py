@@ -279,6 +279,19 @@ def test_deleted_tranches_do_not_count_in_the_total(manager_client, eurocluster_
     assert call.tranche_steps.count() == 2
 
 
+def test_the_tranche_schedule_of_an_open_call_cannot_change(manager_client, eurocluster_a):
+    call = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.OPEN)
+    TrancheStep.objects.create(call=call, position=0, percentage=Decimal("100"),
+                               event=TrancheStep.Event.AGREEMENT_COUNTERSIGNED)
+    page = manager_client.get(change_url(call)).content.decode()
+    assert 'name="tranche_steps-0-percentage"' not in page
+    # A forged post of a new schedule is ignored: the inline takes no changes.
+    response = manager_client.post(change_url(call),
+                                   with_tranches(call_form_data(status="open"), call, [50, 50]))
+    assert response.status_code == 302
+    assert [step.percentage for step in call.tranche_steps.all()] == [Decimal("100")]
+
+
 # --- call documents ----------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from payments.services.finance import (
     payment_mark_paid,
     tranche_approve,
 )
+from portal.audit import audit_trail
 from portal.errors import InvalidTransition
 from portal.models import AuditEntry
 from tests.factories import MembershipFactory
@@ -316,9 +317,14 @@ def test_reopen_drops_the_file_and_allows_changes(call, officer,
     batch = filled_batch(call.eurocluster, officer, django_capture_on_commit_callbacks)
     batch_export(batch=batch, by=officer)
 
-    reopened = batch_reopen(batch=batch, by=officer)
+    with pytest.raises(BatchRefused, match="only for a file that was never sent to the bank"):
+        batch_reopen(batch=batch, by=officer, reason="mistake")
+    reopened = batch_reopen(batch=batch, by=officer,
+                            reason="Wrong execution date; the file was never uploaded.")
 
     assert (reopened.status, reopened.sepa_sha256, reopened.control_sum) == (B.DRAFT, "", None)
+    assert audit_trail(reopened).filter(to_state=B.DRAFT).get().reason == (
+        "Wrong execution date; the file was never uploaded.")
 
 
 # --- sent, paid, failed -----------------------------------------------------------------------
@@ -335,7 +341,7 @@ def test_mark_sent_then_no_more_changes(call, officer, django_capture_on_commit_
     with pytest.raises(BatchRefused):
         batch_export(batch=batch, by=officer)
     with pytest.raises(InvalidTransition):
-        batch_reopen(batch=batch, by=officer)
+        batch_reopen(batch=batch, by=officer, reason="The bank never received this file.")
     assert batch_mark_sent(batch=batch, by=officer).status == B.SENT  # repeat: no-op
 
 

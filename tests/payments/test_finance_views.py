@@ -117,6 +117,19 @@ def test_export_refusal_is_shown(officer_client, batch, call):
     assert PaymentBatch.objects.get(pk=batch.pk).status == PaymentBatch.Status.DRAFT
 
 
+def test_back_to_draft_needs_a_reason(officer_client, batch):
+    url = batch.get_absolute_url()
+    officer_client.post(url, {"action": "export"})
+
+    response = officer_client.post(url, {"action": "reopen", "reason": ""}, follow=True)
+    assert "only for a file that was never sent to the bank" in response.content.decode()
+    assert PaymentBatch.objects.get(pk=batch.pk).status == PaymentBatch.Status.EXPORTED
+
+    officer_client.post(url, {"action": "reopen",
+                              "reason": "Wrong execution date; never uploaded to the bank."})
+    assert PaymentBatch.objects.get(pk=batch.pk).status == PaymentBatch.Status.DRAFT
+
+
 def test_sepa_download_before_export_is_not_found(officer_client, batch):
     assert officer_client.get(reverse("payments:batch_sepa", args=[batch.pk])).status_code == 404
 
