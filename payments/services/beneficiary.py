@@ -151,13 +151,14 @@ def active_bank_account(organisation: Organisation) -> BankAccount | None:
                                       status=BankAccount.Status.ACTIVE).first()
 
 
-def payments_blocked_reason(organisation: Organisation) -> str | None:
+def payments_blocked_reason(organisation: Organisation, *,
+                            to_beneficiary: bool = False) -> str | None:
     """Why no tranche of ``organisation`` may be approved or paid now, or None when it may.
 
     Blocked when the organisation has no active bank account, or when a change of its bank
     details waits for a finance officer's approval (the money must not go to the old account
     while the beneficiary says it should go to a new one, nor to the new one before a finance
-    officer has checked it).
+    officer has checked it). ``to_beneficiary`` words it for the beneficiary's own pages.
     """
     statuses = set(BankAccount.objects.filter(
         organisation=organisation,
@@ -166,6 +167,8 @@ def payments_blocked_reason(organisation: Organisation) -> str | None:
     if BankAccount.Status.PENDING in statuses:
         return _("A change of bank details is waiting for a finance officer's approval.")
     if BankAccount.Status.ACTIVE not in statuses:
+        if to_beneficiary:
+            return _("Give your bank details: no tranche can be paid until you do.")
         return _("The beneficiary has not given bank details yet.")
     return None
 

@@ -36,6 +36,7 @@ from payments.services.agreements import (
     agreement_sign,
     agreements_generate_missing,
 )
+from payments.services.beneficiary import active_bank_account
 from portal.errors import DomainError
 from portal.uploads import pdf_download
 
@@ -82,6 +83,9 @@ class AgreementView(BeneficiaryMixin, View):
             "call": agreement.application.call,
             "signatures": [(s, brussels(s.signed_at)) for s in signatures],
             "deadline": brussels(agreement.signing_deadline), "can_sign": can_sign,
+            # Details given after the signature wait for a finance officer: say so before.
+            "bank_missing": can_sign and active_bank_account(
+                agreement.application.organisation) is None,
             "form": form, "Status": GrantAgreement.Status,
         }, status=status)
 

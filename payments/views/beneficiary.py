@@ -69,6 +69,7 @@ KINDS = dict(ProgressReport.Kind.choices)
 # --- the beneficiary ---------------------------------------------------------------------------
 
 
+
 class BankView(LoginRequiredMixin, View):
     template_name = "payments/beneficiary/bank.html"
 
@@ -80,7 +81,8 @@ class BankView(LoginRequiredMixin, View):
             "pending_iban": mask_iban(state["pending"].iban) if state.get("pending") else "",
             "rejected_iban": mask_iban(state["rejected"].iban) if state.get("rejected") else "",
             "needs_approval": bool(organisation) and has_signed_agreement(organisation),
-            "blocked": payments_blocked_reason(organisation) if organisation else None,
+            "blocked": payments_blocked_reason(organisation, to_beneficiary=True)
+            if organisation else None,
         }, status=status)
 
     def get(self, request):
@@ -262,7 +264,8 @@ class PaymentsTimelineView(BeneficiaryMixin, View):
             "application": application, "call": application.call, "agreement": agreement,
             "rows": rows, "total": sum((t.amount for t in tranches), 0),
             "paid": sum((t.amount for t in tranches if t.status == "paid"), 0),
-            "blocked": payments_blocked_reason(application.organisation) if agreement else None,
+            "blocked": payments_blocked_reason(application.organisation, to_beneficiary=True)
+            if agreement else None,
         })
 
 

@@ -106,7 +106,8 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     _nav(page, "My enterprise")
     page.get_by_role("link", name="Bank details for grant payments").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bank details")
-    expect(page.locator("#blocked")).to_have_text("The beneficiary has not given bank details yet.")
+    expect(page.locator("#blocked")).to_have_text(
+        "Give your bank details: no tranche can be paid until you do.")
     expect(page.locator("#active")).to_contain_text("No bank account yet.")
     form = page.locator("#bank-form")
     expect(form.get_by_role("heading")).to_have_text("Give your bank details")
@@ -285,7 +286,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     page.get_by_role("link", name="Payments", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/payments/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Payments")
-    expect(page.locator("#totals")).to_have_text("Grant: EUR 20000.00 · paid: EUR 10000.00")
+    expect(page.locator("#totals")).to_have_text("Grant: EUR 20,000.00 · paid: EUR 10,000.00")
     expect(page.locator("#blocked")).to_have_count(0)
     paid = page.locator("#tranches tr[data-tranche='1']")
     expect(paid.locator("td").nth(2)).to_have_text("Agreement countersigned")

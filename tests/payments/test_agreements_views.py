@@ -8,12 +8,12 @@ from django.urls import reverse
 
 from applications.models import Application
 from euroclusters.models import Membership
-from payments.models import GrantAgreement, Signature
+from payments.models import BankAccount, GrantAgreement, Signature
 from payments.services.agreements import agreement_generate, agreement_sign
 from portal.audit import audit_trail
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
-from tests.payments.factories import results_call, selected_application
+from tests.payments.factories import BIC_BE, IBAN_BE, results_call, selected_application
 
 pytestmark = pytest.mark.django_db
 A = GrantAgreement.Status
@@ -70,6 +70,16 @@ def test_beneficiary_sees_the_agreement_and_the_sign_form(client, agreement, ben
     page = response.content.decode()
     assert 'id="sign-form"' in page and "Ready to sign" in page
     assert "(Brussels time)" in page and agreement.verification_code in page
+
+
+def test_the_sign_page_asks_for_bank_details_first_until_they_are_given(client, agreement,
+                                                                        beneficiary):
+    client.force_login(beneficiary)
+    assert 'id="bank-missing"' in client.get(urls(agreement)["agreement"]).content.decode()
+    BankAccount.objects.create(organisation=agreement.application.organisation,
+                               status=BankAccount.Status.ACTIVE, holder="Acme Robotics",
+                               iban=IBAN_BE, bic=BIC_BE, created_by=beneficiary)
+    assert 'id="bank-missing"' not in client.get(urls(agreement)["agreement"]).content.decode()
 
 
 def test_beneficiary_signs_through_the_page(client, agreement, beneficiary):
