@@ -43,6 +43,7 @@ demo: install pango | var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_evaluation
+	$(MANAGE) seed_demo_payments
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Browser tests drive the system Chromium through Playwright; Playwright's own browser download is

@@ -33,6 +33,9 @@ EUROCLUSTERS = [
         "acronym": "DREAM",
         "name": "DREAM – Digital Resilient Europe for Advanced Manufacturing",
         "slug": "dream",
+        # The paying account of each Eurocluster (SEPA transfers to its beneficiaries). Invented
+        # accounts at real banks: valid check digits and BICs, no real money behind them.
+        "account": ("DREAM Eurocluster - Pole SCS", "FR7630004000010001234567830", "BNPAFRPP"),
         "strand": "Digital / smart manufacturing",
         "cascade_budget": D("1050000"),
         "description": (
@@ -61,6 +64,7 @@ EUROCLUSTERS = [
         "acronym": "Silicon Europe",
         "name": "Silicon Europe Eurocluster",
         "slug": "silicon-europe",
+        "account": ("Silicon Europe Eurocluster", "BE87068246813594", "GKCCBEBB"),
         "strand": "Electronics (micro- and nanoelectronics, components and systems)",
         # DESIGN.md: "more than EUR 1,000,000".
         "cascade_budget": D("1100000"),
@@ -98,6 +102,8 @@ EUROCLUSTERS = [
             "digital, green transition and resilience"
         ),
         "slug": "re-centre",
+        "account": ("RE-CENTRE Eurocluster - CSM-DID", "IT35K0306909606000001234567",
+                    "BCITITMM"),
         "strand": "Cross-sectoral: furniture and interiors, IT, energy",
         "cascade_budget": D("1050000"),
         "description": (
@@ -124,6 +130,8 @@ EUROCLUSTERS = [
         "acronym": "DESIRE",
         "name": "DESIRE – Development of E-Health Solutions Improving Resilience in Europe",
         "slug": "desire",
+        "account": ("DESIRE Eurocluster - Cluj IT Cluster", "RO31BTRL0123456789012345",
+                    "BTRLRO22"),
         "strand": "Health (e-health and digital health)",
         "cascade_budget": D("1050000"),
         "description": (
@@ -267,14 +275,16 @@ CALLS = [
         "reference": "SEE-GREEN-DEMO-2026",
         "title": "Silicon Europe green vouchers and demonstration projects",
         "phase": "open", "opens": (-14, 12), "closes": (28, 17),
-        "budget": D("570000"),
+        "budget": D("534000"),
         "summary": (
-            "25 green vouchers of EUR 3,600 for expert advice on the green and circular "
+            "15 green vouchers of EUR 3,600 for expert advice on the green and circular "
             "transition, and demonstration projects in microelectronic systems."
         ),
         "description": (
             "Green vouchers pay an expert from the Silicon Europe green expert catalogue to guide "
-            "an electronics SME through its green transition (EUR 3,600 each, 25 vouchers).\n\n"
+            "an electronics SME through its green transition (EUR 3,600 each, 15 vouchers: the "
+            "other 10 of the Eurocluster's 25 went to the first cut-off, SEE-GREEN-OC1-2026)."
+            "\n\n"
             "Demonstration projects show a new microelectronic solution in a real setting "
             "(radio communications, cybersecurity, artificial intelligence, energy harvesting, "
             "photonics, sensors). This cut-off funds 12 demonstration projects of one to three "
@@ -287,7 +297,7 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Green voucher", "min": D("3600"), "max": D("3600"), "n": 25,
+            {"name": "Green voucher", "min": D("3600"), "max": D("3600"), "n": 15,
              "description": "EUR 3,600 for consultancy by a green expert of the catalogue."},
             {"name": "Demonstration project", "min": D("10000"), "max": D("40000"), "n": 12,
              "consortium": (1, 3, 1),
@@ -399,6 +409,36 @@ CALLS = [
              "description": "Entry into a market outside the EU and the associated countries."},
         ],
         "documents": [DECLARATION, SME_DECLARATION],
+        "tranches": [(40, COUNTERSIGNED), (45, INTERIM), (15, FINAL)],
+    },
+    {
+        # A closed call whose evaluation is over: the payments app's seed_demo_payments
+        # evaluates its four proposals, publishes the results and takes the grant agreements and
+        # payments to different stages (see payments.demo).
+        "eurocluster": "Silicon Europe",
+        "reference": "SEE-GREEN-OC1-2026",
+        "title": "Silicon Europe green vouchers (cut-off 1)",
+        "phase": "closed", "opens": (-150, 12), "closes": (-100, 17),
+        "budget": D("36000"),
+        "summary": "First cut-off of the Silicon Europe green vouchers: 10 vouchers of EUR 3,600.",
+        "description": (
+            "Green vouchers pay an expert from the Silicon Europe green expert catalogue to guide "
+            "an electronics SME through its green transition. This first cut-off funds 10 "
+            "vouchers of EUR 3,600; the other 15 are in SEE-GREEN-DEMO-2026."
+        ),
+        "eligibility": (
+            "SMEs of the electronics value chain legally established in an EU Member State or a "
+            "country associated to the Single Market Programme. Partners of the Silicon Europe "
+            "Eurocluster cannot apply."
+        ),
+        "sections": _sections(),
+        "vouchers": [
+            {"name": "Green voucher", "min": D("3600"), "max": D("3600"), "n": 10,
+             "description": "EUR 3,600 for consultancy by a green expert of the catalogue."},
+        ],
+        "documents": [DECLARATION, SME_DECLARATION,
+                      ("Offer of the green expert",
+                       "The offer of the green expert chosen from the catalogue.", False)],
         "tranches": [(40, COUNTERSIGNED), (45, INTERIM), (15, FINAL)],
     },
 ]
@@ -845,6 +885,69 @@ APPLICATIONS = [
         "budget": [("subcontracting", "Vision integration", D("15000")),
                    ("equipment", "Delta robot and camera", D("10000"))],
     },
+]
+
+
+def _green(applicant: str, acronym: str, title: str, summary: str, challenge: str,
+           approach: str, impact: str, expert: str) -> dict:
+    return {
+        "applicant": applicant, "call": "SEE-GREEN-OC1-2026", "voucher": "Green voucher",
+        "submit": 1, "documents": "mandatory",
+        "fields": {
+            "title": title, "acronym": acronym, "summary": summary,
+            "sections": {"challenge": challenge, "approach": approach, "impact": impact},
+            "requested_amount": D("3600"), "duration_months": 6,
+        },
+        "budget": [("subcontracting", expert, D("3600"))],
+    }
+
+
+# The closed call SEE-GREEN-OC1-2026: four green vouchers submitted while it was open (see
+# seed_demo). The payments app's seed_demo_payments evaluates them, publishes the results and takes
+# their grant agreements and payments to different stages.
+APPLICATIONS += [
+    _green("ines@minho-sensores.example.eu", "GREENSENS",
+           "Eco-design of our soil-sensor housings",
+           "A green expert measures the footprint of our sensor housings and proposes recycled "
+           "and repairable materials.",
+           "Our sensor housings are moulded from virgin ABS and glued shut: nothing can be "
+           "repaired or recycled at the end of their life.",
+           "An expert of the catalogue runs a screening life-cycle assessment, tests two "
+           "recycled polymers with our moulder and redesigns the housing to be screwed.",
+           "Housings of 60 % recycled polymer, repairable in the field; a product footprint "
+           "our customers can use.",
+           "Green expert consultancy (eco-design)"),
+    _green("lotte@brabant-vision.example.eu", "LENSLOOP",
+           "Take-back and refurbishment of our inspection cameras",
+           "A green expert designs a take-back and refurbishment scheme for the inspection "
+           "cameras we sell to food factories.",
+           "Cameras replaced by our customers are scrapped, with lenses and housings that "
+           "could serve another ten years.",
+           "The expert maps the returns, sets the refurbishment steps and tests the scheme "
+           "with three customers.",
+           "Half of the returned cameras refurbished and sold again; 400 kg of electronics "
+           "waste avoided a year.",
+           "Green expert consultancy (circular business model)"),
+    _green("jonas@elbtal-mikro.example.eu", "CLEANROOM-E",
+           "Energy audit of our MEMS clean room",
+           "A green expert audits the energy use of our clean room and proposes a plan to "
+           "cut it.",
+           "The clean room's ventilation and chillers use 60 % of the site's electricity, "
+           "around the clock.",
+           "The expert meters the ventilation, chillers and process tools for four weeks and "
+           "models set-back modes at night and at weekends.",
+           "A plan for 25 % less clean-room electricity, about 900 MWh a year.",
+           "Green expert consultancy (energy audit)"),
+    _green("eva@drau-elektronik.example.eu", "SILVERBACK",
+           "Recovering silver from our sintering waste",
+           "A green expert assesses how to recover the silver paste lost in our sintering line "
+           "and the solvents used to clean it.",
+           "Silver paste wiped from stencils and rejected modules goes to general waste with "
+           "its cleaning solvents.",
+           "The expert samples the waste streams, compares recovery partners and writes the "
+           "collection procedure with our operators.",
+           "Most of the silver recovered and sold back; solvents cut by a third.",
+           "Green expert consultancy (material recovery)"),
 ]
 
 

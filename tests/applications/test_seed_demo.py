@@ -57,9 +57,9 @@ def test_second_run_changes_nothing(seeded):
 
 def test_first_run_counts(seeded):
     assert counts() | {"AuditEntry": 0} == {
-        "Eurocluster": 4, "Partner": 23, "KpiTarget": 25, "OpenCall": 6, "VoucherType": 12,
-        "TrancheStep": 15, "Membership": 8, "User": 28, "EmailAddress": 28, "Organisation": 14,
-        "Application": 15, "ApplicationVersion": 13, "Attachment": 28, "AuditEntry": 0,
+        "Eurocluster": 4, "Partner": 23, "KpiTarget": 25, "OpenCall": 7, "VoucherType": 13,
+        "TrancheStep": 18, "Membership": 8, "User": 28, "EmailAddress": 28, "Organisation": 14,
+        "Application": 19, "ApplicationVersion": 17, "Attachment": 36, "AuditEntry": 0,
     }
 
 
@@ -106,15 +106,15 @@ def test_every_eurocluster_has_an_open_call(seeded):
                    for call in eurocluster.calls.all()), eurocluster
 
 
-def test_exactly_one_forthcoming_and_one_closed_call(seeded):
+def test_exactly_one_forthcoming_and_two_closed_calls(seeded):
     now = timezone.now()
     forthcoming = OpenCall.objects.filter(status=OpenCall.Status.PUBLISHED)
-    closed = OpenCall.objects.filter(status=OpenCall.Status.CLOSED)
+    closed = OpenCall.objects.filter(status=OpenCall.Status.CLOSED).order_by("reference")
     assert [c.reference for c in forthcoming] == ["SEE-DEMO-2027"]
     assert forthcoming.get().opens_at > now
     assert forthcoming.get().phase == "forthcoming"
-    assert [c.reference for c in closed] == ["DREAM-OC1-2026"]
-    assert closed.get().closes_at < now
+    assert [c.reference for c in closed] == ["DREAM-OC1-2026", "SEE-GREEN-OC1-2026"]
+    assert all(call.closes_at < now for call in closed)
     assert OpenCall.objects.filter(status=OpenCall.Status.OPEN).count() == 4
 
 
@@ -128,7 +128,11 @@ def test_voucher_types_of_the_design(seeded):
     green = VoucherType.objects.get(call__eurocluster__acronym="Silicon Europe",
                                     call__status=OpenCall.Status.OPEN, name="Green voucher")
     assert (green.min_amount, green.max_amount, green.number_of_vouchers) == (
-        Decimal("3600"), Decimal("3600"), 25)
+        Decimal("3600"), Decimal("3600"), 15)
+    # The Eurocluster's 25 green vouchers (DESIGN.md): 10 in the closed first cut-off.
+    assert VoucherType.objects.filter(call__eurocluster__acronym="Silicon Europe",
+                                      name="Green voucher").aggregate(
+        total=Sum("number_of_vouchers"))["total"] == 25
     collaboration = VoucherType.objects.get(name="Collaboration innovation voucher")
     assert collaboration.call.eurocluster.acronym == "RE-CENTRE"
     assert (collaboration.min_consortium_size, collaboration.max_consortium_size,
@@ -178,7 +182,7 @@ def test_enterprises_cover_micro_small_and_medium(seeded):
 def test_applications_are_what_the_portal_makes(seeded):
     submitted = Application.objects.filter(status=Application.Status.SUBMITTED)
     drafts = Application.objects.filter(status=Application.Status.DRAFT)
-    assert submitted.count() == 12
+    assert submitted.count() == 16
     assert drafts.count() == 3
     assert submitted.values("call__eurocluster").distinct().count() == 3
     resubmitted = Application.objects.get(acronym="SILKEYE")
@@ -225,7 +229,7 @@ def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callback
         seed()
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         ApplicationVersion.objects.values_list("submitted_by__email", flat=True))
-    assert len(mailoutbox) == 13
+    assert len(mailoutbox) == 17
     assert all("Receipt" in m.subject for m in mailoutbox)
     # The checks ran after each submission: Levante Digital leads one RE-CENTRE proposal and is
     # a partner in another, so both wait for the manager.
@@ -239,6 +243,8 @@ def test_one_receipt_per_submitted_version(db, django_capture_on_commit_callback
         ("WAFERSCAN", "eligible", "eligible"), ("PRINTSPARE", "eligible", "eligible"),
         ("FOUNDRYSEC", "eligible", "eligible"), ("SPINDLEWATCH", "eligible", "eligible"),
         ("PACKBOT", "ineligible", "ineligible"),
+        ("GREENSENS", "eligible", "eligible"), ("LENSLOOP", "eligible", "eligible"),
+        ("CLEANROOM-E", "eligible", "eligible"), ("SILVERBACK", "eligible", "eligible"),
     }
 
 
@@ -296,3 +302,29 @@ def test_proposals_missing_from_a_call_in_evaluation_are_refused(seeded):
     assert call.applications.count() == 6
     call.refresh_from_db()
     assert call.status == OpenCall.Status.EVALUATION
+
+
+def test_every_eurocluster_has_a_valid_paying_account(seeded):
+    from payments.services.finance import eurocluster_account_problem
+
+    for eurocluster in Eurocluster.objects.all():
+        assert eurocluster.iban and eurocluster.bic and eurocluster.account_holder, eurocluster
+        assert eurocluster_account_problem(eurocluster) is None, eurocluster
+
+
+def test_the_closed_green_voucher_call_took_four_proposals(seeded):
+    call = OpenCall.objects.get(reference="SEE-GREEN-OC1-2026")
+    assert (call.status, call.budget, call.eurocluster.acronym) == (
+        OpenCall.Status.CLOSED, Decimal("36000"), "Silicon Europe")
+    assert not call.accepts_submissions()
+    assert list(call.tranche_steps.values_list("percentage", "event")) == [
+        (Decimal("40"), "agreement_countersigned"), (Decimal("45"), "interim_report_approved"),
+        (Decimal("15"), "final_report_approved")]
+    proposals = {a.acronym: (a.organisation.user.email, a.status, a.requested_amount)
+                 for a in call.applications.select_related("organisation__user")}
+    assert proposals == {
+        "GREENSENS": ("ines@minho-sensores.example.eu", "submitted", Decimal("3600")),
+        "LENSLOOP": ("lotte@brabant-vision.example.eu", "submitted", Decimal("3600")),
+        "CLEANROOM-E": ("jonas@elbtal-mikro.example.eu", "submitted", Decimal("3600")),
+        "SILVERBACK": ("eva@drau-elektronik.example.eu", "submitted", Decimal("3600")),
+    }

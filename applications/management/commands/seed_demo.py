@@ -139,6 +139,9 @@ class Seeder:
         eurocluster = self.sync(Eurocluster, {"acronym": spec["acronym"]}, {
             "name": spec["name"], "slug": spec["slug"], "strand": spec["strand"],
             "description": spec["description"], "cascade_budget": spec["cascade_budget"],
+            # The paying account of its SEPA transfers (reference data, like the name).
+            "account_holder": spec["account"][0], "iban": spec["account"][1],
+            "bic": spec["account"][2],
         })
         self.euroclusters[spec["acronym"]] = eurocluster
         for partner in spec["partners"]:
