@@ -15,7 +15,8 @@ from payments.models import (
     ReportAttachment,
     Tranche,
 )
-from payments.services.beneficiary import SIGNED, finance_eurocluster_ids
+from payments.selectors.finance import finance_eurocluster_ids
+from payments.services.beneficiary import SIGNED
 
 
 def organisation_of(user) -> Organisation | None:

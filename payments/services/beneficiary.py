@@ -27,7 +27,6 @@ from applications.models import Application, Organisation
 from applications.services import application_transition
 from calls.models import TrancheStep
 from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
 from payments import money
 from payments.models import (
     BankAccount,
@@ -36,6 +35,7 @@ from payments.models import (
     ReportAttachment,
     Tranche,
 )
+from payments.selectors.finance import finance_eurocluster_ids
 from payments.services.transitions import (
     agreement_transition,
     bank_account_transition,
@@ -325,13 +325,6 @@ def bank_account_save(*, organisation: Organisation, by: Any, holder: str, iban:
                 "site_url": settings.PORTAL_SITE_URL,
                 "url": reverse("payments:finance_bank_changes")})
     return account
-
-
-def finance_eurocluster_ids(user) -> frozenset[int] | None:
-    """The Euroclusters where ``user`` is a finance officer; None for a superuser (all)."""
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.FINANCE)
 
 
 def may_decide_bank_change(user, organisation: Organisation) -> bool:
