@@ -18,7 +18,6 @@ dates again (see ``Seeder.taking_submissions``). That happens only when the call
 and not yet in evaluation, and only for applications missing from it.
 """
 
-import logging
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -31,11 +30,9 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
-from django.test.utils import override_settings
+from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -51,30 +48,13 @@ from applications.services import (
 from calls.models import Criterion, OpenCall, RequiredDocument, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import membership_grant
+from portal.demo import SITE, seed_quietly
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-SITE = "http://127.0.0.1:8000"
-# Submitting sends receipts; in a demo they stay in memory instead of filling the console.
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-# Eager tasks log every run at INFO; the demo output is the tables below.
-NOISY_LOGGERS = ("celery.app.trace", "kombu.connection")
 ROLE_LABELS = {"manager": "Cluster manager", "finance": "Finance officer"}
 # A call of the "closed" phase of the tables: its deadline passed; it may be in evaluation since.
 AFTER_DEADLINE = (OpenCall.Status.CLOSED, OpenCall.Status.EVALUATION, OpenCall.Status.RESULTS,
                   OpenCall.Status.COMPLETED)
-
-
-@contextmanager
-def _quiet(*names: str):
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def _same(current: Any, wanted: Any) -> bool:
@@ -361,14 +341,7 @@ class Command(BaseCommand):
                 "production portal. Use --allow-production for a throw-away demo instance."
             )
         seeder = Seeder(data=demo_data.build(), now=timezone.now())
-        with override_settings(EMAIL_BACKEND=LOCMEM), _quiet(*NOISY_LOGGERS):
-            outbox = getattr(mail, "outbox", None)
-            sent_before = len(outbox) if outbox is not None else 0
-            with transaction.atomic():
-                seeder.run()
-            # Receipts are queued on commit, so they have been "sent" by now.
-            outbox = getattr(mail, "outbox", None)
-            kept = (len(outbox) if outbox is not None else 0) - sent_before
+        kept = seed_quietly(seeder.run)
         self.report_changes(seeder, kept)
         self.report_logins()
 

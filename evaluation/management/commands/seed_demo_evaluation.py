@@ -16,46 +16,24 @@ Every step is taken only when its result is missing, so a second run changes not
 so). E-mails (invitations, new assignments, eligibility results) are kept in memory.
 """
 
-import logging
 from collections import Counter
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.test.utils import override_settings
 from django.urls import reverse
 
 from applications import demo_data
-from applications.eligibility_services import eligibility_check, eligibility_release
-from applications.models import Application, EligibilityResult
-from applications.selectors import current_results
+from applications.demo_steps import DemoStepRefused, release_eligibility
+from applications.models import Application
 from calls.models import OpenCall
 from evaluation import demo
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator, EvaluatorProfile, Review
 from evaluation.services.assignment import assignment_run_execute, assignment_run_start
 from evaluation.services.pool import evaluator_accept, evaluator_invite, profile_save
 from evaluation.services.reviews import assignment_declare, call_declaration_accept, review_save
-
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-NOISY_LOGGERS = ("celery.app.trace", "kombu.connection")
-SITE = "http://127.0.0.1:8000"
-
-
-@contextmanager
-def _quiet(*names: str):
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+from portal.demo import SITE, seed_quietly
 
 
 def _plain(value):
@@ -92,15 +70,11 @@ class EvaluationSeeder:
     def check_eligibility(self) -> None:
         if self.call.eligibility_released_at is not None:
             return
-        for result in current_results(self.call).filter(checked_at__isnull=True):
-            eligibility_check(version_id=result.version_id)
-            self.done["eligibility checked"] += 1
-        waiting = [r.version.application.acronym for r in current_results(self.call)
-                   if r.outcome not in EligibilityResult.FINAL]
-        if waiting:
-            raise CommandError(f"{demo.CALL}: {', '.join(waiting)} still wait for a manager's "
-                               "eligibility decision; the demo expects none.")
-        eligibility_release(call=self.call, by=self.manager)
+        try:
+            self.done["eligibility checked"] += release_eligibility(call=self.call,
+                                                                    by=self.manager)
+        except DemoStepRefused as refused:
+            raise CommandError(str(refused)) from refused
         self.done["eligibility released"] += 1
         self.call.refresh_from_db()
 
@@ -194,14 +168,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to load the evaluation demo into a production portal. Use "
                 "--allow-production for a throw-away demo instance.")
-        with override_settings(EMAIL_BACKEND=LOCMEM), _quiet(*NOISY_LOGGERS):
-            outbox = getattr(mail, "outbox", None)
-            sent_before = len(outbox) if outbox is not None else 0
-            with transaction.atomic():
-                seeder = EvaluationSeeder()
-                seeder.run()
-            outbox = getattr(mail, "outbox", None)
-            kept = (len(outbox) if outbox is not None else 0) - sent_before
+        seeder = EvaluationSeeder()
+        kept = seed_quietly(seeder.run)
         if seeder.done:
             self.stdout.write(self.style.SUCCESS(
                 "Evaluation demo loaded: " + ", ".join(

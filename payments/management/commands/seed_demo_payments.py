@@ -28,17 +28,12 @@ from collections import Counter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.test.utils import override_settings
 from django.urls import reverse
 
 from applications import demo_data
-from applications.eligibility_services import eligibility_check, eligibility_release
-from applications.management.commands.seed_demo import LOCMEM, NOISY_LOGGERS, SITE, _quiet
-from applications.models import Application, EligibilityResult
-from applications.selectors import current_results
+from applications.demo_steps import DemoStepRefused, release_eligibility
+from applications.models import Application
 from calls.models import OpenCall
 from evaluation.models import Assignment, CallEvaluator, Consensus, Ranking
 from evaluation.services.assignment import assignment_add
@@ -69,6 +64,7 @@ from payments.services.finance import (
     payment_mark_paid,
     tranche_approve,
 )
+from portal.demo import SITE, seed_quietly
 from portal.errors import DomainError
 
 A = GrantAgreement.Status
@@ -135,14 +131,12 @@ class PaymentsSeeder:
     def check_eligibility(self) -> None:
         if self.call.eligibility_released_at is not None:
             return
-        for result in current_results(self.call).filter(checked_at__isnull=True):
-            self.step("eligibility checked", eligibility_check, version_id=result.version_id)
-        waiting = [r.version.application.acronym for r in current_results(self.call)
-                   if r.outcome not in EligibilityResult.FINAL]
-        if waiting:
-            raise CommandError(f"{demo.CALL}: {', '.join(waiting)} still wait for a manager's "
-                               "eligibility decision; the demo expects none.")
-        self.step("eligibility released", eligibility_release, call=self.call, by=self.manager)
+        try:
+            self.done["eligibility checked"] += release_eligibility(call=self.call,
+                                                                    by=self.manager)
+        except DemoStepRefused as refused:
+            raise CommandError(str(refused)) from refused
+        self.done["eligibility released"] += 1
         self.call.refresh_from_db()
 
     def pool_member(self, email: str) -> CallEvaluator:
@@ -304,14 +298,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to load the payments demo into a production portal. Use "
                 "--allow-production for a throw-away demo instance.")
-        with override_settings(EMAIL_BACKEND=LOCMEM), _quiet(*NOISY_LOGGERS, "payments"):
-            outbox = getattr(mail, "outbox", None)
-            sent_before = len(outbox) if outbox is not None else 0
-            with transaction.atomic():
-                seeder = PaymentsSeeder()
-                seeder.run()
-            outbox = getattr(mail, "outbox", None)
-            kept = (len(outbox) if outbox is not None else 0) - sent_before
+        seeder = PaymentsSeeder()
+        kept = seed_quietly(seeder.run, loggers=("payments",))
         if seeder.done:
             self.stdout.write(self.style.SUCCESS(
                 "Payments demo loaded: " + ", ".join(
