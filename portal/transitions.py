@@ -61,3 +61,13 @@ def transition(
         audit_record(subject=obj, action="transition", actor=by, from_state=current, to_state=to,
                      reason=reason)
         return obj, True
+
+
+def transition_row(obj: M, *, to: str, by: Any, reason: str = "",
+                   extra: Mapping[str, Any] | None = None) -> M:
+    """:func:`transition` for a row whose model declares its ``TRANSITIONS`` table; returns the
+    row as saved (a repeat returns it unchanged)."""
+    model = type(obj)
+    updated, _changed = transition(model=model, pk=obj.pk, to=to, table=model.TRANSITIONS, by=by,
+                                   reason=reason, extra=extra)
+    return updated

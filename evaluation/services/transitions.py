@@ -16,46 +16,40 @@ from evaluation.models import (
     RedressRequest,
     Review,
 )
-from portal.transitions import transition
-
-
-def _move(model, obj, to: str, by: Any, reason: str, extra: Mapping[str, Any] | None):
-    updated, _changed = transition(model=model, pk=obj.pk, to=to, table=model.TRANSITIONS, by=by,
-                                   reason=reason, extra=extra)
-    return updated
+from portal.transitions import transition_row
 
 
 def call_evaluator_transition(*, call_evaluator: CallEvaluator, to: str, by: Any,
                               reason: str = "", extra: Mapping[str, Any] | None = None
                               ) -> CallEvaluator:
-    return _move(CallEvaluator, call_evaluator, to, by, reason, extra)
+    return transition_row(call_evaluator, to=to, by=by, reason=reason, extra=extra)
 
 
 def assignment_run_transition(*, run: AssignmentRun, to: str, by: Any = None, reason: str = "",
                               extra: Mapping[str, Any] | None = None) -> AssignmentRun:
-    return _move(AssignmentRun, run, to, by, reason, extra)
+    return transition_row(run, to=to, by=by, reason=reason, extra=extra)
 
 
 def assignment_transition(*, assignment: Assignment, to: str, by: Any, reason: str = "",
                           extra: Mapping[str, Any] | None = None) -> Assignment:
-    return _move(Assignment, assignment, to, by, reason, extra)
+    return transition_row(assignment, to=to, by=by, reason=reason, extra=extra)
 
 
 def review_transition(*, review: Review, to: str, by: Any, reason: str = "",
                       extra: Mapping[str, Any] | None = None) -> Review:
-    return _move(Review, review, to, by, reason, extra)
+    return transition_row(review, to=to, by=by, reason=reason, extra=extra)
 
 
 def consensus_transition(*, consensus: Consensus, to: str, by: Any, reason: str = "",
                          extra: Mapping[str, Any] | None = None) -> Consensus:
-    return _move(Consensus, consensus, to, by, reason, extra)
+    return transition_row(consensus, to=to, by=by, reason=reason, extra=extra)
 
 
 def ranking_transition(*, ranking: Ranking, to: str, by: Any, reason: str = "",
                        extra: Mapping[str, Any] | None = None) -> Ranking:
-    return _move(Ranking, ranking, to, by, reason, extra)
+    return transition_row(ranking, to=to, by=by, reason=reason, extra=extra)
 
 
 def redress_transition(*, redress: RedressRequest, to: str, by: Any, reason: str = "",
                        extra: Mapping[str, Any] | None = None) -> RedressRequest:
-    return _move(RedressRequest, redress, to, by, reason, extra)
+    return transition_row(redress, to=to, by=by, reason=reason, extra=extra)

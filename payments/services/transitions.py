@@ -15,40 +15,34 @@ from payments.models import (
     ProgressReport,
     Tranche,
 )
-from portal.transitions import transition
-
-
-def _move(model, obj, to: str, by: Any, reason: str, extra: Mapping[str, Any] | None):
-    updated, _changed = transition(model=model, pk=obj.pk, to=to, table=model.TRANSITIONS, by=by,
-                                   reason=reason, extra=extra)
-    return updated
+from portal.transitions import transition_row
 
 
 def agreement_transition(*, agreement: GrantAgreement, to: str, by: Any, reason: str = "",
                          extra: Mapping[str, Any] | None = None) -> GrantAgreement:
-    return _move(GrantAgreement, agreement, to, by, reason, extra)
+    return transition_row(agreement, to=to, by=by, reason=reason, extra=extra)
 
 
 def bank_account_transition(*, account: BankAccount, to: str, by: Any, reason: str = "",
                             extra: Mapping[str, Any] | None = None) -> BankAccount:
-    return _move(BankAccount, account, to, by, reason, extra)
+    return transition_row(account, to=to, by=by, reason=reason, extra=extra)
 
 
 def tranche_transition(*, tranche: Tranche, to: str, by: Any, reason: str = "",
                        extra: Mapping[str, Any] | None = None) -> Tranche:
-    return _move(Tranche, tranche, to, by, reason, extra)
+    return transition_row(tranche, to=to, by=by, reason=reason, extra=extra)
 
 
 def report_transition(*, report: ProgressReport, to: str, by: Any, reason: str = "",
                       extra: Mapping[str, Any] | None = None) -> ProgressReport:
-    return _move(ProgressReport, report, to, by, reason, extra)
+    return transition_row(report, to=to, by=by, reason=reason, extra=extra)
 
 
 def batch_transition(*, batch: PaymentBatch, to: str, by: Any, reason: str = "",
                      extra: Mapping[str, Any] | None = None) -> PaymentBatch:
-    return _move(PaymentBatch, batch, to, by, reason, extra)
+    return transition_row(batch, to=to, by=by, reason=reason, extra=extra)
 
 
 def payment_transition(*, payment: Payment, to: str, by: Any, reason: str = "",
                        extra: Mapping[str, Any] | None = None) -> Payment:
-    return _move(Payment, payment, to, by, reason, extra)
+    return transition_row(payment, to=to, by=by, reason=reason, extra=extra)
