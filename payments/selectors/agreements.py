@@ -20,6 +20,7 @@ from euroclusters.rules import eurocluster_ids_with_role
 from payments.models import GrantAgreement, Signature
 from payments.money import split
 from payments.pdf import euro
+from payments.selectors.beneficiary import agreement_of
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 S = Application.Status
@@ -230,19 +231,12 @@ def agreements_page(call: OpenCall) -> AgreementsPage:
                                    queryset=Signature.objects.select_related("signer")))
         .order_by("organisation__legal_name", "pk"))
     for application in applications:
-        application.agreement_or_none = _agreement_or_none(application)
+        application.agreement_or_none = agreement_of(application)
     committed = committed_to_call(call)
     missing = sum(1 for a in applications
                   if a.status == S.SELECTED and a.agreement_or_none is None)
     return AgreementsPage(call=call, applications=applications, committed=committed,
                           remaining=call.budget - committed, missing=missing)
-
-
-def _agreement_or_none(application: Application) -> GrantAgreement | None:
-    try:
-        return application.agreement
-    except GrantAgreement.DoesNotExist:
-        return None
 
 
 def applications_missing_agreements(call: OpenCall | None = None) -> QuerySet[Application]:
