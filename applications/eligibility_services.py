@@ -40,12 +40,7 @@ STATUS_FOR = {
 }
 
 MIN_JUSTIFICATION = 20
-
-
-def _task():
-    from applications.tasks import task_check_eligibility
-
-    return task_check_eligibility
+CHECK_TASK = "applications.check_eligibility"
 
 
 def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
@@ -157,7 +152,7 @@ def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityR
             % {"n": version.number})
     for other in facts.other_proposals:
         if other.submitted_at < version.submitted_at:
-            enqueue_on_commit(_task(), version_id=other.version_id, recheck=True)
+            enqueue_on_commit(CHECK_TASK, version_id=other.version_id, recheck=True)
     return result
 
 
@@ -215,7 +210,7 @@ def eligibility_recheck_related(*, application: Application) -> int:
                    *application.members.values_list("registration_number", flat=True)}
     others = other_proposals(application, identifiers)
     for other in others:
-        enqueue_on_commit(_task(), version_id=other.version_id, recheck=True)
+        enqueue_on_commit(CHECK_TASK, version_id=other.version_id, recheck=True)
     return len(others)
 
 
@@ -268,7 +263,7 @@ def eligibility_sweep(*, older_than: timedelta | None = None, limit: int = 500) 
         .order_by("submitted_at").values_list("pk", flat=True)[:limit]
     )
     for version_id in stale:
-        enqueue_on_commit(_task(), version_id=version_id)
+        enqueue_on_commit(CHECK_TASK, version_id=version_id)
     if stale:
         logger.info("eligibility sweep queued %d check(s)", len(stale))
     return len(stale)

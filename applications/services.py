@@ -438,9 +438,7 @@ def application_submit(*, application: Application, by: Any,
     mail_on_commit(to=[by.email], template="submission_receipt",
                    context={"application": application, "version": version,
                             "site_url": settings.PORTAL_SITE_URL})
-    from applications.tasks import task_check_eligibility
-
-    enqueue_on_commit(task_check_eligibility, version_id=version.pk)
+    enqueue_on_commit("applications.check_eligibility", version_id=version.pk)
     return version
 
 

@@ -14,6 +14,4 @@ def mail_on_commit(*, to: Iterable[str], template: str, context: dict[str, Any])
     """
     subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
     body = render_to_string(f"email/{template}_body.txt", context)
-    from portal.tasks import task_send_mail
-
-    enqueue_on_commit(task_send_mail, to=list(to), subject=subject, body=body)
+    enqueue_on_commit("portal.send_mail", to=list(to), subject=subject, body=body)

@@ -180,9 +180,7 @@ def assignment_run_start(*, call: OpenCall, by: Any) -> AssignmentRun:
                         "finish.")) from None
     audit_record(subject=call, action="assignment_run.start", actor=by,
                  data={"run": run.pk, "proposals": proposals, "evaluators": len(evaluators)})
-    from evaluation.tasks import task_run_assignment
-
-    enqueue_on_commit(task_run_assignment, run_id=run.pk)
+    enqueue_on_commit("evaluation.run_assignment", run_id=run.pk)
     return run
 
 

@@ -204,9 +204,7 @@ def evaluator_remove(*, call_evaluator: CallEvaluator, by: Any, reason: str) -> 
     entry = call_evaluator_transition(call_evaluator=entry, to=CallEvaluator.Status.REMOVED,
                                       by=by, reason=reason, extra={"is_rapporteur": False})
     if removed:
-        from evaluation.tasks import task_fill_assignments
-
-        enqueue_on_commit(task_fill_assignments, call_id=entry.call_id)
+        enqueue_on_commit("evaluation.fill_assignments", call_id=entry.call_id)
     return entry
 
 

@@ -147,9 +147,7 @@ def _reexamine_eligibility(application: Application, by: Any, answer: str) -> st
     eligibility_decide(result=result, outcome=EligibilityResult.Outcome.ELIGIBLE,
                        justification=answer, by=by)
     # The call's evaluators take the application on (the pool helper's fill).
-    from evaluation.tasks import task_fill_assignments
-
-    enqueue_on_commit(task_fill_assignments, call_id=application.call_id)
+    enqueue_on_commit("evaluation.fill_assignments", call_id=application.call_id)
     return "eligible"
 
 

@@ -132,9 +132,7 @@ def call_declaration_accept(*, call_evaluator: CallEvaluator, by: Any) -> CallEv
 
 def _queue_fill(call_id: int) -> None:
     # The pool helper's task; imported here so that this module loads before it exists.
-    from evaluation.tasks import task_fill_assignments
-
-    enqueue_on_commit(task_fill_assignments, call_id=call_id)
+    enqueue_on_commit("evaluation.fill_assignments", call_id=call_id)
 
 
 @transaction.atomic

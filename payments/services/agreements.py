@@ -210,11 +210,9 @@ def agreement_generate(*, application: Application, by: Any = None,
 def agreements_generate_missing(*, call: OpenCall | None = None) -> int:
     """Queue the generation of every missing agreement (selected applications of calls whose
     results are published), of ``call`` or of every call. Returns how many were queued."""
-    from payments.tasks import task_generate_agreement
-
     ids = list(applications_missing_agreements(call).values_list("pk", flat=True))
     for application_id in ids:
-        enqueue_on_commit(task_generate_agreement, application_id=application_id)
+        enqueue_on_commit("payments.generate_agreement", application_id=application_id)
     return len(ids)
 
 

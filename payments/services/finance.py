@@ -41,7 +41,7 @@ from payments.services.transitions import (
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
-from portal.queue import enqueue_on_commit
+from portal.queue import enqueue_on_commit, registered_task
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,7 @@ def batch_create(*, eurocluster: Eurocluster, by: Any,
                                         created_by=by)
     audit_record(subject=batch, action="created", actor=by,
                  data={"tranche_ids": tranche_ids} if tranche_ids is not None else {})
-    from payments.tasks import task_fill_batch
-
-    enqueue_on_commit(task_fill_batch, batch_id=batch.pk, tranche_ids=tranche_ids)
+    enqueue_on_commit("payments.fill_batch", batch_id=batch.pk, tranche_ids=tranche_ids)
     return batch
 
 
@@ -226,22 +224,19 @@ def batch_refill(*, batch: PaymentBatch, by: Any) -> None:
         if batch.status != B.DRAFT:
             raise BatchRefused(_("Only a draft batch can be filled."))
         audit_record(subject=batch, action="refill", actor=by)
-        from payments.tasks import task_fill_batch
-
-        enqueue_on_commit(task_fill_batch, batch_id=batch.pk, tranche_ids=None)
+        enqueue_on_commit("payments.fill_batch", batch_id=batch.pk, tranche_ids=None)
 
 
 def batch_fill_sweep(*, older_than: timedelta = timedelta(minutes=15)) -> int:
     """Queue the fill again of every draft batch created more than ``older_than`` ago whose
     fill never finished (a lost message, a killed worker); return how many were queued."""
-    from payments.tasks import task_fill_batch
-
     stale = list(PaymentBatch.objects.filter(
         status=B.DRAFT, filled_at__isnull=True, created_at__lt=timezone.now() - older_than,
     ).values_list("pk", flat=True))
+    fill = registered_task("payments.fill_batch")
     for batch_id in stale:
-        task_fill_batch.apply_async(kwargs={"batch_id": batch_id, "tranche_ids": None},
-                                    retry=False)
+        # At once, not after a commit: the beat task calling this runs in no transaction.
+        fill.apply_async(kwargs={"batch_id": batch_id, "tranche_ids": None}, retry=False)
     return len(stale)
 
 
