@@ -20,7 +20,7 @@ from applications.eligibility import Outcome, overall, run
 from applications.eligibility_facts import eligibility_facts, other_proposals
 from applications.models import Application, ApplicationVersion, EligibilityResult
 from applications.selectors import current_results
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_record
 from portal.errors import DomainError

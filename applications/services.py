@@ -15,6 +15,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.eligibility_services import eligibility_recheck_related
 from applications.identifiers import InvalidIdentifier, normalise_identifier
 from applications.models import (
     Application,
@@ -29,12 +30,12 @@ from applications.models import (
     RelatedEnterprise,
 )
 from applications.rules import can_apply
+from applications.transitions import application_transition
 from calls.models import OpenCall, RequiredDocument
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
-from portal.transitions import transition
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -49,24 +50,6 @@ class DeadlinePassed(DomainError):
 
 class SubmissionIncomplete(DomainError):
     pass
-
-
-# --- the application state machine ------------------------------------------------------------
-
-
-def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
-                           extra: Mapping[str, Any] | None = None,
-                           savepoint: bool = True) -> Application:
-    """The one way an application changes status: locks, checks the table, audits.
-
-    Repeating a transition that already happened is a no-op. Raises InvalidTransition.
-    ``savepoint=False`` for a caller whose transaction fails as a whole on any error (see
-    ``portal.transitions.transition``).
-    """
-    updated, _changed = transition(model=Application, pk=application.pk, to=to,
-                                   table=Application.TRANSITIONS, by=by, reason=reason,
-                                   extra=extra, savepoint=savepoint)
-    return updated
 
 
 # --- the enterprise ---------------------------------------------------------------------------
@@ -451,8 +434,5 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
     application = application_transition(application=application,
                                           to=Application.Status.WITHDRAWN, by=by,
                                           reason=reason or _("withdrawn by the applicant"))
-    # Imported here: the eligibility engine is built on this module's services.
-    from applications.eligibility_services import eligibility_recheck_related
-
     eligibility_recheck_related(application=application)
     return application

@@ -23,7 +23,7 @@ from calls.models import (
     TrancheStep,
     VoucherType,
 )
-from calls.services import call_transition
+from calls.transitions import call_transition
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from portal.errors import DomainError
 from portal.uploads import pdf_download

@@ -1,17 +1,8 @@
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
 from calls.models import OpenCall
-from portal.transitions import transition
-
-
-def call_transition(*, call: OpenCall, to: str, by: Any, reason: str = "") -> OpenCall:
-    """The one way a call changes status. Locks, checks the table, audits; repeat = no-op."""
-    updated, _changed = transition(model=OpenCall, pk=call.pk, to=to, table=OpenCall.TRANSITIONS,
-                                   by=by, reason=reason)
-    return updated
+from calls.transitions import call_transition
 
 
 @transaction.atomic

@@ -3,23 +3,22 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from calls.models import OpenCall
+from evaluation.services.assignment import RunBusy, assignment_fill, assignment_run_execute
+from evaluation.services.ranking import reserves_promote_all
+
 # --- pool and assignment ---------------------------------------------------------------------
 
 
 @shared_task(name="evaluation.run_assignment", acks_late=True,
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def task_run_assignment(*, run_id: int) -> None:
-    from evaluation.services.assignment import assignment_run_execute
-
     assignment_run_execute(run_id=run_id)
 
 
 @shared_task(name="evaluation.fill_assignments", bind=True, acks_late=True,
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def task_fill_assignments(self, *, call_id: int) -> None:
-    from calls.models import OpenCall
-    from evaluation.services.assignment import RunBusy, assignment_fill
-
     call = OpenCall.objects.filter(pk=call_id).first()
     if call is None:
         return
@@ -39,6 +38,4 @@ def task_promote_reserves() -> int:
     """Move up reserves of every published ranking where a selected applicant left (beat: every
     minute, so that withdrawals on the applications' own page are caught; that app may not
     import this one). Safe to run twice: a second run finds nothing more that fits."""
-    from evaluation.services.ranking import reserves_promote_all
-
     return reserves_promote_all()

@@ -1,7 +1,18 @@
 """Celery tasks of the payments app: thin adapters around the services (see STYLE.md)."""
 
+import logging
+
 from celery import shared_task
 from django.db import OperationalError
+
+from applications.models import Application
+from payments.services.agreements import (
+    agreement_generate,
+    agreements_decline_overdue,
+    agreements_generate_missing,
+)
+from payments.services.finance import batch_fill, batch_fill_sweep
+from portal.errors import DomainError
 
 # --- finance: payment batches -------------------------------------------------------------------
 
@@ -11,8 +22,6 @@ from django.db import OperationalError
 def task_fill_batch(*, batch_id: int, tranche_ids: list[int] | None = None) -> int:
     """Fill a draft payment batch. Safe to run twice, concurrently, or again after a worker was
     killed mid-way: each tranche gets at most one live payment (see payments.services.finance)."""
-    from payments.services.finance import batch_fill
-
     return batch_fill(batch_id=batch_id, tranche_ids=tranche_ids)
 
 
@@ -20,8 +29,6 @@ def task_fill_batch(*, batch_id: int, tranche_ids: list[int] | None = None) -> i
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def task_sweep_batches() -> int:
     """Queue the fill again of draft batches whose fill never finished (beat)."""
-    from payments.services.finance import batch_fill_sweep
-
     return batch_fill_sweep()
 
 
@@ -34,12 +41,6 @@ def task_generate_agreement(*, application_id: int) -> int | None:
     """Generate the grant agreement of a selected application (an existing one is kept). A
     refusal (budget or cap exceeded, no longer selected) is logged, not retried: the sweep and
     the manager's page show what is missing."""
-    import logging
-
-    from applications.models import Application
-    from payments.services.agreements import agreement_generate
-    from portal.errors import DomainError
-
     application = Application.objects.filter(pk=application_id).first()
     if application is None:
         return None
@@ -56,8 +57,6 @@ def task_generate_agreement(*, application_id: int) -> int | None:
 def task_generate_missing_agreements() -> int:
     """Queue an agreement for every selected application of a call with published results that
     has none (beat: the evaluation app publishes results and may not import this one)."""
-    from payments.services.agreements import agreements_generate_missing
-
     return agreements_generate_missing()
 
 
@@ -65,6 +64,4 @@ def task_generate_missing_agreements() -> int:
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def task_decline_overdue_agreements() -> int:
     """Decline agreements still unsigned past their deadline; the reserve list moves up (beat)."""
-    from payments.services.agreements import agreements_decline_overdue
-
     return agreements_decline_overdue()

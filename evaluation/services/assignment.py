@@ -46,9 +46,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from applications.models import Application
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import OpenCall
-from calls.services import call_transition
+from calls.transitions import call_transition
 from evaluation import assignment as solver
 from evaluation.conflicts import (
     _applications_with_members,

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications.models import Application
-from applications.services import application_transition, application_withdraw
+from applications.services import application_withdraw
+from applications.transitions import application_transition
 from calls.models import OpenCall
-from calls.services import call_transition
+from calls.transitions import call_transition
 from evaluation import ranking as pure
 from evaluation.models import Ranking, RankingEntry
 from evaluation.selectors.results import (

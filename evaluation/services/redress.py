@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from applications.eligibility_services import eligibility_decide
 from applications.models import Application, EligibilityResult
-from applications.services import application_transition
+from applications.transitions import application_transition
 from evaluation.models import Consensus, Ranking, RankingEntry, RedressRequest
 from evaluation.selectors.results import (
     BRUSSELS,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import Criterion, OpenCall
 from evaluation.models import Assignment, CallEvaluator, Consensus, ConsensusScore, Review, Score
 from evaluation.services.transitions import (

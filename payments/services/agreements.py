@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from applications.identifiers import identity_key
 from applications.models import Application
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from payments import pdf
 from payments.models import GrantAgreement, Signature, ThirdParty

@@ -24,7 +24,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from applications.models import Application, Organisation
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import TrancheStep
 from euroclusters.models import Membership
 from payments import money

@@ -450,7 +450,7 @@ def payment_mark_paid(*, payment: Payment, by: Any, bank_reference: str) -> Paym
     tranche_transition(tranche=tranche, to=T.PAID, by=by, reason=reference)
     current = Application.objects.select_for_update().get(pk=application.pk)
     if current.status == Application.Status.CONTRACTED:
-        from applications.services import application_transition
+        from applications.transitions import application_transition
 
         application_transition(application=current, to=Application.Status.IN_PROGRESS, by=by,
                                reason=_("First payment made."))

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calls.models import OpenCall
-from calls.services import call_transition, calls_sync_statuses
+from calls.services import calls_sync_statuses
+from calls.transitions import call_transition
 from portal.audit import audit_trail
 from portal.errors import InvalidTransition
 from portal.models import AuditEntry

@@ -8,7 +8,8 @@ from django.core import mail
 from django.utils import timezone
 
 from applications.models import Application
-from applications.services import application_transition, application_withdraw
+from applications.services import application_withdraw
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from evaluation.models import Consensus, ConsensusScore, Ranking, RankingEntry
 from evaluation.selectors.results import ranking_page
