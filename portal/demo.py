@@ -4,7 +4,9 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core import mail
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -39,3 +41,38 @@ def seed_quietly(run: Callable[[], None], *, loggers: tuple[str, ...] = ()) -> i
         with transaction.atomic():
             run()
         return len(getattr(mail, "outbox", None) or []) - before
+
+
+class DemoCommand(BaseCommand):
+    """A demo-seeding command: refused in production unless ``--allow-production`` is given (the
+    demo accounts share a published password), and able to print a plain-text table.
+
+    A subclass names what it loads in ``refused_what`` and does its work in :meth:`seed`.
+    """
+
+    refused_what = "the demo"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-production", action="store_true",
+            help="Run even with PORTAL_ENV=production (demo accounts share a known password).",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options) -> None:
+        if getattr(settings, "PRODUCTION", False) and not allow_production:
+            raise CommandError(
+                f"Refusing to load {self.refused_what} into a production portal. Use "
+                "--allow-production for a throw-away demo instance.")
+        self.seed()
+
+    def seed(self) -> None:
+        raise NotImplementedError
+
+    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+        self.stdout.write(
+            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+        self.stdout.write("  ".join("-" * width for width in widths))
+        for row in rows:
+            self.stdout.write(
+                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

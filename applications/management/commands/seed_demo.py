@@ -27,11 +27,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -48,7 +47,7 @@ from applications.services import (
 from calls.models import Criterion, OpenCall, RequiredDocument, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import membership_grant
-from portal.demo import SITE, seed_quietly
+from portal.demo import SITE, DemoCommand, seed_quietly
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROLE_LABELS = {"manager": "Cluster manager", "finance": "Finance officer"}
@@ -324,22 +323,13 @@ class Seeder:
                                declarations=Declaration.values)
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = ("Load the demo data: four Euroclusters, their calls, staff, evaluators, SMEs and "
             "applications. Safe to run again: it changes nothing the second time.")
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--allow-production", action="store_true",
-            help="Run even with PORTAL_ENV=production (demo accounts share a known password).",
-        )
+    refused_what = "demo accounts with a shared, published password"
 
-    def handle(self, *args, allow_production: bool = False, **options) -> None:
-        if getattr(settings, "PRODUCTION", False) and not allow_production:
-            raise CommandError(
-                "Refusing to load demo accounts with a shared, published password into a "
-                "production portal. Use --allow-production for a throw-away demo instance."
-            )
+    def seed(self) -> None:
         seeder = Seeder(data=demo_data.build(), now=timezone.now())
         kept = seed_quietly(seeder.run)
         self.report_changes(seeder, kept)
@@ -395,13 +385,3 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Password for every account: {data.DEMO_PASSWORD}")
         self.stdout.write(f"Portal: {SITE}/    Administration: {SITE}/admin/")
-
-    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        line = "  ".join("-" * width for width in widths)
-        self.stdout.write(
-            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-        self.stdout.write(line)
-        for row in rows:
-            self.stdout.write(
-                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -19,9 +19,8 @@ so). E-mails (invitations, new assignments, eligibility results) are kept in mem
 from collections import Counter
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from applications import demo_data
@@ -33,7 +32,7 @@ from evaluation.models import Assignment, AssignmentRun, CallEvaluator, Evaluato
 from evaluation.services.assignment import assignment_run_execute, assignment_run_start
 from evaluation.services.pool import evaluator_accept, evaluator_invite, profile_save
 from evaluation.services.reviews import assignment_declare, call_declaration_accept, review_save
-from portal.demo import SITE, seed_quietly
+from portal.demo import SITE, DemoCommand, seed_quietly
 
 
 def _plain(value):
@@ -152,22 +151,14 @@ class EvaluationSeeder:
         return {"scores": scores, "overall_comment": item.get("overall", "")}
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = ("Take the demo call DREAM-OC1-2026 into evaluation: eligibility released, experts "
             "invited, an assignment run, part of the reviews. Run after seed_demo; safe to run "
             "again: it changes nothing the second time.")
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--allow-production", action="store_true",
-            help="Run even with PORTAL_ENV=production (demo accounts share a known password).",
-        )
+    refused_what = "the evaluation demo"
 
-    def handle(self, *args, allow_production: bool = False, **options) -> None:
-        if getattr(settings, "PRODUCTION", False) and not allow_production:
-            raise CommandError(
-                "Refusing to load the evaluation demo into a production portal. Use "
-                "--allow-production for a throw-away demo instance.")
+    def seed(self) -> None:
         seeder = EvaluationSeeder()
         kept = seed_quietly(seeder.run)
         if seeder.done:
@@ -212,12 +203,3 @@ class Command(BaseCommand):
                           f"({demo.MANAGER}): "
                           f"{SITE}{reverse('evaluation:manage_reviews', args=[call.pk])}")
         self.stdout.write(f"Password for every account: {demo_data.DEMO_PASSWORD}")
-
-    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        self.stdout.write(
-            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-        self.stdout.write("  ".join("-" * width for width in widths))
-        for row in rows:
-            self.stdout.write(
-                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

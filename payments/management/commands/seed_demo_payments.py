@@ -26,9 +26,8 @@ approved) is left as it is. E-mails are kept in memory.
 
 from collections import Counter
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from applications import demo_data
@@ -64,12 +63,8 @@ from payments.services.finance import (
     payment_mark_paid,
     tranche_approve,
 )
-from portal.demo import SITE, seed_quietly
+from portal.demo import SITE, DemoCommand, seed_quietly
 from portal.errors import DomainError
-
-A = GrantAgreement.Status
-T = Tranche.Status
-S = Application.Status
 
 
 class PaymentsSeeder:
@@ -185,7 +180,7 @@ class PaymentsSeeder:
         return {"scores": data, "overall_comment": reviews["overall"][overall]}
 
     def consensus(self, application: Application, reviews: dict) -> None:
-        if application.status != S.UNDER_EVALUATION:
+        if application.status != Application.Status.UNDER_EVALUATION:
             return
         existing = Consensus.objects.filter(application=application).first()
         if existing is not None and existing.status == Consensus.Status.FINAL:
@@ -210,7 +205,7 @@ class PaymentsSeeder:
         organisation = application.organisation
         agreement = GrantAgreement.objects.filter(application=application).first()
         if agreement is None:
-            if application.status != S.SELECTED:
+            if application.status != Application.Status.SELECTED:
                 return  # withdrawn or declined in the demo since: nothing to contract
             agreement = self.step("agreement generated", agreement_generate,
                                   application=application, by=self.manager)
@@ -218,7 +213,8 @@ class PaymentsSeeder:
             holder, iban, bic = spec["bank"]
             self.step("bank details given", bank_account_save, organisation=organisation,
                       by=beneficiary, holder=holder, iban=iban, bic=bic)
-        if stage >= demo.STAGES.index("signed") and agreement.status == A.GENERATED:
+        if (stage >= demo.STAGES.index("signed")
+                and agreement.status == GrantAgreement.Status.GENERATED):
             agreement = self.step(
                 "agreement signed by the beneficiary", agreement_sign, agreement=agreement,
                 by=beneficiary, password=demo_data.DEMO_PASSWORD,
@@ -231,7 +227,7 @@ class PaymentsSeeder:
                           organisation=organisation, by=beneficiary, holder=holder, iban=iban,
                           bic=bic)
         if stage >= demo.STAGES.index("countersigned") and \
-                agreement.status == A.SIGNED_BY_BENEFICIARY:
+                agreement.status == GrantAgreement.Status.SIGNED_BY_BENEFICIARY:
             agreement = self.step(
                 "agreement countersigned", agreement_countersign, agreement=agreement,
                 by=self.manager, password=demo_data.DEMO_PASSWORD,
@@ -239,17 +235,17 @@ class PaymentsSeeder:
                 user_agent=demo.USER_AGENT)
         if stage >= demo.STAGES.index("paid"):
             self.pay_first_tranche(agreement, spec["bank_reference"])
-        if "interim" in spec and agreement.status == A.COUNTERSIGNED:
+        if "interim" in spec and agreement.status == GrantAgreement.Status.COUNTERSIGNED:
             self.interim_report(agreement, beneficiary, spec["interim"])
 
     def pay_first_tranche(self, agreement: GrantAgreement, bank_reference: str) -> None:
         tranche = agreement.tranches.order_by("position").first()
         if tranche is None:
             return
-        if tranche.status == T.DUE:
+        if tranche.status == Tranche.Status.DUE:
             tranche = self.step("tranche approved", tranche_approve, tranche=tranche,
                                 by=self.finance)
-        if tranche.status == T.APPROVED:
+        if tranche.status == Tranche.Status.APPROVED:
             batch = self.step("payment batch created", batch_create,
                               eurocluster=self.call.eurocluster, by=self.finance,
                               tranche_ids=[tranche.pk])
@@ -282,22 +278,14 @@ class PaymentsSeeder:
         self.step("interim report submitted", report_submit, report=report, by=beneficiary)
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = ("Take the demo call SEE-GREEN-OC1-2026 through its evaluation to published results, "
             "then its grant agreements and payments to different stages. Run after seed_demo; "
             "safe to run again: it changes nothing the second time.")
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--allow-production", action="store_true",
-            help="Run even with PORTAL_ENV=production (demo accounts share a known password).",
-        )
+    refused_what = "the payments demo"
 
-    def handle(self, *args, allow_production: bool = False, **options) -> None:
-        if getattr(settings, "PRODUCTION", False) and not allow_production:
-            raise CommandError(
-                "Refusing to load the payments demo into a production portal. Use "
-                "--allow-production for a throw-away demo instance.")
+    def seed(self) -> None:
         seeder = PaymentsSeeder()
         kept = seed_quietly(seeder.run, loggers=("payments",))
         if seeder.done:
@@ -344,12 +332,3 @@ class Command(BaseCommand):
             f"{SITE}{reverse('payments:manage_agreements', args=[call.pk])}    "
             f"Finance ({demo.FINANCE}): {SITE}{reverse('payments:finance')}")
         self.stdout.write(f"Password for every account: {demo_data.DEMO_PASSWORD}")
-
-    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        self.stdout.write(
-            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-        self.stdout.write("  ".join("-" * width for width in widths))
-        for row in rows:
-            self.stdout.write(
-                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
