@@ -15,14 +15,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import kombu.pools
 import pytest
 import redis
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.db import connection
 
 from portal.celery import app as celery_app
@@ -47,14 +47,14 @@ def redis_url() -> str:
     if connection.vendor != "postgresql":
         _cannot_run("they need PostgreSQL (DATABASE_URL=postgres://...): the worker is another "
                     "process, and SQLite's test database lives in the memory of this one")
-    if not settings.REDIS_URL:
+    if not django_settings.REDIS_URL:
         _cannot_run("they need a Redis broker (REDIS_URL=redis://...)")
     try:
-        with redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2) as client:
+        with redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=2) as client:
             client.ping()
     except redis.RedisError as error:
         _cannot_run(f"the Redis of REDIS_URL does not answer: {error}")
-    return settings.REDIS_URL
+    return django_settings.REDIS_URL
 
 
 def free_port() -> int:
@@ -93,9 +93,14 @@ def worker_database_url() -> str:
 
 
 class Worker:
-    """``celery -A portal worker`` in its own process group, consuming one queue."""
+    """``celery -A portal worker`` in its own process group, consuming one queue.
 
-    def __init__(self, *, broker_url: str, queue: str, log: Path) -> None:
+    ``settings`` are Django settings the worker adds to ``portal.settings`` (test-only knobs such
+    as ``PAYMENTS_FILL_DELAY_SECONDS``), through a settings module written beside its log.
+    """
+
+    def __init__(self, *, broker_url: str, queue: str, log: Path,
+                 settings: Mapping[str, object] | None = None) -> None:
         self.queue = queue
         self.log = log
         self.hostname = f"integration-{uuid.uuid4().hex[:8]}@localhost"
@@ -109,13 +114,20 @@ class Worker:
             # The worker sends the receipt e-mails of the tests: never to a real server.
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         })
+        if settings:
+            module = f"worker_settings_{log.stem.replace('-', '_')}"
+            (log.parent / f"{module}.py").write_text(
+                "from portal.settings import *  # noqa: F403\n"
+                + "".join(f"{name} = {value!r}\n" for name, value in settings.items()))
+            env["DJANGO_SETTINGS_MODULE"] = module
+            env["PYTHONPATH"] = os.pathsep.join([str(log.parent), str(django_settings.BASE_DIR)])
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker",
                    "--pool=solo", "--concurrency=1", "-Q", queue, "-n", self.hostname,
                    "--without-heartbeat", "--without-gossip", "--without-mingle",
                    "--loglevel=INFO"]
         with log.open("wb") as output:
             self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL,
+                command, cwd=django_settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL,
                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self) -> None:
@@ -129,6 +141,11 @@ class Worker:
 
     def report(self) -> str:
         return f"--- worker log ({self.log}) ---\n{self.output()}--- end of worker log ---"
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group, as a crash or an OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         """Stop the worker's whole process group: warm shutdown first, then SIGKILL."""
@@ -222,15 +239,16 @@ def celery_queue(_eager_celery, redis_url, monkeypatch) -> Iterator[str]:
 
 @pytest.fixture
 def start_worker(celery_queue, transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
-    """Start a worker on this test's queue; every worker started is stopped at teardown.
+    """Start a worker on this test's queue (with ``settings`` added to the portal's, if given);
+    every worker started is stopped at teardown. The one way the tests start a worker.
 
     Depending on ``transactional_db`` makes the workers stop before the tables are emptied.
     """
     workers: list[Worker] = []
 
-    def start(*, broker_url: str) -> Worker:
+    def start(*, broker_url: str, settings: Mapping[str, object] | None = None) -> Worker:
         worker = Worker(broker_url=broker_url, queue=celery_queue,
-                        log=tmp_path / f"worker-{len(workers) + 1}.log")
+                        log=tmp_path / f"worker-{len(workers) + 1}.log", settings=settings)
         workers.append(worker)  # stopped at teardown even when it never gets ready
         worker.wait_ready()
         return worker

@@ -2,24 +2,16 @@
 finishing it: every tranche ends with exactly one payment.
 
 The fill is slowed down by ``PAYMENTS_FILL_DELAY_SECONDS`` (a test-only setting read by
-``payments.services.finance.batch_fill``, 0 by default), given to the worker through a settings
-module of this test's own, so that the kill lands mid-batch with a transaction open.
+``payments.services.finance.batch_fill``, 0 by default), given to the worker as a setting of its
+own, so that the kill lands mid-batch with a transaction open.
 """
 
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.db.models import Count
 
 from payments.models import Payment, PaymentBatch, Tranche
 from payments.services.finance import batch_create, batch_refill
-from tests.integration.conftest import Worker, wait_until, worker_database_url
+from tests.integration.conftest import wait_until
 from tests.payments.factories import results_call
 from tests.payments.test_finance_services import finance_officer, funded
 
@@ -29,57 +21,7 @@ TRANCHES = 300
 DELAY_SECONDS = 0.03  # 300 tranches: about 9 s for a whole fill
 KILL_AFTER = 25  # payments committed before the SIGKILL
 FINISH_SECONDS = 120
-
-
-class SlowWorker(Worker):
-    """A worker as in conftest, whose Django settings add the fill delay."""
-
-    def __init__(self, *, broker_url: str, queue: str, log: Path, settings_dir: Path) -> None:
-        self.queue, self.log = queue, log
-        self.hostname = f"integration-kill-{os.getpid()}-{log.stem}@localhost"
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith("CELERY_BROKER")}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "payment_kill_settings",
-            "PYTHONPATH": os.pathsep.join([str(settings_dir), str(settings.BASE_DIR)]),
-            "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": broker_url,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        })
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker",
-                   "--pool=solo", "--concurrency=1", "-Q", queue, "-n", self.hostname,
-                   "--without-heartbeat", "--without-gossip", "--without-mingle",
-                   "--loglevel=INFO"]
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def start_slow_worker(celery_queue, redis_url, transactional_db,
-                      tmp_path) -> Iterator[Callable[[], SlowWorker]]:
-    (tmp_path / "payment_kill_settings.py").write_text(
-        "from portal.settings import *  # noqa: F403\n"
-        f"PAYMENTS_FILL_DELAY_SECONDS = {DELAY_SECONDS}\n")
-    workers: list[SlowWorker] = []
-
-    def start() -> SlowWorker:
-        worker = SlowWorker(broker_url=redis_url, queue=celery_queue,
-                            log=tmp_path / f"worker-{len(workers) + 1}.log",
-                            settings_dir=tmp_path)
-        workers.append(worker)
-        worker.wait_ready()
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
+SLOW_FILL = {"PAYMENTS_FILL_DELAY_SECONDS": DELAY_SECONDS}
 
 
 def live_payments_per_tranche(tranche_ids) -> dict[int, int]:
@@ -87,11 +29,11 @@ def live_payments_per_tranche(tranche_ids) -> dict[int, int]:
                 .values_list("tranche_id").annotate(n=Count("pk")).values_list("tranche_id", "n"))
 
 
-def test_killed_worker_mid_batch_never_pays_a_tranche_twice(start_slow_worker):
+def test_killed_worker_mid_batch_never_pays_a_tranche_twice(start_worker, redis_url):
     call = results_call(tranches=((100, "agreement_countersigned"),))
     officer = finance_officer(call.eurocluster)
     tranche_ids = [funded(call, acronym=f"P{n}")[1][0].pk for n in range(TRANCHES)]
-    worker = start_slow_worker()
+    worker = start_worker(broker_url=redis_url, settings=SLOW_FILL)
 
     batch = batch_create(eurocluster=call.eurocluster, by=officer)  # queued on commit
 
@@ -112,7 +54,7 @@ def test_killed_worker_mid_batch_never_pays_a_tranche_twice(start_slow_worker):
         TRANCHES - len(in_batch)
     assert PaymentBatch.objects.get(pk=batch.pk).filled_at is None  # cannot be exported
 
-    second = start_slow_worker()
+    second = start_worker(broker_url=redis_url, settings=SLOW_FILL)
     batch_refill(batch=batch, by=officer)  # "Fill again": queued on commit
 
     wait_until(lambda: PaymentBatch.objects.get(pk=batch.pk).filled_at,
