@@ -10,6 +10,7 @@ Dates of calls are given in days relative to the day of seeding, at round Brusse
 """
 
 import random
+import unicodedata
 from datetime import date
 from decimal import Decimal as D
 from functools import cache
@@ -984,8 +985,6 @@ def build() -> dict:
 
 def demo_pdf(title: str) -> bytes:
     """A small, valid one-page PDF showing ``title`` (ASCII only), built in memory."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     text = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     stream = (f"BT /F1 14 Tf 72 760 Td ({text}) Tj 0 -24 Td /F1 10 Tf "

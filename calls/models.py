@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.countries import default_eligible_countries
+from calls.validation import section_errors
 from euroclusters.models import Eurocluster
+from portal.uploads import pdf_upload_errors
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -200,8 +202,6 @@ class OpenCall(models.Model):
         errors = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("The deadline must come after the opening.")
-        from calls.validation import section_errors
-
         problems = section_errors(self.description_sections)
         if problems:
             errors["description_sections"] = problems
@@ -375,8 +375,6 @@ class CallDocument(models.Model):
         return self.call.eurocluster_id
 
     def clean(self) -> None:
-        from portal.uploads import pdf_upload_errors
-
         if self.file and not self.file._committed:
             problems = pdf_upload_errors(self.file, max_bytes=50 * 1024 * 1024)
             if problems:

@@ -4,6 +4,7 @@ import hashlib
 import os
 import unicodedata
 
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -74,8 +75,6 @@ def sha256_of(uploaded) -> str:
 
 def pdf_download(fieldfile, *, filename: str | None = None):
     """A download of a stored PDF, or 404 when the file is not (or no longer) in storage."""
-    from django.http import FileResponse, Http404
-
     if not fieldfile or not fieldfile.storage.exists(fieldfile.name):
         raise Http404
     return FileResponse(fieldfile.open("rb"), as_attachment=True, content_type="application/pdf",

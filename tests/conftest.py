@@ -1,4 +1,6 @@
 import pytest
+from django.core.cache import cache
+from django.core.files.storage import storages
 
 from euroclusters.models import Membership
 from portal.celery import app as celery_app
@@ -17,8 +19,6 @@ def _eager_celery():
 @pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):
     """Uploaded files of a test go to its own folder, never into var/."""
-    from django.core.files.storage import storages
-
     location = tmp_path / "files"
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -32,8 +32,6 @@ def _private_files(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth keeps its rate limits in the cache; one test must not throttle the next."""
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()

@@ -37,6 +37,7 @@ from applications.eligibility import (
     share_of,
 )
 from applications.sme import Figures, Holding
+from calls.models import EligibilityRule
 
 PASS, FAIL, REVIEW = Outcome.PASS, Outcome.FAIL, Outcome.REVIEW
 
@@ -757,8 +758,6 @@ def test_overall(checks, expected):
 
 
 def test_rules_are_the_rules_a_call_can_choose():
-    from calls.models import EligibilityRule
-
     assert set(RULES) == set(EligibilityRule.values)
 
 

@@ -20,6 +20,7 @@ from applications.models import (
 )
 from calls.models import OpenCall, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
+from payments.services.finance import eurocluster_account_problem
 from portal.models import AuditEntry
 
 COUNTED = (Eurocluster, Partner, KpiTarget, OpenCall, VoucherType, TrancheStep, Membership, User,
@@ -305,8 +306,6 @@ def test_proposals_missing_from_a_call_in_evaluation_are_refused(seeded):
 
 
 def test_every_eurocluster_has_a_valid_paying_account(seeded):
-    from payments.services.finance import eurocluster_account_problem
-
     for eurocluster in Eurocluster.objects.all():
         assert eurocluster.iban and eurocluster.bic and eurocluster.account_holder, eurocluster
         assert eurocluster_account_problem(eurocluster) is None, eurocluster

@@ -50,7 +50,7 @@ def browser():
             "`make chromium` installs Debian's package)"
         )
     try:
-        from playwright.sync_api import expect, sync_playwright
+        from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 -- optional: skip without it
     except ImportError:
         _cannot_run("the Python package `playwright` is not installed (pip install -e '.[dev]')")
 

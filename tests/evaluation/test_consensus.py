@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application
+from euroclusters.models import Membership
 from evaluation.models import Assignment, Consensus
 from evaluation.services.reviews import (
     EvaluationRefused,
@@ -249,8 +250,6 @@ def test_the_applicant_cannot_open_the_consensus(client):
 
 @pytest.mark.django_db
 def test_an_observer_of_the_eurocluster_is_refused(client):
-    from euroclusters.models import Membership
-
     application = _reviewed([[3, 4, 5], [4, 4, 5]])
     observer = MembershipFactory(eurocluster=application.call.eurocluster,
                                  role=Membership.Role.OBSERVER).user

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from calls.models import OpenCall
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator
+from evaluation.services.pool import evaluator_invite
 from tests.evaluation.factories import (
     AssignmentFactory,
     CallEvaluatorFactory,
@@ -242,8 +243,6 @@ def test_add_swap_and_remove_by_hand(manager_client, call):
 
 @pytest.fixture
 def invited_new(call, manager_a):
-    from evaluation.services.pool import evaluator_invite
-
     return evaluator_invite(call=call, email="newcomer@example.org", by=manager_a.user)
 
 
@@ -278,8 +277,6 @@ def test_accepting_with_a_weak_password_is_refused(client, invited_new):
 
 
 def test_an_existing_account_logs_in_first(client, call, manager_a):
-    from evaluation.services.pool import evaluator_invite
-
     user = UserFactory(email="known@example.org")
     entry = evaluator_invite(call=call, email=user.email, by=manager_a.user)
     url = reverse("evaluation:invitation", args=[entry.token])
@@ -293,8 +290,6 @@ def test_an_existing_account_logs_in_first(client, call, manager_a):
 
 
 def test_another_logged_in_account_cannot_accept(client, call, manager_a):
-    from evaluation.services.pool import evaluator_invite
-
     entry = evaluator_invite(call=call, email=UserFactory().email, by=manager_a.user)
     client.force_login(UserFactory())
     url = reverse("evaluation:invitation", args=[entry.token])

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from applications.models import Application, ConsortiumMember
+from applications.models import Application, ApplicationVersion, ConsortiumMember
 from calls.models import OpenCall
-from evaluation.models import Ranking
+from euroclusters.models import Membership
+from evaluation.models import Ranking, RankingEntry
 from payments.models import GrantAgreement, Signature, Tranche
 from payments.pdf import pdf_text, sha256_hex
 from payments.services.agreements import (
@@ -29,7 +30,7 @@ from payments.tasks import (
 )
 from portal.audit import audit_trail
 from portal.errors import DomainError
-from tests.factories import OrganisationFactory, PartnerFactory
+from tests.factories import MembershipFactory, OrganisationFactory, PartnerFactory
 from tests.payments.factories import agreement_row, results_call, selected_application
 
 pytestmark = pytest.mark.django_db
@@ -201,8 +202,6 @@ def test_generate_refuses_beyond_the_cap_per_third_party_across_euroclusters(
 
 
 def test_the_amount_is_the_one_of_the_last_submitted_version(application):
-    from applications.models import ApplicationVersion
-
     for number, amount in ((1, "25000.00"), (2, "18000.50")):
         ApplicationVersion.objects.create(
             application=application, number=number, submitted_at=timezone.now(),
@@ -345,9 +344,6 @@ def test_countersign_before_the_beneficiary_signed_is_refused(agreement, manager
 
 
 def test_countersign_by_a_manager_of_another_eurocluster_is_refused(agreement, application):
-    from euroclusters.models import Membership
-    from tests.factories import MembershipFactory
-
     other = MembershipFactory(role=Membership.Role.MANAGER).user
     sign(agreement, application.organisation.user)
     with pytest.raises(SignatureRefused):
@@ -372,8 +368,6 @@ def test_countersign_refuses_a_file_changed_after_the_beneficiary_signed(
 
 
 def test_decline_overdue_withdraws_and_moves_the_best_reserve_up(eurocluster_a, committed):
-    from evaluation.models import RankingEntry
-
     call = results_call(eurocluster=eurocluster_a, budget=Decimal("40000"))
     kept = selected_application(call)
     late = selected_application(call)

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from applications.models import Application
 from euroclusters.models import Membership
+from evaluation.models import Ranking
 from payments.models import BankAccount, GrantAgreement, Signature
-from payments.services.agreements import agreement_generate, agreement_sign
+from payments.services.agreements import agreement_countersign, agreement_generate, agreement_sign
 from portal.audit import audit_trail
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
@@ -113,8 +114,6 @@ def test_a_selected_applicant_before_generation_sees_it_is_being_prepared(client
 
 def test_beneficiary_downloads_the_current_then_the_final_document(
         client, agreement, beneficiary, manager_a):
-    from payments.services.agreements import agreement_countersign
-
     client.force_login(beneficiary)
     response = client.get(urls(agreement)["download"])
     assert response.status_code == 200
@@ -175,8 +174,6 @@ def test_manager_generates_and_regenerates_from_the_page(manager_client, call, a
 
 def test_generate_now_queues_the_missing_agreements(manager_client, call,
                                                     django_capture_on_commit_callbacks):
-    from evaluation.models import Ranking
-
     Ranking.objects.create(call=call, status=Ranking.Status.PUBLISHED)
     applications = [selected_application(call) for _ in range(2)]
     url = reverse("payments:manage_agreements", kwargs={"pk": call.pk})

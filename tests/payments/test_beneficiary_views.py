@@ -19,7 +19,7 @@ from payments.services.beneficiary import (
     tranches_on_event,
 )
 from tests.evaluation.factories import CallEvaluatorFactory
-from tests.factories import MINIMAL_PDF, EuroclusterFactory, MembershipFactory
+from tests.factories import MINIMAL_PDF, EuroclusterFactory, MembershipFactory, UserFactory
 from tests.payments.factories import (
     BIC_BE,
     BIC_DE,
@@ -122,7 +122,6 @@ def test_bank_page_never_shows_another_beneficiarys_account(beneficiary_client, 
 
 
 def test_bank_page_without_an_enterprise_asks_for_it_first(client):
-    from tests.factories import UserFactory
     client.force_login(UserFactory())
     response = client.get(reverse("payments:bank"))
     assert response.status_code == 200

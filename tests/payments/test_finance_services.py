@@ -1,5 +1,6 @@
 """Finance services: tranche approval, batches, export, sending, paid and failed payments."""
 
+import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -280,7 +281,6 @@ def test_export_stores_the_file_with_its_hash_and_control_sum(
 
     exported = batch_export(batch=batch, by=officer, execution_date=date.today() + timedelta(3))
 
-    import hashlib
     content = exported.sepa_file.open("rb").read()
     assert exported.status == B.EXPORTED
     assert exported.sepa_sha256 == hashlib.sha256(content).hexdigest()

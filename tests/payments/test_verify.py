@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from payments.selectors.agreements import brussels
 from payments.services.agreements import (
     agreement_countersign,
     agreement_generate,
@@ -51,7 +52,6 @@ def test_a_valid_code_shows_call_and_state_without_personal_data(client, counter
     assert 'data-found="yes"' in page
     assert f"Grant agreement of call {application.call.reference}." in page
     signed_on = countersigned.signatures.get(role="countersignatory").signed_at
-    from payments.selectors.agreements import brussels
 
     assert f"State: Countersigned (active) on {brussels(signed_on, '%d %B %Y')}." in page
     assert countersigned.final_sha256 in page
