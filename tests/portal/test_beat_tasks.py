@@ -1,0 +1,186 @@
+"""Every periodic task of ``CELERY_BEAT_SCHEDULE`` is run as beat runs it: the task found by its
+registered name, applied (eagerly) twice, with the exact effect of each run asserted. The second
+run must change nothing: beat, a retry or a second beat process may run a task again at any time.
+
+``payments.fill_batch`` is no beat task, but the payments sweep queues it and a killed worker
+has it run again, so it is here too.
+"""
+
+import importlib
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from applications.models import Application, Declaration, EligibilityResult
+from applications.services import application_submit
+from calls.models import OpenCall
+from evaluation.models import Ranking, RankingEntry
+from payments.models import GrantAgreement, Payment, PaymentBatch, Tranche
+from payments.services.agreements import agreement_generate
+from payments.services.finance import batch_create
+from portal.models import AuditEntry
+from portal.queue import registered_task
+from tests.factories import OpenCallFactory, complete_application
+from tests.payments.factories import results_call, selected_application
+from tests.payments.test_finance_services import finance_officer, funded
+
+pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+# Where each beat task is run twice as a task. Tests elsewhere are named by "module::function".
+BEAT_TESTS = {
+    "calls.sync_statuses": "tests.portal.test_beat_tasks::test_sync_call_statuses_task",
+    "applications.sweep_eligibility":
+        "tests.portal.test_beat_tasks::test_sweep_eligibility_task",
+    "payments.sweep_batches": "tests.portal.test_beat_tasks::test_sweep_batches_task",
+    "evaluation.promote_reserves": "tests.evaluation.test_results_services::"
+                                   "test_the_beat_task_catches_a_withdrawal_made_on_the_"
+                                   "applications_page",
+    "payments.generate_missing_agreements": "tests.payments.test_agreements::"
+                                            "test_sweep_generates_missing_agreements_of_"
+                                            "published_calls_only",
+    "payments.decline_overdue_agreements": "tests.portal.test_beat_tasks::"
+                                           "test_decline_overdue_agreements_task",
+}
+
+
+def run(name: str, **kwargs):
+    """Run the task registered as ``name`` as a worker would (eagerly here); its return value."""
+    return registered_task(name).apply(kwargs=kwargs).get()
+
+
+def test_every_beat_task_has_a_test_that_runs_it():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert set(BEAT_TESTS) == scheduled
+    for name, test in BEAT_TESTS.items():
+        registered_task(name)  # KeyError for a name that no task carries
+        module, function = test.split("::")
+        assert callable(getattr(importlib.import_module(module), function, None)), test
+
+
+def test_sync_call_statuses_task():
+    now = timezone.now()
+    opening = OpenCallFactory(status=OpenCall.Status.PUBLISHED, opens_at=now - HOUR,
+                              closes_at=now + DAY)
+    closing = OpenCallFactory(status=OpenCall.Status.OPEN, opens_at=now - DAY,
+                              closes_at=now - HOUR)
+    forthcoming = OpenCallFactory(status=OpenCall.Status.PUBLISHED, opens_at=now + HOUR,
+                                  closes_at=now + DAY)
+    running = OpenCallFactory(status=OpenCall.Status.OPEN, opens_at=now - DAY,
+                              closes_at=now + DAY)
+    calls = (opening, closing, forthcoming, running)
+
+    def states():
+        return [OpenCall.objects.get(pk=call.pk).status for call in calls]
+
+    def moves():
+        return sorted(AuditEntry.objects.filter(action="transition", content_type__model="opencall")
+                      .values_list("object_id", "from_state", "to_state"))
+
+    expected_states = [OpenCall.Status.OPEN, OpenCall.Status.CLOSED, OpenCall.Status.PUBLISHED,
+                       OpenCall.Status.OPEN]
+    expected_moves = sorted([(opening.pk, "published", "open"), (closing.pk, "open", "closed")])
+
+    assert run("calls.sync_statuses") is None
+    assert (states(), moves()) == (expected_states, expected_moves)
+    assert run("calls.sync_statuses") is None
+    assert (states(), moves()) == (expected_states, expected_moves)
+
+
+def test_sweep_eligibility_task(settings, django_capture_on_commit_callbacks, mailoutbox):
+    settings.ELIGIBILITY_SWEEP_AFTER_SECONDS = 600
+    application = complete_application()
+    # Submitted an hour ago, and its check was lost (the on-commit queueing never ran here).
+    version = application_submit(application=application, by=application.created_by,
+                                 declarations=Declaration.values)
+    type(version).objects.filter(pk=version.pk).update(submitted_at=timezone.now() - HOUR)
+    recent = complete_application(acronym="NEWER")  # submitted just now: not stale yet
+    application_submit(application=recent, by=recent.created_by, declarations=Declaration.values)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert run("applications.sweep_eligibility") is None
+    assert len(queued) == 1  # the check of the stale version only
+    result = EligibilityResult.objects.get(version=version)
+    assert (result.outcome, result.automatic_outcome) == ("eligible", "eligible")
+    assert Application.objects.get(pk=application.pk).status == Application.Status.ELIGIBLE
+    assert Application.objects.get(pk=recent.pk).status == Application.Status.SUBMITTED
+    checks = AuditEntry.objects.filter(action="eligibility_checked")
+    assert list(checks.values_list("object_id", flat=True)) == [application.pk]
+    assert mailoutbox == []  # results are released by a manager, not by the check
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert run("applications.sweep_eligibility") is None
+    assert queued == []
+    assert checks.count() == 1
+    assert EligibilityResult.objects.get(version=version).checked_at == result.checked_at
+
+
+def test_fill_batch_task(django_capture_on_commit_callbacks):
+    call = results_call()
+    officer = finance_officer(call.eurocluster)
+    _application, (first, second) = funded(call)
+    _other, (not_approved, _) = funded(call, tranche_status=Tranche.Status.DUE, acronym="OTHER")
+    batch = batch_create(eurocluster=call.eurocluster, by=officer)  # its fill is not run
+
+    assert run("payments.fill_batch", batch_id=batch.pk) == 2
+    payments = Payment.objects.filter(batch=batch)
+    assert sorted(payments.values_list("end_to_end_id", "status")) == [
+        (f"T{first.pk}-1", "pending"), (f"T{second.pk}-1", "pending")]
+    assert [Tranche.objects.get(pk=t.pk).status for t in (first, second, not_approved)] == [
+        Tranche.Status.IN_BATCH, Tranche.Status.IN_BATCH, Tranche.Status.DUE]
+    assert PaymentBatch.objects.get(pk=batch.pk).filled_at is not None
+
+    assert run("payments.fill_batch", batch_id=batch.pk) == 0
+    assert payments.count() == 2
+    assert Payment.objects.count() == 2
+
+
+def test_sweep_batches_task():
+    call = results_call()
+    officer = finance_officer(call.eurocluster)
+    _application, (first, second) = funded(call)
+    stale = batch_create(eurocluster=call.eurocluster, by=officer)  # its fill was lost
+    PaymentBatch.objects.filter(pk=stale.pk).update(created_at=timezone.now() - HOUR)
+
+    assert run("payments.sweep_batches") == 1  # queued, and run at once (eager)
+    stale.refresh_from_db()
+    assert stale.filled_at is not None
+    assert sorted(stale.payments.values_list("tranche_id", flat=True)) == [first.pk, second.pk]
+
+    assert run("payments.sweep_batches") == 0
+    assert Payment.objects.count() == 2
+    assert PaymentBatch.objects.get(pk=stale.pk).filled_at == stale.filled_at
+
+
+def test_decline_overdue_agreements_task(django_capture_on_commit_callbacks):
+    call = results_call(budget=Decimal("40000"))
+    on_time, late = selected_application(call), selected_application(call)
+    ranking = Ranking.objects.create(call=call, status=Ranking.Status.PUBLISHED,
+                                     published_at=timezone.now(), computed_at=timezone.now())
+    for rank, application in enumerate((on_time, late), start=1):
+        RankingEntry.objects.create(ranking=ranking, application=application, rank=rank,
+                                    total=Decimal(20 - rank), amount=Decimal("20000"),
+                                    outcome="selected")
+    kept = agreement_generate(application=on_time)
+    overdue = agreement_generate(application=late)
+    GrantAgreement.objects.filter(pk=overdue.pk).update(
+        signing_deadline=timezone.now() - timedelta(minutes=1))
+
+    def states():
+        return ([GrantAgreement.objects.get(pk=a.pk).status for a in (kept, overdue)],
+                [Application.objects.get(pk=a.pk).status for a in (on_time, late)])
+
+    expected = ([GrantAgreement.Status.GENERATED, GrantAgreement.Status.DECLINED],
+                [Application.Status.SELECTED, Application.Status.WITHDRAWN])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("payments.decline_overdue_agreements") == 1
+    assert states() == expected
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("payments.decline_overdue_agreements") == 0
+    assert states() == expected
+    assert AuditEntry.objects.filter(action="agreement_declined_overdue").count() == 1
