@@ -29,11 +29,12 @@ from applications.models import Application, ApplicationVersion, Declaration
 from applications.sme import Figures, Holding
 from calls.models import OpenCall, VoucherType
 
-S = Application.Status
 # Support that counts against the cap per third party: selected or contracted, on any call.
-FUNDED = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS, S.COMPLETED)
+FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
+          Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 # Proposals that are in a call: submitted at least once and not withdrawn.
-IN_CALL = tuple(status for status in S if status not in (S.DRAFT, S.WITHDRAWN))
+IN_CALL = tuple(status for status in Application.Status
+                if status not in (Application.Status.DRAFT, Application.Status.WITHDRAWN))
 
 
 def _figures(data: dict) -> Figures:

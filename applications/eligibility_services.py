@@ -12,14 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.eligibility import Outcome, overall, run
 from applications.eligibility_facts import eligibility_facts, other_proposals
 from applications.models import Application, ApplicationVersion, EligibilityResult
-from applications.selectors import current_results
+from applications.selectors import current_results, current_version_pk, is_current_version
 from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_record
@@ -29,14 +28,12 @@ from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-R = EligibilityResult.Outcome
-S = Application.Status
 # The application status that goes with the outcome of its current version.
 STATUS_FOR = {
-    R.PENDING: S.SUBMITTED,
-    R.NEEDS_REVIEW: S.SUBMITTED,
-    R.ELIGIBLE: S.ELIGIBLE,
-    R.INELIGIBLE: S.INELIGIBLE,
+    EligibilityResult.Outcome.PENDING: Application.Status.SUBMITTED,
+    EligibilityResult.Outcome.NEEDS_REVIEW: Application.Status.SUBMITTED,
+    EligibilityResult.Outcome.ELIGIBLE: Application.Status.ELIGIBLE,
+    EligibilityResult.Outcome.INELIGIBLE: Application.Status.INELIGIBLE,
 }
 
 MIN_JUSTIFICATION = 20
@@ -52,7 +49,7 @@ def _follow(result: EligibilityResult, *, by: Any, reason: str) -> None:
     """
     version = result.version
     application = version.application
-    if application.versions.filter(number__gt=version.number).exists():
+    if not is_current_version(version):
         return  # A newer version was submitted: its own check decides.
     if application.status not in Application.IN_ELIGIBILITY:
         return
@@ -176,8 +173,7 @@ def eligibility_decide(*, result: EligibilityResult, outcome: str, justification
                             "the audit trail and may be read in a redress procedure.")
                           % {"n": MIN_JUSTIFICATION})
     application = result.version.application
-    latest = application.versions.aggregate(latest=Max("number"))["latest"]
-    if result.version.number != latest:
+    if not is_current_version(result.version):
         raise DomainError(_("A newer version of this application was submitted; decide on "
                             "that one."))
     if application.status not in Application.IN_ELIGIBILITY:
@@ -187,8 +183,9 @@ def eligibility_decide(*, result: EligibilityResult, outcome: str, justification
     if result.checked_at is None:
         raise DomainError(_("The automatic checks have not run yet; try again in a minute."))
     previous = result.outcome
-    kind = "eligibility_decided" if result.automatic_outcome == R.NEEDS_REVIEW and not \
-        result.is_decided else "eligibility_overridden"
+    kind = ("eligibility_decided"
+            if result.automatic_outcome == EligibilityResult.Outcome.NEEDS_REVIEW
+            and not result.is_decided else "eligibility_overridden")
     result.outcome = outcome
     result.decided_by = by
     result.decided_at = timezone.now()
@@ -254,12 +251,10 @@ def eligibility_sweep(*, older_than: timedelta | None = None, limit: int = 500) 
     if older_than is None:
         older_than = timedelta(seconds=settings.ELIGIBILITY_SWEEP_AFTER_SECONDS)
     cutoff = timezone.now() - older_than
-    latest = (ApplicationVersion.objects.filter(application=OuterRef("application"))
-              .order_by("-number").values("pk")[:1])
     stale = list(
         ApplicationVersion.objects
         .filter(eligibility__checked_at__isnull=True, submitted_at__lt=cutoff,
-                application__status__in=Application.IN_ELIGIBILITY, pk=Subquery(latest))
+                application__status__in=Application.IN_ELIGIBILITY, pk=current_version_pk())
         .order_by("submitted_at").values_list("pk", flat=True)[:limit]
     )
     for version_id in stale:

@@ -11,6 +11,7 @@ from applications.models import (
     ConsortiumMember,
     Declaration,
     DeMinimisAid,
+    EligibilityResult,
     Organisation,
     RelatedEnterprise,
 )
@@ -240,7 +241,8 @@ class WithdrawForm(forms.Form):
 class EligibilityDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"), widget=forms.RadioSelect,
-        choices=[("eligible", _("Eligible")), ("ineligible", _("Not eligible"))],
+        choices=[(EligibilityResult.Outcome.ELIGIBLE, _("Eligible")),
+                 (EligibilityResult.Outcome.INELIGIBLE, _("Not eligible"))],
     )
     justification = forms.CharField(
         label=_("Justification"), min_length=20, max_length=4000,

@@ -1,9 +1,38 @@
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from applications.models import Application, ApplicationVersion, Attachment, EligibilityResult
+from applications.eligibility import Outcome
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    EligibilityResult,
+    Organisation,
+)
 from calls.models import EligibilityRule, OpenCall
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
+
+
+def organisation_of(user) -> Organisation | None:
+    """The enterprise ``user`` applies for, if they described it."""
+    return Organisation.objects.filter(user=user).first()
+
+
+def current_version(application: Application) -> ApplicationVersion | None:
+    """The version that counts: the last one submitted."""
+    return application.versions.order_by("-number").first()
+
+
+def is_current_version(version: ApplicationVersion) -> bool:
+    """Whether no later version of ``version``'s application was submitted."""
+    return not ApplicationVersion.objects.filter(application_id=version.application_id,
+                                                 number__gt=version.number).exists()
+
+
+def current_version_pk(application: str = "application") -> Subquery:
+    """The pk of the current version of the application ``OuterRef(application)``."""
+    return Subquery(ApplicationVersion.objects.filter(application=OuterRef(application))
+                    .order_by("-number").values("pk")[:1])
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -92,7 +121,7 @@ def eligibility_summary(results: list[EligibilityResult]) -> dict:
             failed[code] = failed.get(code, 0) + 1
         if result.outcome != EligibilityResult.Outcome.NEEDS_REVIEW:
             continue  # decided: no longer waiting, whatever the checks flagged
-        for code in {c["rule"] for c in result.checks if c["outcome"] == "review"}:
+        for code in {c["rule"] for c in result.checks if c["outcome"] == Outcome.REVIEW}:
             review[code] = review.get(code, 0) + 1
     labels = dict(EligibilityRule.choices)
     return {
@@ -106,11 +135,9 @@ def eligibility_summary(results: list[EligibilityResult]) -> dict:
 
 def current_results(call: OpenCall) -> QuerySet[EligibilityResult]:
     """The result of the current version of every application of ``call`` in eligibility."""
-    latest = (ApplicationVersion.objects.filter(application=OuterRef("version__application"))
-              .order_by("-number").values("pk")[:1])
     return (EligibilityResult.objects
             .filter(version__application__call=call,
                     version__application__status__in=Application.IN_ELIGIBILITY,
-                    version_id=Subquery(latest))
+                    version_id=current_version_pk("version__application"))
             .select_related("version__application__organisation__user",
                             "version__application__call"))

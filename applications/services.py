@@ -30,6 +30,7 @@ from applications.models import (
     RelatedEnterprise,
 )
 from applications.rules import can_apply
+from applications.selectors import current_version, organisation_of
 from applications.transitions import application_transition
 from calls.models import OpenCall, RequiredDocument
 from portal.audit import audit_record
@@ -116,7 +117,7 @@ def application_start(*, call: OpenCall, user: Any) -> Application:
     """
     if not can_apply(user):
         raise DomainError(_("Please confirm your e-mail address before applying."))
-    organisation = Organisation.objects.filter(user=user).first()
+    organisation = organisation_of(user)
     if organisation is None:
         raise DomainError(_("Please describe your enterprise before applying."))
     _require_open(call, timezone.now())
@@ -398,7 +399,7 @@ def application_submit(*, application: Application, by: Any,
             % {"n": len(missing)}, details=missing)
     content = _snapshot(application, declarations)
     digest = content_hash(content)
-    latest = application.versions.order_by("-number").first()
+    latest = current_version(application)
     if latest is not None and latest.sha256 == digest:
         # A double click or a second tab: this exact content is already the current version.
         return latest

@@ -25,11 +25,12 @@ from applications.forms import (
     formset_rows,
     rows_formset,
 )
-from applications.models import BudgetLine, Declaration, Organisation
+from applications.models import BudgetLine, Declaration
 from applications.selectors import (
     application_for_editing,
     applications_of_applicant,
     applications_visible_to,
+    organisation_of,
     released_eligibility,
 )
 from applications.services import (
@@ -43,6 +44,7 @@ from applications.services import (
     missing_items,
     organisation_save,
 )
+from calls.models import OpenCall
 from calls.selectors import calls_open_and_forthcoming, calls_public
 from portal.errors import DomainError
 from portal.uploads import pdf_download
@@ -67,9 +69,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            organisation=Organisation.objects.filter(user=user).first(),
+            organisation=organisation_of(user),
             applications=applications_of_applicant(user),
-            open_calls=[c for c in calls_open_and_forthcoming() if c.phase == "open"],
+            open_calls=[c for c in calls_open_and_forthcoming()
+                        if c.phase == OpenCall.Phase.OPEN],
             **kwargs,
         )
 
@@ -78,7 +81,7 @@ class OrganisationView(LoginRequiredMixin, View):
     template_name = "applications/organisation.html"
 
     def _forms(self, data=None):
-        organisation = Organisation.objects.filter(user=self.request.user).first()
+        organisation = organisation_of(self.request.user)
         related = organisation.related_enterprises.all() if organisation else []
         aid = organisation.de_minimis_aid.all() if organisation else []
         return {
@@ -120,7 +123,7 @@ def _safe_next(request) -> str | None:
 class ApplicationStartView(LoginRequiredMixin, View):
     def post(self, request, slug):
         call = get_object_or_404(calls_public(), slug=slug)
-        if not Organisation.objects.filter(user=request.user).exists():
+        if organisation_of(request.user) is None:
             messages.info(request, _("First describe your enterprise; then you can apply."))
             target = reverse("applications:organisation")
             return redirect(f"{target}?next={call.get_absolute_url()}")

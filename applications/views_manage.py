@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from applications.eligibility import Outcome
 from applications.eligibility_services import eligibility_decide, eligibility_release
 from applications.forms import EligibilityDecisionForm
 from applications.models import Application, EligibilityResult
@@ -15,6 +16,7 @@ from applications.selectors import (
     calls_managed_by,
     current_results,
     eligibility_summary,
+    is_current_version,
     results_managed_by,
 )
 from calls.models import EligibilityRule
@@ -52,7 +54,8 @@ class CallEligibilityView(ManagerMixin, View):
         shown = [r for r in results
                  if (not outcome or r.outcome == outcome)
                  and (not rule or rule in r.failed_rules
-                      or any(c["rule"] == rule and c["outcome"] != "pass" for c in r.checks))]
+                      or any(c["rule"] == rule and c["outcome"] != Outcome.PASS
+                             for c in r.checks))]
         return render(request, "applications/manage/call_eligibility.html", {
             "call": call,
             "summary": eligibility_summary(results),
@@ -86,8 +89,7 @@ class EligibilityResultView(ManagerMixin, View):
 
     def _render(self, request, result, form, status=200):
         application = result.version.application
-        latest = application.versions.order_by("-number").values_list("number", flat=True)[0]
-        is_current = latest == result.version.number
+        is_current = is_current_version(result.version)
         return render(request, self.template_name, {
             "result": result, "version": result.version, "application": application,
             "call": application.call, "form": form, "is_current": is_current,

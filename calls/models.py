@@ -55,6 +55,14 @@ class OpenCall(models.Model):
         RESULTS = "results", _("Results published")
         COMPLETED = "completed", _("Completed")
 
+    class Phase(models.TextChoices):
+        """What a visitor sees of a call (see ``phase``); no field stores it."""
+
+        DRAFT = "draft", _("Draft")
+        FORTHCOMING = "forthcoming", _("Forthcoming")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
     TRANSITIONS = {
         Status.DRAFT: {Status.PUBLISHED},
         Status.PUBLISHED: {Status.OPEN, Status.DRAFT},
@@ -222,17 +230,17 @@ class OpenCall(models.Model):
         return self.eligibility_results_immediate or self.eligibility_released_at is not None
 
     @property
-    def phase(self) -> str:
+    def phase(self) -> "OpenCall.Phase":
         """What a visitor sees: forthcoming, open, or closed, from the dates and status."""
         now = timezone.now()
-        if self.status in (self.Status.DRAFT,):
-            return "draft"
+        if self.status == self.Status.DRAFT:
+            return self.Phase.DRAFT
         if self.status in (self.Status.PUBLISHED, self.Status.OPEN):
             if now < self.opens_at:
-                return "forthcoming"
+                return self.Phase.FORTHCOMING
             if now < self.closes_at:
-                return "open"
-        return "closed"
+                return self.Phase.OPEN
+        return self.Phase.CLOSED
 
 
 class VoucherType(models.Model):

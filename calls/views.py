@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
-from calls.models import CallDocument
+from calls.models import CallDocument, OpenCall
 from calls.selectors import calls_open_and_forthcoming, calls_public, calls_recently_closed
 from portal.uploads import pdf_download
 
@@ -12,8 +12,8 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         calls = list(calls_open_and_forthcoming())
         return super().get_context_data(
-            open_calls=[c for c in calls if c.phase == "open"],
-            forthcoming_calls=[c for c in calls if c.phase == "forthcoming"],
+            open_calls=[c for c in calls if c.phase == OpenCall.Phase.OPEN],
+            forthcoming_calls=[c for c in calls if c.phase == OpenCall.Phase.FORTHCOMING],
             closed_calls=calls_recently_closed(),
             **kwargs,
         )

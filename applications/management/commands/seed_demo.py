@@ -37,6 +37,7 @@ from django.utils.text import slugify
 
 from applications import demo_data
 from applications.models import Application, Declaration, Organisation
+from applications.selectors import organisation_of
 from applications.services import (
     application_save_draft,
     application_start,
@@ -235,7 +236,7 @@ class Seeder:
             self.user(email, name)
         for sme in self.data["smes"]:
             user = self.user(sme["email"], sme["name"])
-            if not Organisation.objects.filter(user=user).exists():
+            if organisation_of(user) is None:
                 organisation_save(user=user, data=sme["org"], related=sme["related"],
                                   aid=sme["aid"])
                 self.created["Organisation"] += 1
