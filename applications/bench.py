@@ -78,8 +78,7 @@ DOCUMENTS = [("Signed SME declaration", True), ("Project plan", True),
              ("Letter of support", False)]
 ELIGIBLE_OTHER = ("NO", "UA", "RS", "IS")
 NOT_ELIGIBLE = ("CH", "GB", "US", "TR")
-FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
-          Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
+FUNDED = Application.FUNDED
 
 
 def add_arguments(parser) -> None:

@@ -30,11 +30,9 @@ from applications.sme import Figures, Holding
 from calls.models import OpenCall, VoucherType
 
 # Support that counts against the cap per third party: selected or contracted, on any call.
-FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
-          Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
+FUNDED = Application.FUNDED
 # Proposals that are in a call: submitted at least once and not withdrawn.
-IN_CALL = tuple(status for status in Application.Status
-                if status not in (Application.Status.DRAFT, Application.Status.WITHDRAWN))
+IN_CALL = Application.IN_CALL
 
 
 def _figures(data: dict) -> Figures:

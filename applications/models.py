@@ -187,6 +187,12 @@ class Application(models.Model):
     # While here, the eligibility result of the current version decides the status; once
     # evaluation starts only redress reopens eligibility.
     IN_ELIGIBILITY = (Status.SUBMITTED, Status.ELIGIBLE, Status.INELIGIBLE)
+    # In its call: submitted at least once and not withdrawn.
+    IN_CALL = (Status.SUBMITTED, Status.ELIGIBLE, Status.INELIGIBLE, Status.UNDER_EVALUATION,
+               Status.EVALUATED, Status.SELECTED, Status.RESERVE, Status.REJECTED,
+               Status.CONTRACTED, Status.IN_PROGRESS, Status.COMPLETED)
+    # Holding a grant, or on the way to one: what counts against the caps and the call's budget.
+    FUNDED = (Status.SELECTED, Status.CONTRACTED, Status.IN_PROGRESS, Status.COMPLETED)
     SCOPE_PATH = "call__eurocluster"
 
     call = models.ForeignKey(OpenCall, on_delete=models.PROTECT, related_name="applications")

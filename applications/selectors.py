@@ -92,9 +92,8 @@ def _managed(user) -> frozenset[int] | None:
 def calls_managed_by(user) -> QuerySet[OpenCall]:
     """Calls of the Euroclusters ``user`` manages, with the number of applications in each."""
     queryset = (OpenCall.objects.select_related("eurocluster")
-                .annotate(in_call=Count("applications", filter=~Q(
-                    applications__status__in=(Application.Status.DRAFT,
-                                              Application.Status.WITHDRAWN))))
+                .annotate(in_call=Count("applications", filter=Q(
+                    applications__status__in=Application.IN_CALL)))
                 .order_by("-closes_at", "pk"))
     managed = _managed(user)
     return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
