@@ -1,7 +1,7 @@
 """``manage.py bench eligibility``: the eligibility check of many submitted versions, timed.
 
 Builds, with ``bulk_create``, two Euroclusters with partners, four open calls and a past one,
-enterprises and submitted applications whose versions have the shape ``services._snapshot``
+enterprises and submitted applications whose versions have the shape ``submission.snapshot``
 gives them, and a pending result for each; then runs ``task_check_eligibility`` for every version
 in order of submission, through Celery in eager mode, and times only that.
 
@@ -44,8 +44,8 @@ from applications.models import (
     Organisation,
     RelatedEnterprise,
 )
-from applications.services import content_hash
 from applications.sme import Figures, Holding, classify_enterprise
+from applications.submission import content_hash
 from applications.tasks import task_check_eligibility
 from calls.countries import EU_MEMBER_STATES
 from calls.models import OpenCall, RequiredDocument, VoucherType
@@ -447,7 +447,7 @@ class Builder:
 
     @staticmethod
     def snapshot(plan: Plan, attachments: list[Attachment]) -> dict:
-        """The content ``services._snapshot`` would have frozen for this application."""
+        """The content ``submission.snapshot`` would have frozen for this application."""
         application, lead = plan.application, plan.lead
         holdings = [Holding(row["share_percent"], Figures(row["staff_headcount"],
                                                           row["annual_turnover"],

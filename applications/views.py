@@ -41,9 +41,9 @@ from applications.services import (
     application_withdraw,
     attachment_remove,
     attachment_upload,
-    missing_items,
     organisation_save,
 )
+from applications.submission import missing_items
 from calls.models import OpenCall
 from calls.selectors import calls_open_and_forthcoming, calls_public
 from portal.errors import DomainError

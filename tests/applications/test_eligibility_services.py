@@ -21,10 +21,10 @@ from applications.models import Application, ApplicationVersion, Declaration, El
 from applications.services import (
     application_save_draft,
     application_submit,
-    application_transition,
     application_withdraw,
 )
 from applications.tasks import task_check_eligibility
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_trail
 from portal.errors import DomainError

@@ -24,13 +24,13 @@ from applications.services import (
     application_save_draft,
     application_start,
     application_submit,
-    application_transition,
     application_withdraw,
     attachment_remove,
     attachment_upload,
-    missing_items,
 )
+from applications.submission import missing_items
 from applications.tasks import task_check_eligibility
+from applications.transitions import application_transition
 from portal.audit import audit_trail
 from portal.errors import DomainError, InvalidTransition
 from tests.factories import (
