@@ -62,14 +62,12 @@ class CallEvaluator(models.Model):
         DECLINED = "declined", _("Declined")
         REMOVED = "removed", _("Removed")
 
-    S = Status
     TRANSITIONS = {
-        S.INVITED: {S.ACCEPTED, S.DECLINED, S.REMOVED},
-        S.ACCEPTED: {S.REMOVED},
-        S.DECLINED: {S.INVITED},
-        S.REMOVED: {S.INVITED},
+        Status.INVITED: {Status.ACCEPTED, Status.DECLINED, Status.REMOVED},
+        Status.ACCEPTED: {Status.REMOVED},
+        Status.DECLINED: {Status.INVITED},
+        Status.REMOVED: {Status.INVITED},
     }
-    del S
     SCOPE_PATH = "call__eurocluster"
 
     call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="evaluators")
@@ -122,14 +120,14 @@ class AssignmentRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    S = Status
     TRANSITIONS = {
-        S.QUEUED: {S.RUNNING, S.FAILED},
-        S.RUNNING: {S.DONE, S.FAILED},
-        S.DONE: set(),
-        S.FAILED: set(),
+        Status.QUEUED: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
     }
-    del S
+    # Runs under way: at most one per call (the constraint below).
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
     SCOPE_PATH = "call__eurocluster"
 
     call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="assignment_runs")
@@ -179,17 +177,15 @@ class Assignment(models.Model):
         SOLVER = "solver", _("Assignment run")
         MANUAL = "manual", _("Added by a manager")
 
-    S = Status
     TRANSITIONS = {
-        S.ASSIGNED: {S.ACTIVE, S.CONFLICT, S.REMOVED},
-        S.ACTIVE: {S.SUBMITTED, S.CONFLICT, S.REMOVED},
+        Status.ASSIGNED: {Status.ACTIVE, Status.CONFLICT, Status.REMOVED},
+        Status.ACTIVE: {Status.SUBMITTED, Status.CONFLICT, Status.REMOVED},
         # A manager may reopen a submitted review (e.g. on an upheld redress).
-        S.SUBMITTED: {S.ACTIVE},
+        Status.SUBMITTED: {Status.ACTIVE},
         # A declared conflict stays on record: the pair is excluded from every later solve.
-        S.CONFLICT: set(),
-        S.REMOVED: {S.ASSIGNED},
+        Status.CONFLICT: set(),
+        Status.REMOVED: {Status.ASSIGNED},
     }
-    del S
     # Assignments that count towards an application's k evaluators and an evaluator's load.
     LIVE = (Status.ASSIGNED, Status.ACTIVE, Status.SUBMITTED)
     # Assignments whose evaluator may open the proposal (declared no conflict).

@@ -1,10 +1,15 @@
-"""Celery tasks of the evaluation app: thin adapters around the services (see STYLE.md)."""
+"""Celery tasks of the evaluation app: thin adapters around the services (see STYLE.md).
+
+Services queue these by their registered name (``portal.queue.enqueue_on_commit``) and never
+import this module, so it imports them at the top: no import circle.
+"""
 
 from celery import shared_task
 from django.db import OperationalError
 
 from calls.models import OpenCall
-from evaluation.services.assignment import RunBusy, assignment_fill, assignment_run_execute
+from evaluation.services.assignment import RunBusy
+from evaluation.services.assignment_runs import assignment_fill, assignment_run_execute
 from evaluation.services.ranking import reserves_promote_all
 
 # --- pool and assignment ---------------------------------------------------------------------

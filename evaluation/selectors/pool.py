@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -14,7 +13,7 @@ from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
 from evaluation.conflicts import _applications_with_members, call_exclusions, pool_members
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator
-from evaluation.services.assignment import load_bounds
+from evaluation.selectors.assignment import live_loads, load_bounds
 
 # Proposals shown on the assignment page: those that reached evaluation or went through it.
 ASSIGNMENT_STATUSES = (
@@ -75,8 +74,7 @@ def latest_runs(call: OpenCall, limit: int = 5) -> list[AssignmentRun]:
 
 
 def active_run(call: OpenCall) -> AssignmentRun | None:
-    return AssignmentRun.objects.filter(call=call, status__in=(
-        AssignmentRun.Status.QUEUED, AssignmentRun.Status.RUNNING)).first()
+    return AssignmentRun.objects.filter(call=call, status__in=AssignmentRun.ACTIVE).first()
 
 
 def applications_with_evaluators(call: OpenCall) -> QuerySet[Application]:
@@ -145,8 +143,7 @@ def candidates(application: Application) -> list[Candidate]:
                                              status__in=Assignment.LIVE)
                    .values_list("evaluator_id", flat=True))
     entries = [e for e in pool_members(call) if e.pk not in assigned]
-    loads = Counter(Assignment.objects.filter(evaluator__call=call, status__in=Assignment.LIVE)
-                    .values_list("evaluator_id", flat=True))
+    loads = live_loads(call)
     loaded = list(_applications_with_members(Application.objects.filter(pk=application.pk)))
     exclusions = call_exclusions(call=call, applications=loaded, call_evaluators=entries)
     result = []

@@ -1,45 +1,20 @@
-"""Assignment of evaluators to proposals: solver runs, filling gaps, and manual changes.
+"""Manual changes to the assignment (``assignment_add``, ``assignment_remove``,
+``assignment_swap``), and what the solver runs (``evaluation.services.assignment_runs``) share
+with them: the refusals, when a call can be assigned, and the e-mail to evaluators with new
+proposals.
 
-A **run** (``assignment_run_start`` by a manager, then ``assignment_run_execute`` in a worker)
-builds the problem from the database, solves it exactly with ``evaluation.assignment.solve`` and
-writes the difference with what was there:
-
-- proposals: the call's applications in status *eligible* or *under evaluation*, each needing
-  ``call.evaluators_per_application`` (k) evaluators;
-- evaluators: the *accepted* members of the call's pool. The call's declaration is not needed to
-  be assigned: it is needed (rules.py) before an evaluator sees anything of the call, so a run
-  may go ahead while evaluators are still signing it;
-- loads: ``CallEvaluator.min_load`` or the call's minimum; ``CallEvaluator.max_load`` or the
-  lower of the call's maximum and the evaluator's own maximum per call;
-- **fixed** pairs: assignments whose evaluator already declared no conflict (*active*) or
-  submitted the review are never moved by a run: they count towards the proposal's k and the
-  evaluator's load and the solver places the rest around them. Only assignments still waiting for
-  the declaration (*assigned*) can be moved or removed, and the solver keeps as many of them as it
-  can (``Problem.existing``), so a re-solve after a withdrawal changes as little as possible;
-- exclusions: ``evaluation.conflicts`` (same organisation, partner staff, same country when the
-  call says so, declared conflicts), plus the pairs removed before: a person taken off a proposal
-  is not put back by a solver run (a manager can add them back by hand);
-- affinity: the number of shared topics (``evaluation.conflicts.affinity``).
-
-A **fill** (``assignment_fill``, queued after a conflict is declared or an evaluator is removed)
-is the same re-solve without the evaluators' minimum loads and without balancing (which could move
-standing pairs): it only completes proposals that fell below k, keeping every standing assignment.
-
-Manual changes (``assignment_add``, ``assignment_remove``, ``assignment_swap``) enforce the same
-exclusions and the evaluator's maximum load. Every creation and removal is in the audit trail.
+Manual changes enforce the exclusions of ``evaluation.conflicts`` and the evaluator's maximum load
+(``evaluation.selectors.assignment.load_bounds``). Every creation and removal is in the audit
+trail.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import Counter
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,31 +24,13 @@ from applications.models import Application
 from applications.transitions import application_transition
 from calls.models import OpenCall
 from calls.transitions import call_transition
-from evaluation import assignment as solver
-from evaluation.conflicts import (
-    _applications_with_members,
-    call_exclusions,
-    exclusion_reasons,
-    normalise_topics,
-    pool_members,
-)
-from evaluation.models import Assignment, AssignmentRun, CallEvaluator, EvaluatorProfile
-from evaluation.services.transitions import assignment_run_transition, assignment_transition
+from evaluation.conflicts import affinity, exclusion_reasons
+from evaluation.models import Assignment, CallEvaluator
+from evaluation.selectors.assignment import OPEN_FOR_ASSIGNMENT, evaluator_profile, load_bounds
+from evaluation.services.transitions import assignment_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
-from portal.models import AuditEntry
-from portal.queue import enqueue_on_commit
-
-logger = logging.getLogger(__name__)
-
-# Proposals a run assigns evaluators to.
-OPEN_FOR_ASSIGNMENT = (Application.Status.ELIGIBLE, Application.Status.UNDER_EVALUATION)
-# Assignments a run may move: the evaluator has not declared yet.
-MOVABLE = (Assignment.Status.ASSIGNED,)
-FIXED = (Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED)
-# A run still queued or running after this long has lost its worker (see _fail_stale_runs).
-STALE_AFTER = timedelta(minutes=30)
 
 
 class AssignmentRefused(DomainError):
@@ -84,41 +41,9 @@ class RunBusy(AssignmentRefused):
     pass
 
 
-# --- loads ---------------------------------------------------------------------------------------
-
-
-def _profile(call_evaluator: CallEvaluator) -> EvaluatorProfile | None:
-    try:
-        return call_evaluator.user.evaluator_profile
-    except EvaluatorProfile.DoesNotExist:
-        return None
-
-
-def load_bounds(call: OpenCall, call_evaluator: CallEvaluator) -> tuple[int, int]:
-    """(minimum, maximum) proposals of this evaluator in this call."""
-    minimum = (call_evaluator.min_load if call_evaluator.min_load is not None
-               else call.evaluator_min_load)
-    if call_evaluator.max_load is not None:
-        maximum = call_evaluator.max_load
-    else:
-        profile = _profile(call_evaluator)
-        maximum = call.evaluator_max_load
-        if profile is not None:
-            maximum = min(maximum, profile.max_proposals_per_call)
-    return minimum, maximum
-
-
-def live_loads(call: OpenCall) -> Counter:
-    """Live assignments per call evaluator of the call."""
-    return Counter(Assignment.objects.filter(
-        evaluator__call=call, status__in=Assignment.LIVE,
-    ).values_list("evaluator_id", flat=True))
-
-
-# --- starting a run --------------------------------------------------------------------------
-
-
-def _check_call_can_be_assigned(call: OpenCall, now=None) -> None:
+def check_call_can_be_assigned(call: OpenCall, now=None) -> None:
+    """Raise AssignmentRefused unless the call's deadline has passed and the call is closed or
+    in evaluation."""
     now = now or timezone.now()
     if call.closes_at > now:
         raise AssignmentRefused(_("The call's deadline has not passed yet: evaluators are "
@@ -129,255 +54,13 @@ def _check_call_can_be_assigned(call: OpenCall, now=None) -> None:
               "(it is “%(status)s”).") % {"status": call.get_status_display()})
 
 
-@transaction.atomic
-def assignment_run_start(*, call: OpenCall, by: Any) -> AssignmentRun:
-    """Queue a solver run for the call; the worker runs ``evaluation.run_assignment``.
-
-    Refuses (AssignmentRefused) while another run is queued or running, before the deadline,
-    with no proposal to evaluate, with no accepted evaluator, and when a simple count already
-    shows that no assignment exists (too few evaluators or too little capacity). Queues the task
-    on commit.
-    """
-    call = OpenCall.objects.select_for_update().get(pk=call.pk)
-    _check_call_can_be_assigned(call)
-    _fail_stale_runs(call)
-    if AssignmentRun.objects.filter(call=call, status__in=(AssignmentRun.Status.QUEUED,
-                                                           AssignmentRun.Status.RUNNING)).exists():
-        raise RunBusy(_("An assignment run of this call is already under way: wait for it to "
-                        "finish."))
-    proposals = Application.objects.filter(call=call, status__in=OPEN_FOR_ASSIGNMENT).count()
-    if not proposals:
-        raise AssignmentRefused(_("No proposal of this call is eligible for evaluation."))
-    evaluators = list(pool_members(call))
-    if not evaluators:
-        raise AssignmentRefused(_("No evaluator has accepted the invitation to this call yet."))
-    k = call.evaluators_per_application
-    reasons = []
-    if len(evaluators) < k:
-        reasons.append(_("Each proposal needs %(k)d evaluators but only %(n)d accepted the "
-                         "invitation.") % {"k": k, "n": len(evaluators)})
-    bounds = [load_bounds(call, e) for e in evaluators]
-    needed = proposals * k
-    capacity = sum(maximum for _minimum, maximum in bounds)
-    if capacity < needed:
-        reasons.append(_("%(p)d proposals × %(k)d evaluators need %(need)d reviews, but the "
-                         "evaluators' maximum loads add up to %(cap)d: invite more evaluators or "
-                         "raise the maximum load.") % {"p": proposals, "k": k, "need": needed,
-                                                       "cap": capacity})
-    floor = sum(minimum for minimum, _maximum in bounds)
-    if floor > needed:
-        reasons.append(_("The evaluators' minimum loads add up to %(floor)d reviews but only "
-                         "%(need)d are needed: lower the minimum load.")
-                       % {"floor": floor, "need": needed})
-    if reasons:
-        raise AssignmentRefused(" ".join(reasons), details=reasons)
-    try:
-        with transaction.atomic():
-            run = AssignmentRun.objects.create(call=call, started_by=by,
-                                               stage=_("Waiting for a worker"))
-    except IntegrityError:  # the one-active-run constraint: a double click
-        raise RunBusy(_("An assignment run of this call is already under way: wait for it to "
-                        "finish.")) from None
-    audit_record(subject=call, action="assignment_run.start", actor=by,
-                 data={"run": run.pk, "proposals": proposals, "evaluators": len(evaluators)})
-    enqueue_on_commit("evaluation.run_assignment", run_id=run.pk)
-    return run
+def evaluator_name(call_evaluator: CallEvaluator) -> str:
+    return call_evaluator.user.get_full_name()
 
 
-def _fail_stale_runs(call: OpenCall) -> None:
-    """A run queued or running for longer than STALE_AFTER lost its worker or its message: fail
-    it so that it does not block the call for ever."""
-    stale = AssignmentRun.objects.filter(
-        call=call, status__in=(AssignmentRun.Status.QUEUED, AssignmentRun.Status.RUNNING),
-        created_at__lt=timezone.now() - STALE_AFTER)
-    for run in stale:
-        assignment_run_transition(run=run, to=AssignmentRun.Status.FAILED, extra={
-            "stage": _("Failed"), "finished_at": timezone.now(),
-            "error": _("The run did not finish within %(minutes)d minutes (its worker stopped?). "
-                       "Nothing of it was saved; start a new run.")
-            % {"minutes": STALE_AFTER.total_seconds() // 60}})
-
-
-def _progress(run_id: int, progress: int, stage: str) -> None:
-    # Its own short transaction, so that the manager's page sees it while the run goes on.
-    with transaction.atomic():
-        AssignmentRun.objects.filter(pk=run_id).update(progress=progress, stage=stage)
-
-
-# --- building and applying a solution ------------------------------------------------------
-
-
-class _Id(int):
-    """A primary key that the solver's messages name the way a person knows it."""
-
-    label: str
-
-    def __new__(cls, value: int, label: str):
-        obj = super().__new__(cls, value)
-        obj.label = label
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return self.label if not spec else super().__format__(spec)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def _application_id(application: Application) -> _Id:
-    name = application.acronym or application.title or application.organisation.legal_name
-    return _Id(application.pk, f"“{name}” (no. {application.pk})")
-
-
-def _evaluator_id(call_evaluator: CallEvaluator) -> _Id:
-    return _Id(call_evaluator.pk, _evaluator_name(call_evaluator))
-
-
-@dataclass
-class _Plan:
-    problem: solver.Problem
-    applications: dict[int, Application]
-    evaluators: dict[int, CallEvaluator]
-    movable: dict[tuple[int, int], Assignment]  # live, not declared yet: the solver may move
-    fixed_by_application: Counter
-    affinity: dict[tuple[int, int], int]
-
-
-def _affinities(applications: list[Application], exclusions) -> dict[tuple[int, int], int]:
-    """The non-zero affinities, through an index of who knows each topic: proposals times
-    their topics times the evaluators of each topic, not proposals times evaluators."""
-    knows: dict[str, list[int]] = defaultdict(list)
-    for evaluator_id, evaluator in exclusions.evaluators.items():
-        for topic in normalise_topics(evaluator.expertise):
-            knows[topic].append(evaluator_id)
-    affinity: dict[tuple[int, int], int] = {}
-    for application in applications:
-        counts: Counter = Counter()
-        for topic in normalise_topics(application.topics):
-            counts.update(knows.get(topic, ()))
-        for evaluator_id, value in counts.items():
-            affinity[(application.pk, evaluator_id)] = value
-    return affinity
-
-
-def _plan(call: OpenCall, *, with_minimum: bool) -> _Plan:
-    """Build the solver's problem from the database, in a fixed number of queries."""
-    applications = list(_applications_with_members(
-        Application.objects.filter(call=call, status__in=OPEN_FOR_ASSIGNMENT).order_by("pk")))
-    by_application = {a.pk: a for a in applications}
-    evaluators = list(pool_members(call))
-    by_evaluator = {e.pk: e for e in evaluators}
-    exclusions = call_exclusions(call=call, applications=applications,
-                                 call_evaluators=evaluators)
-    rows = list(Assignment.objects.filter(evaluator__call=call)
-                .exclude(status=Assignment.Status.CONFLICT)
-                .select_related("application"))
-    movable = {}
-    fixed_by_application: Counter = Counter()
-    fixed_by_evaluator: Counter = Counter()
-    outside_by_evaluator: Counter = Counter()
-    conflicts = set(exclusions.excluded)
-    for row in rows:
-        pair = (row.application_id, row.evaluator_id)
-        if row.status == Assignment.Status.REMOVED:
-            conflicts.add(pair)  # a person taken off a proposal stays off it
-        elif row.application_id not in by_application:
-            # A proposal already evaluated (or withdrawn): its live rows still take load.
-            if row.application.status != Application.Status.WITHDRAWN:
-                outside_by_evaluator[row.evaluator_id] += 1
-            elif row.status in MOVABLE:
-                movable[pair] = row  # removed below: it no longer stands
-        elif row.status in FIXED:
-            fixed_by_application[row.application_id] += 1
-            fixed_by_evaluator[row.evaluator_id] += 1
-            conflicts.add(pair)
-        else:
-            movable[pair] = row
-    k = call.evaluators_per_application
-    problem_applications = [solver.Application(_application_id(a),
-                                               k - fixed_by_application[a.pk])
-                            for a in applications if fixed_by_application[a.pk] < k]
-    problem_evaluators = []
-    for evaluator in evaluators:
-        minimum, maximum = load_bounds(call, evaluator)
-        taken = fixed_by_evaluator[evaluator.pk] + outside_by_evaluator[evaluator.pk]
-        minimum = max(0, minimum - taken) if with_minimum else 0
-        maximum = max(0, maximum - taken)
-        problem_evaluators.append(solver.Evaluator(_evaluator_id(evaluator), min(minimum, maximum),
-                                                   maximum))
-    affinity = _affinities(applications, exclusions)
-    problem = solver.Problem(
-        applications=problem_applications, evaluators=problem_evaluators, per_application=k,
-        affinity=affinity, conflicts=conflicts, existing=list(movable),
-        # A fill only completes what is missing: balancing could move standing pairs.
-        balanced=call.balance_loads and with_minimum,
-    )
-    return _Plan(problem=problem, applications=by_application, evaluators=by_evaluator,
-                 movable=movable, fixed_by_application=fixed_by_application, affinity=affinity)
-
-
-def _apply(*, call: OpenCall, plan: _Plan, solution: solver.Solution, run: AssignmentRun | None,
-           by: Any, reason: str) -> dict:
-    """Write the difference between the solution and the standing assignments; audit each.
-
-    Runs inside the caller's transaction. Returns the figures of the result.
-    """
-    chosen = set(solution.pairs)
-    kept = [pair for pair in plan.movable if pair in chosen]
-    removed = [pair for pair in plan.movable if pair not in chosen]
-    added = [pair for pair in solution.pairs if pair not in plan.movable]
-    for pair in removed:
-        assignment_transition(assignment=plan.movable[pair], to=Assignment.Status.REMOVED, by=by,
-                              reason=reason or _("moved by an assignment run"))
-    # In bulk: a first run writes thousands of rows. One audit line per new assignment, as
-    # ``audit_record`` would write it.
-    new_rows = Assignment.objects.bulk_create([
-        Assignment(application_id=int(application_id), evaluator_id=int(evaluator_id),
-                   status=Assignment.Status.ASSIGNED, source=Assignment.Source.SOLVER, run=run,
-                   affinity=plan.affinity.get((application_id, evaluator_id), 0),
-                   created_by=by if getattr(by, "is_authenticated", False) else None)
-        for application_id, evaluator_id in added
-    ], batch_size=1000)
-    content_type = ContentType.objects.get_for_model(Assignment)
-    actor = by if getattr(by, "is_authenticated", False) else None
-    AuditEntry.objects.bulk_create([
-        AuditEntry(content_type=content_type, object_id=row.pk, action="assignment.create",
-                   actor=actor, to_state=row.status, reason=reason,
-                   data={"source": "solver", "run": run.pk if run else None,
-                         "affinity": row.affinity})
-        for row in new_rows
-    ], batch_size=1000)
-    # Proposals with their k evaluators (or some) are under evaluation from now on.
-    assigned_applications = {a for a, _e in solution.pairs} | set(plan.fixed_by_application)
-    for application_id in sorted(int(a) for a in assigned_applications):
-        application = plan.applications.get(application_id)
-        if application is not None and application.status == Application.Status.ELIGIBLE:
-            # No savepoint: any error here fails the whole run's transaction anyway.
-            application_transition(application=application,
-                                   to=Application.Status.UNDER_EVALUATION, by=by,
-                                   reason=_("evaluators assigned"), savepoint=False)
-    if call.status == OpenCall.Status.CLOSED and solution.pairs:
-        call_transition(call=call, to=OpenCall.Status.EVALUATION, by=by,
-                        reason=_("evaluators assigned"))
-    _mail_new_assignments(call, [int(row.evaluator_id) for row in new_rows], plan.evaluators)
-    loads = list(solution.loads.values())
-    figures = {
-        "pairs": len(solution.pairs) + sum(plan.fixed_by_application.values()),
-        "kept": len(kept), "added": len(added), "removed": len(removed),
-        "fixed": sum(plan.fixed_by_application.values()),
-        "total_affinity": solution.total_affinity,
-        "min_load": min(loads) if loads else 0, "max_load": max(loads) if loads else 0,
-        "balanced": solution.diagnostics.balanced,
-        "notes": list(solution.diagnostics.notes),
-    }
-    return figures
-
-
-def _mail_new_assignments(call: OpenCall, evaluator_ids: list[int],
-                          evaluators: dict[int, CallEvaluator]) -> None:
-    """One e-mail per evaluator who got new proposals, saying how many."""
-    from django.conf import settings
-
+def mail_new_assignments(call: OpenCall, evaluator_ids: list[int],
+                         evaluators: dict[int, CallEvaluator]) -> None:
+    """One e-mail per evaluator who got new proposals, saying how many (after commit)."""
     try:
         queue_url = reverse("evaluation:queue")
     except NoReverseMatch:  # the evaluator's pages are not mounted (e.g. a trimmed test setup)
@@ -392,139 +75,7 @@ def _mail_new_assignments(call: OpenCall, evaluator_ids: list[int],
         })
 
 
-def _solve(plan: _Plan) -> solver.Solution:
-    return solver.solve(plan.problem)
-
-
-# --- executing a run (the worker) ------------------------------------------------------------
-
-
-def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
-    """Do a queued run: load, solve, save the difference. Safe to run twice.
-
-    A run that is done or failed is returned as it is. Progress is saved in short transactions
-    of its own (loading 10 %, solving 40 %, saving 80 %, done 100 %). An infeasible problem
-    fails the run with the reasons in words (``error`` and ``result["reasons"]``). Queues one
-    e-mail per evaluator with new proposals.
-    """
-    with transaction.atomic():
-        run = (AssignmentRun.objects.select_for_update().select_related("call")
-               .filter(pk=run_id).first())
-        if run is None:
-            logger.warning("assignment run %s not found", run_id)
-            return None
-        if run.status != AssignmentRun.Status.QUEUED:
-            # Done, failed, or running in another worker (a redelivered message).
-            return run
-        run = assignment_run_transition(run=run, to=AssignmentRun.Status.RUNNING,
-                                        extra={"progress": 5, "stage": _("Started")})
-    started = time.perf_counter()
-    try:
-        _progress(run.pk, 10, _("Loading proposals, evaluators and exclusions"))
-        call = OpenCall.objects.get(pk=run.call_id)
-        plan = _plan(call, with_minimum=True)
-        _progress(run.pk, 40, _("Solving"))
-        try:
-            solution = _solve(plan)
-        except solver.Infeasible as infeasible:
-            return _fail(run, infeasible.message, infeasible.reasons, started)
-        _progress(run.pk, 80, _("Saving the assignments"))
-        with transaction.atomic():
-            call = OpenCall.objects.select_for_update().get(pk=run.call_id)
-            # The proposals or the pool may have changed while solving: re-plan under the lock
-            # and check the solution still fits; if not, solve again (quick, and rare).
-            fresh = _plan(call, with_minimum=True)
-            if fresh.problem != plan.problem:
-                plan, solution = fresh, _solve(fresh)
-            figures = _apply(call=call, plan=plan, solution=solution, run=run,
-                             by=run.started_by, reason=_("assignment run #%(n)d") % {"n": run.pk})
-            figures["seconds"] = round(time.perf_counter() - started, 3)
-            run = assignment_run_transition(run=run, to=AssignmentRun.Status.DONE, extra={
-                "progress": 100, "stage": _("Done"), "result": figures,
-                "finished_at": timezone.now()})
-        return run
-    except solver.Infeasible as infeasible:
-        return _fail(run, infeasible.message, infeasible.reasons, started)
-    except DomainError as error:
-        return _fail(run, error.message, error.details or [error.message], started)
-    except Exception:
-        logger.exception("assignment run %s failed", run.pk)
-        _fail(run, _("The run stopped on an unexpected error; the assignments are unchanged. "
-                     "Start it again, or tell the portal's administrators if it happens again."),
-              [], started)
-        raise
-
-
-def _fail(run: AssignmentRun, message: str, reasons: list[str], started: float) -> AssignmentRun:
-    with transaction.atomic():
-        return assignment_run_transition(run=run, to=AssignmentRun.Status.FAILED, extra={
-            "stage": _("Failed"), "error": message,
-            "result": {"reasons": list(reasons),
-                       "seconds": round(time.perf_counter() - started, 3)},
-            "finished_at": timezone.now()}, reason=message[:500])
-
-
-# --- filling gaps ----------------------------------------------------------------------------
-
-
-def assignment_fill(*, call: OpenCall, by: Any = None) -> AssignmentRun | None:
-    """Complete the proposals that have fewer than k live evaluators, keeping every standing one.
-
-    Used after a conflict is declared or an evaluator is removed. Does nothing (returns None)
-    before the first run of the call or when nothing is missing. Raises RunBusy while another run
-    is under way (the task tries again later). Otherwise records an AssignmentRun, done with its
-    figures in ``result`` or failed with the reasons in ``error``.
-    """
-    call = OpenCall.objects.get(pk=call.pk)
-    if not AssignmentRun.objects.filter(call=call, status=AssignmentRun.Status.DONE).exists():
-        return None
-    k = call.evaluators_per_application
-    live = Counter(Assignment.objects.filter(
-        application__call=call, application__status__in=OPEN_FOR_ASSIGNMENT,
-        status__in=Assignment.LIVE).values_list("application_id", flat=True))
-    open_ids = Application.objects.filter(call=call, status__in=OPEN_FOR_ASSIGNMENT
-                                          ).values_list("pk", flat=True)
-    if all(live[pk] >= k for pk in open_ids):
-        return None
-    try:
-        with transaction.atomic():
-            run = AssignmentRun.objects.create(
-                call=call, started_by=by if getattr(by, "is_authenticated", False) else None,
-                status=AssignmentRun.Status.RUNNING, progress=10,
-                stage=_("Filling proposals that lack evaluators"), result={"fill": True})
-    except IntegrityError:
-        raise RunBusy(_("An assignment run of this call is already under way.")) from None
-    started = time.perf_counter()
-    try:
-        with transaction.atomic():
-            call = OpenCall.objects.select_for_update().get(pk=call.pk)
-            plan = _plan(call, with_minimum=False)
-            solution = _solve(plan)
-            figures = _apply(call=call, plan=plan, solution=solution, run=run, by=by,
-                             reason=_("filling proposals that lack evaluators"))
-            figures["seconds"] = round(time.perf_counter() - started, 3)
-            figures["fill"] = True
-            return assignment_run_transition(run=run, to=AssignmentRun.Status.DONE, extra={
-                "progress": 100, "stage": _("Done"), "result": figures,
-                "finished_at": timezone.now()})
-    except solver.Infeasible as infeasible:
-        return _fail(run, infeasible.message, infeasible.reasons, started)
-    except DomainError as error:
-        return _fail(run, error.message, error.details or [error.message], started)
-    except Exception:
-        # Never leave the run "running": it would hold off every other run of the call.
-        logger.exception("assignment fill %s failed", run.pk)
-        _fail(run, _("Filling stopped on an unexpected error; the assignments are unchanged."),
-              [], started)
-        raise
-
-
-
 # --- manual changes --------------------------------------------------------------------------
-
-
-def _evaluator_name(call_evaluator: CallEvaluator) -> str:
-    return call_evaluator.user.get_full_name() or call_evaluator.user.email
 
 
 def _check_add(application: Application, call_evaluator: CallEvaluator) -> None:
@@ -532,17 +83,17 @@ def _check_add(application: Application, call_evaluator: CallEvaluator) -> None:
         raise AssignmentRefused(_("This evaluator is not in the pool of the proposal's call."))
     if call_evaluator.status != CallEvaluator.Status.ACCEPTED:
         raise AssignmentRefused(_("%(name)s has not accepted the invitation to this call.")
-                                % {"name": _evaluator_name(call_evaluator)})
+                                % {"name": evaluator_name(call_evaluator)})
     if application.status not in OPEN_FOR_ASSIGNMENT:
         raise AssignmentRefused(
             _("Evaluators can be changed only while the proposal is eligible or under "
               "evaluation (it is “%(status)s”).") % {"status": application.get_status_display()})
-    _check_call_can_be_assigned(application.call)
+    check_call_can_be_assigned(application.call)
     reasons = exclusion_reasons(application=application, call_evaluator=call_evaluator)
     if reasons:
         raise AssignmentRefused(
             _("%(name)s cannot evaluate this proposal: %(reasons)s")
-            % {"name": _evaluator_name(call_evaluator), "reasons": " ".join(reasons)},
+            % {"name": evaluator_name(call_evaluator), "reasons": " ".join(reasons)},
             details=reasons)
     _minimum, maximum = load_bounds(application.call, call_evaluator)
     load = Assignment.objects.filter(evaluator=call_evaluator,
@@ -551,7 +102,7 @@ def _check_add(application: Application, call_evaluator: CallEvaluator) -> None:
         raise AssignmentRefused(
             ngettext("%(name)s already has %(load)d proposal, the most allowed in this call.",
                      "%(name)s already has %(load)d proposals, the most allowed in this call.",
-                     load) % {"name": _evaluator_name(call_evaluator), "load": load})
+                     load) % {"name": evaluator_name(call_evaluator), "load": load})
 
 
 @transaction.atomic
@@ -570,7 +121,7 @@ def assignment_add(*, application: Application, call_evaluator: CallEvaluator, b
                                          evaluator=call_evaluator).first()
     if existing is not None and existing.status in Assignment.LIVE:
         raise AssignmentRefused(_("%(name)s is already assigned to this proposal.")
-                                % {"name": _evaluator_name(call_evaluator)})
+                                % {"name": evaluator_name(call_evaluator)})
     _check_add(application, call_evaluator)
     if existing is not None:  # removed before: put back
         assignment = assignment_transition(
@@ -578,9 +129,7 @@ def assignment_add(*, application: Application, call_evaluator: CallEvaluator, b
             reason=reason or _("added back by a manager"),
             extra={"source": Assignment.Source.MANUAL, "run": None, "declared_at": None})
     else:
-        from evaluation.conflicts import affinity
-
-        profile = _profile(call_evaluator)
+        profile = evaluator_profile(call_evaluator)
         assignment = Assignment.objects.create(
             application=application, evaluator=call_evaluator, source=Assignment.Source.MANUAL,
             status=Assignment.Status.ASSIGNED, created_by=by,
@@ -593,7 +142,7 @@ def assignment_add(*, application: Application, call_evaluator: CallEvaluator, b
     if application.call.status == OpenCall.Status.CLOSED:
         call_transition(call=application.call, to=OpenCall.Status.EVALUATION, by=by,
                         reason=_("evaluator assigned"))
-    _mail_new_assignments(application.call, [call_evaluator.pk],
+    mail_new_assignments(application.call, [call_evaluator.pk],
                           {call_evaluator.pk: call_evaluator})
     return assignment
 
@@ -629,11 +178,3 @@ def assignment_swap(*, assignment: Assignment, call_evaluator: CallEvaluator, by
                           reason=reason or _("swapped"))
 
 
-def assignment_counts(call: OpenCall) -> dict[int, int]:
-    """Live assignments per application of the call."""
-    counts: dict[int, int] = defaultdict(int)
-    for application_id in Assignment.objects.filter(
-            application__call=call, status__in=Assignment.LIVE).values_list("application_id",
-                                                                            flat=True):
-        counts[application_id] += 1
-    return dict(counts)

@@ -24,6 +24,7 @@ from evaluation.forms.pool import (
     SwapForm,
 )
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator, EvaluatorProfile
+from evaluation.selectors.assignment import lacks_evaluators
 from evaluation.selectors.pool import (
     active_run,
     applications_with_evaluators,
@@ -37,12 +38,8 @@ from evaluation.selectors.pool import (
     pool_loads,
     pool_of_call,
 )
-from evaluation.services.assignment import (
-    assignment_add,
-    assignment_remove,
-    assignment_run_start,
-    assignment_swap,
-)
+from evaluation.services.assignment import assignment_add, assignment_remove, assignment_swap
+from evaluation.services.assignment_runs import assignment_run_start
 from evaluation.services.pool import (
     evaluator_accept,
     evaluator_decline,
@@ -162,16 +159,14 @@ class ManageAssignmentView(PoolManagerMixin, View):
         for application in applications:
             application.live_count = sum(1 for a in application.shown_assignments
                                          if a.status in Assignment.LIVE)
+            application.lacks_evaluators = lacks_evaluators(
+                status=application.status, live=application.live_count, k=k)
         runs = latest_runs(call)
         return render(request, self.template_name, {
             "call": call, "runs": runs, "loads": pool_loads(call, entries),
             "applications": applications, "k": k,
-            "missing": sum(1 for a in applications
-                           if a.status in ("eligible", "under_evaluation")
-                           and a.live_count < k),
-            "active": next((r for r in runs[:1]
-                            if r.status in (AssignmentRun.Status.QUEUED,
-                                            AssignmentRun.Status.RUNNING)), None),
+            "missing": sum(1 for a in applications if a.lacks_evaluators),
+            "active": next((r for r in runs[:1] if r.status in AssignmentRun.ACTIVE), None),
         })
 
     def post(self, request, pk):
@@ -190,7 +185,7 @@ class ManageAssignmentView(PoolManagerMixin, View):
 class ManageRunView(PoolManagerMixin, View):
     def get(self, request, pk):
         run = self.authorise(get_object_or_404(managed_runs(request.user), pk=pk))
-        refresh = run.status in (AssignmentRun.Status.QUEUED, AssignmentRun.Status.RUNNING)
+        refresh = run.status in AssignmentRun.ACTIVE
         response = render(request, "evaluation/pool/manage_run.html", {
             "run": run, "call": run.call, "refresh": refresh})
         if refresh:

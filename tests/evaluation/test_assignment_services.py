@@ -1,4 +1,5 @@
-"""Assignment runs, filling gaps and manual changes (evaluation/services/assignment.py)."""
+"""Assignment runs, filling gaps (evaluation/services/assignment_runs.py) and manual changes
+(evaluation/services/assignment.py)."""
 
 from datetime import timedelta
 
@@ -13,11 +14,13 @@ from evaluation.services.assignment import (
     AssignmentRefused,
     RunBusy,
     assignment_add,
-    assignment_fill,
     assignment_remove,
+    assignment_swap,
+)
+from evaluation.services.assignment_runs import (
+    assignment_fill,
     assignment_run_execute,
     assignment_run_start,
-    assignment_swap,
 )
 from evaluation.tasks import task_fill_assignments, task_run_assignment
 from portal.audit import audit_trail

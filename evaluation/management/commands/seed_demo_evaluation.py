@@ -29,7 +29,7 @@ from applications.models import Application
 from calls.models import OpenCall
 from evaluation import demo
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator, EvaluatorProfile, Review
-from evaluation.services.assignment import assignment_run_execute, assignment_run_start
+from evaluation.services.assignment_runs import assignment_run_execute, assignment_run_start
 from evaluation.services.pool import evaluator_accept, evaluator_invite, profile_save
 from evaluation.services.reviews import assignment_declare, call_declaration_accept, review_save
 from portal.demo import SITE, DemoCommand, seed_quietly
