@@ -26,7 +26,12 @@ from calls.models import OpenCall
 from calls.transitions import call_transition
 from evaluation.conflicts import affinity, exclusion_reasons
 from evaluation.models import Assignment, CallEvaluator
-from evaluation.selectors.assignment import OPEN_FOR_ASSIGNMENT, evaluator_profile, load_bounds
+from evaluation.selectors.assignment import (
+    OPEN_FOR_ASSIGNMENT,
+    evaluator_name,
+    evaluator_profile,
+    load_bounds,
+)
 from evaluation.services.transitions import assignment_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
@@ -52,10 +57,6 @@ def check_call_can_be_assigned(call: OpenCall, now=None) -> None:
         raise AssignmentRefused(
             _("Evaluators can only be assigned while the call is closed or in evaluation "
               "(it is “%(status)s”).") % {"status": call.get_status_display()})
-
-
-def evaluator_name(call_evaluator: CallEvaluator) -> str:
-    return call_evaluator.user.get_full_name()
 
 
 def mail_new_assignments(call: OpenCall, evaluator_ids: list[int],

@@ -24,19 +24,13 @@ A **fill** (``assignment_fill``, queued after a conflict is declared or an evalu
 is the same re-solve without the evaluators' minimum loads and without balancing (which could move
 standing pairs): it only completes proposals that fell below k, keeping every standing assignment.
 
-A run's figures (``AssignmentRun.result``) describe the call after the run: ``pairs`` live
-assignments of the proposals in evaluation, of which ``fixed`` (declared) and ``kept`` (not yet
-declared) stood before and ``added`` are new; ``removed`` were taken off; ``min_load`` and
-``max_load`` are the lowest and highest live load of the accepted evaluators, the figures of the
-loads table. Manual changes are in ``evaluation.services.assignment``.
+Manual changes are in ``evaluation.services.assignment``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -50,16 +44,13 @@ from applications.transitions import application_transition
 from calls.models import OpenCall
 from calls.transitions import call_transition
 from evaluation import assignment as solver
-from evaluation.conflicts import (
-    _applications_with_members,
-    call_exclusions,
-    normalise_topics,
-    pool_members,
-)
-from evaluation.models import Assignment, AssignmentRun, CallEvaluator
+from evaluation.conflicts import pool_members
+from evaluation.models import Assignment, AssignmentRun
 from evaluation.selectors.assignment import (
     OPEN_FOR_ASSIGNMENT,
+    AssignmentPlan,
     assignment_counts,
+    assignment_plan,
     lacks_evaluators,
     load_bounds,
 )
@@ -67,7 +58,6 @@ from evaluation.services.assignment import (
     AssignmentRefused,
     RunBusy,
     check_call_can_be_assigned,
-    evaluator_name,
     mail_new_assignments,
 )
 from evaluation.services.transitions import assignment_run_transition, assignment_transition
@@ -78,9 +68,6 @@ from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-# Assignments a run may move: the evaluator has not declared yet.
-MOVABLE = (Assignment.Status.ASSIGNED,)
-FIXED = (Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED)
 # A run still queued or running after this long has lost its worker (see _fail_stale_runs).
 STALE_AFTER = timedelta(minutes=30)
 
@@ -162,120 +149,11 @@ def _progress(run_id: int, progress: int, stage: str) -> None:
         AssignmentRun.objects.filter(pk=run_id).update(progress=progress, stage=stage)
 
 
-# --- building and applying a solution ------------------------------------------------------
+# --- applying a solution -------------------------------------------------------------------
 
 
-class _Id(int):
-    """A primary key that the solver's messages name the way a person knows it."""
-
-    label: str
-
-    def __new__(cls, value: int, label: str):
-        obj = super().__new__(cls, value)
-        obj.label = label
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return self.label if not spec else super().__format__(spec)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def _application_id(application: Application) -> _Id:
-    name = application.acronym or application.title or application.organisation.legal_name
-    return _Id(application.pk, f"“{name}” (no. {application.pk})")
-
-
-def _evaluator_id(call_evaluator: CallEvaluator) -> _Id:
-    return _Id(call_evaluator.pk, evaluator_name(call_evaluator))
-
-
-@dataclass
-class _Plan:
-    problem: solver.Problem
-    applications: dict[int, Application]
-    evaluators: dict[int, CallEvaluator]
-    movable: dict[tuple[int, int], Assignment]  # live, not declared yet: the solver may move
-    fixed_by_application: Counter
-    affinity: dict[tuple[int, int], int]
-
-
-def _affinities(applications: list[Application], exclusions) -> dict[tuple[int, int], int]:
-    """The non-zero affinities, through an index of who knows each topic: proposals times
-    their topics times the evaluators of each topic, not proposals times evaluators."""
-    knows: dict[str, list[int]] = defaultdict(list)
-    for evaluator_id, evaluator in exclusions.evaluators.items():
-        for topic in normalise_topics(evaluator.expertise):
-            knows[topic].append(evaluator_id)
-    affinity: dict[tuple[int, int], int] = {}
-    for application in applications:
-        counts: Counter = Counter()
-        for topic in normalise_topics(application.topics):
-            counts.update(knows.get(topic, ()))
-        for evaluator_id, value in counts.items():
-            affinity[(application.pk, evaluator_id)] = value
-    return affinity
-
-
-def _plan(call: OpenCall, *, with_minimum: bool) -> _Plan:
-    """Build the solver's problem from the database, in a fixed number of queries."""
-    applications = list(_applications_with_members(
-        Application.objects.filter(call=call, status__in=OPEN_FOR_ASSIGNMENT).order_by("pk")))
-    by_application = {a.pk: a for a in applications}
-    evaluators = list(pool_members(call))
-    by_evaluator = {e.pk: e for e in evaluators}
-    exclusions = call_exclusions(call=call, applications=applications,
-                                 call_evaluators=evaluators)
-    rows = list(Assignment.objects.filter(evaluator__call=call)
-                .exclude(status=Assignment.Status.CONFLICT)
-                .select_related("application"))
-    movable = {}
-    fixed_by_application: Counter = Counter()
-    fixed_by_evaluator: Counter = Counter()
-    outside_by_evaluator: Counter = Counter()
-    conflicts = set(exclusions.excluded)
-    for row in rows:
-        pair = (row.application_id, row.evaluator_id)
-        if row.status == Assignment.Status.REMOVED:
-            conflicts.add(pair)  # a person taken off a proposal stays off it
-        elif row.application_id not in by_application:
-            # A proposal already evaluated (or withdrawn): its live rows still take load.
-            if row.application.status != Application.Status.WITHDRAWN:
-                outside_by_evaluator[row.evaluator_id] += 1
-            elif row.status in MOVABLE:
-                movable[pair] = row  # removed below: it no longer stands
-        elif row.status in FIXED:
-            fixed_by_application[row.application_id] += 1
-            fixed_by_evaluator[row.evaluator_id] += 1
-            conflicts.add(pair)
-        else:
-            movable[pair] = row
-    k = call.evaluators_per_application
-    problem_applications = [solver.Application(_application_id(a),
-                                               k - fixed_by_application[a.pk])
-                            for a in applications if fixed_by_application[a.pk] < k]
-    problem_evaluators = []
-    for evaluator in evaluators:
-        minimum, maximum = load_bounds(call, evaluator)
-        taken = fixed_by_evaluator[evaluator.pk] + outside_by_evaluator[evaluator.pk]
-        minimum = max(0, minimum - taken) if with_minimum else 0
-        maximum = max(0, maximum - taken)
-        problem_evaluators.append(solver.Evaluator(_evaluator_id(evaluator), min(minimum, maximum),
-                                                   maximum))
-    affinity = _affinities(applications, exclusions)
-    problem = solver.Problem(
-        applications=problem_applications, evaluators=problem_evaluators, per_application=k,
-        affinity=affinity, conflicts=conflicts, existing=list(movable),
-        # A fill only completes what is missing: balancing could move standing pairs.
-        balanced=call.balance_loads and with_minimum,
-    )
-    return _Plan(problem=problem, applications=by_application, evaluators=by_evaluator,
-                 movable=movable, fixed_by_application=fixed_by_application, affinity=affinity)
-
-
-def _apply(*, call: OpenCall, plan: _Plan, solution: solver.Solution, run: AssignmentRun | None,
-           by: Any, reason: str) -> dict:
+def _apply(*, call: OpenCall, plan: AssignmentPlan, solution: solver.Solution,
+           run: AssignmentRun | None, by: Any, reason: str) -> dict:
     """Write the difference between the solution and the standing assignments; audit each.
 
     Runs inside the caller's transaction. Returns the figures of the result.
@@ -331,7 +209,7 @@ def _apply(*, call: OpenCall, plan: _Plan, solution: solver.Solution, run: Assig
     return figures
 
 
-def _solve(plan: _Plan) -> solver.Solution:
+def _solve(plan: AssignmentPlan) -> solver.Solution:
     return solver.solve(plan.problem)
 
 
@@ -361,7 +239,7 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
     try:
         _progress(run.pk, 10, _("Loading proposals, evaluators and exclusions"))
         call = OpenCall.objects.get(pk=run.call_id)
-        plan = _plan(call, with_minimum=True)
+        plan = assignment_plan(call, with_minimum=True)
         _progress(run.pk, 40, _("Solving"))
         try:
             solution = _solve(plan)
@@ -372,7 +250,7 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
             call = OpenCall.objects.select_for_update().get(pk=run.call_id)
             # The proposals or the pool may have changed while solving: re-plan under the lock
             # and check the solution still fits; if not, solve again (quick, and rare).
-            fresh = _plan(call, with_minimum=True)
+            fresh = assignment_plan(call, with_minimum=True)
             if fresh.problem != plan.problem:
                 plan, solution = fresh, _solve(fresh)
             figures = _apply(call=call, plan=plan, solution=solution, run=run,
@@ -435,7 +313,7 @@ def assignment_fill(*, call: OpenCall, by: Any = None) -> AssignmentRun | None:
     try:
         with transaction.atomic():
             call = OpenCall.objects.select_for_update().get(pk=call.pk)
-            plan = _plan(call, with_minimum=False)
+            plan = assignment_plan(call, with_minimum=False)
             solution = _solve(plan)
             figures = _apply(call=call, plan=plan, solution=solution, run=run, by=by,
                              reason=_("filling proposals that lack evaluators"))
