@@ -159,6 +159,11 @@ class AssignmentRun(models.Model):
         return f"{self.call.reference} #{self.pk} ({self.status})"
 
     @property
+    def kept_total(self) -> int:
+        """Live assignments that stood before the run and still do: declared, or moved not."""
+        return int(self.result.get("kept") or 0) + int(self.result.get("fixed") or 0)
+
+    @property
     def scope_eurocluster_id(self) -> int:
         return self.call.eurocluster_id
 

@@ -24,7 +24,11 @@ A **fill** (``assignment_fill``, queued after a conflict is declared or an evalu
 is the same re-solve without the evaluators' minimum loads and without balancing (which could move
 standing pairs): it only completes proposals that fell below k, keeping every standing assignment.
 
-Manual changes are in ``evaluation.services.assignment``.
+A run's figures (``AssignmentRun.result``) describe the call after the run: ``pairs`` live
+assignments of the proposals in evaluation, of which ``fixed`` (declared) and ``kept`` (not yet
+declared) stood before and ``added`` are new; ``removed`` were taken off; ``min_load`` and
+``max_load`` are the lowest and highest live load of the accepted evaluators, the figures of the
+loads table. Manual changes are in ``evaluation.services.assignment``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from evaluation.selectors.assignment import (
     assignment_counts,
     assignment_plan,
     lacks_evaluators,
+    live_loads,
     load_bounds,
 )
 from evaluation.services.assignment import (
@@ -196,7 +201,10 @@ def _apply(*, call: OpenCall, plan: AssignmentPlan, solution: solver.Solution,
         call_transition(call=call, to=OpenCall.Status.EVALUATION, by=by,
                         reason=_("evaluators assigned"))
     mail_new_assignments(call, [int(row.evaluator_id) for row in new_rows], plan.evaluators)
-    loads = list(solution.loads.values())
+    # The evaluators' live loads after the run, as the loads table shows them: declared
+    # assignments and those of proposals past evaluation count too, not only the solver's.
+    live = live_loads(call)
+    loads = [live[evaluator_id] for evaluator_id in plan.evaluators]
     figures = {
         "pairs": len(solution.pairs) + sum(plan.fixed_by_application.values()),
         "kept": len(kept), "added": len(added), "removed": len(removed),

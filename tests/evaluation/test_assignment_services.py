@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
@@ -332,3 +333,19 @@ def test_a_stale_run_no_longer_blocks_the_call(setup, manager):
     assert (stale.status, run.status) == ("failed", "queued")
     assert stale.error == ("The run did not finish within 30 minutes (its worker stopped?). "
                            "Nothing of it was saved; start a new run.")
+
+
+def test_a_run_s_figures_describe_the_call_after_it_like_the_loads_table(
+        setup, manager, client, django_capture_on_commit_callbacks):
+    """A re-run around declared assignments: the loads are the evaluators' live loads (what the
+    loads table shows), not the solver's share of them, and "kept" counts the declared ones."""
+    call, (a1, a2, a3), (e1, e2, e3) = setup
+    run_now(call, manager, django_capture_on_commit_callbacks)
+    Assignment.objects.filter(application__in=[a1, a2]).update(status=Assignment.Status.ACTIVE)
+    run = run_now(call, manager, django_capture_on_commit_callbacks)
+    assert [run.result[key] for key in ("pairs", "fixed", "kept", "added", "removed",
+                                        "min_load", "max_load")] == [6, 4, 2, 0, 0, 2, 2]
+    client.force_login(manager)
+    page = client.get(reverse("evaluation:manage_run", args=[run.pk])).content.decode()
+    assert ("6 assignments in total after this run: 6 kept from before, 0 added, 0 removed; "
+            "evaluator loads 2–2") in page

@@ -171,7 +171,8 @@ def test_starting_a_run_shows_its_progress_page(manager_client, call,
     page = manager_client.get(response.url)
     assert page.status_code == 200
     assert "Refresh" not in page
-    assert "2 assignments: 2 added, 0 kept, 0 removed" in page.content.decode()
+    assert ("2 assignments in total after this run: 0 kept from before, 2 added, 0 removed; "
+            "evaluator loads 1–1") in page.content.decode()
 
 
 def test_a_queued_run_page_refreshes_itself(manager_client, call):
