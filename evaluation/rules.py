@@ -87,6 +87,9 @@ rules.add_perm("evaluation.review_assignment", is_assignee & has_call_declaratio
 # Consensus: the manager, or a rapporteur evaluator of the call with the declaration signed.
 rules.add_perm("evaluation.record_consensus",
                manages | (is_rapporteur & has_call_declaration))
+# Evaluators' names beside their reviews: only the managers. Evaluators (a rapporteur too) see
+# "Evaluator n": they are independent, and a name invites deference.
+rules.add_perm("evaluation.see_evaluator_names", manages)
 
 # The admin is read-only: services change, the admin shows.
 for _model in ("evaluatorprofile", "callevaluator", "assignmentrun", "assignment", "review",

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Criterion
-from evaluation.services.reviews import score_choices
+from evaluation.scoring import number, score_choices
 
 
 class CallDeclarationForm(forms.Form):
@@ -43,10 +43,6 @@ class ConflictForm(forms.Form):
         return self.cleaned_data["conflict"] == self.YES
 
 
-def _number(value: Decimal) -> str:
-    return format(Decimal(value).normalize(), "f")
-
-
 class ScoresForm(forms.Form):
     """A score and a comment per criterion, and an overall comment (reviews and consensus)."""
 
@@ -60,11 +56,11 @@ class ScoresForm(forms.Form):
         overall = self.fields.pop("overall_comment")
         for criterion in criteria:
             choices = [("", _("– not scored yet –"))] + [
-                (_number(v), _number(v)) for v in score_choices(max_score=criterion.max_score,
+                (number(v), number(v)) for v in score_choices(max_score=criterion.max_score,
                                                                 step=step)]
             self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
                 label=_("Score for “%(name)s” (0 to %(max)s)")
-                % {"name": criterion.name, "max": _number(criterion.max_score)},
+                % {"name": criterion.name, "max": number(criterion.max_score)},
                 choices=choices, required=False,
             )
             self.fields[f"comment_{criterion.pk}"] = forms.CharField(
@@ -80,7 +76,7 @@ class ScoresForm(forms.Form):
         initial = {"overall_comment": overall_comment}
         for score in scores:
             if score.score is not None:
-                initial[f"score_{score.criterion_id}"] = _number(score.score)
+                initial[f"score_{score.criterion_id}"] = number(score.score)
             initial[f"comment_{score.criterion_id}"] = score.comment
         return initial
 

@@ -15,7 +15,7 @@ from euroclusters.models import Membership
 from evaluation import ranking as pure
 from evaluation.models import Consensus, ConsensusScore, Ranking, RankingEntry, RedressRequest
 from evaluation.selectors.pool import managed_eurocluster_ids
-from evaluation.selectors.reviews import calls_for_reviews
+from evaluation.selectors.reviews import calls_for_reviews, criteria_of
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 S = Application.Status
@@ -48,10 +48,6 @@ def applications_of(user) -> QuerySet[Application]:
     return (Application.objects.filter(organisation__user=user)
             .select_related("call__eurocluster", "organisation__user", "voucher_type",
                             "call__ranking"))
-
-
-def criteria_of(call: OpenCall) -> list[Criterion]:
-    return list(call.criteria.order_by("position", "pk"))
 
 
 def call_rules(call: OpenCall, criteria: list[Criterion] | None = None) -> pure.Rules:

@@ -1,12 +1,19 @@
-"""Reads of the evaluator's work and the consensus, with their relations loaded."""
+"""Reads of the evaluator's work and the consensus, with their relations loaded: the queue, the
+proposal as submitted, the manager's overview, the submitted reviews of an application, their
+disagreements, the consensus prefill and what the consensus waits for, and how a page names the
+evaluators. The arithmetic is in ``evaluation.scoring``."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from applications.models import Application, Attachment, BudgetLine
 from calls.models import Criterion, OpenCall
+from evaluation import scoring
 from evaluation.models import Assignment, CallEvaluator, Review, Score
 from evaluation.selectors.pool import managed_eurocluster_ids
 
@@ -224,5 +231,104 @@ def reviews_overview(call: OpenCall) -> tuple[list[Application], list[Criterion]
         Application.objects.filter(call=call, status__in=EVALUATED_STATUSES)
         .select_related("organisation", "consensus", "call")
         .order_by("acronym", "pk")))
-    criteria = list(call.criteria.order_by("position", "pk"))
-    return applications, criteria
+    return applications, criteria_of(call)
+
+
+# --- disagreements and consensus -----------------------------------------------------------------
+
+
+def criteria_of(call: OpenCall) -> list[Criterion]:
+    """The call's criteria in their order."""
+    return list(call.criteria.order_by("position", "pk"))
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    criterion: Criterion
+    lowest: Decimal
+    highest: Decimal
+
+    @property
+    def spread(self) -> Decimal:
+        return self.highest - self.lowest
+
+
+def submitted_reviews(application: Application) -> list[Review]:
+    """The submitted reviews of the application's live assignments, with their scores; uses
+    what a selector prefetched (``assignments`` with ``review`` and ``review__scores``)."""
+    reviews = []
+    for assignment in application.assignments.all():
+        if assignment.status != Assignment.Status.SUBMITTED:
+            continue
+        review = getattr(assignment, "review", None)
+        if review is not None and review.status == Review.Status.SUBMITTED:
+            reviews.append(review)
+    return reviews
+
+
+def _scores_by_criterion(reviews: Iterable[Review]) -> dict[int, list[Decimal]]:
+    return scoring.scores_by_criterion(
+        [(score.criterion_id, score.score) for score in review.scores.all()]
+        for review in reviews)
+
+
+def disagreements(application: Application, *, criteria: list[Criterion] | None = None,
+                  reviews: list[Review] | None = None) -> list[Disagreement]:
+    """The criteria whose submitted scores differ by more than the call's disagreement
+    threshold. Pass ``criteria`` and ``reviews`` already loaded to spare the queries."""
+    call = application.call
+    criteria = criteria_of(call) if criteria is None else criteria
+    reviews = submitted_reviews(application) if reviews is None else reviews
+    by_criterion = _scores_by_criterion(reviews)
+    found = []
+    for criterion in criteria:
+        values = by_criterion.get(criterion.pk, [])
+        if scoring.spread_exceeds(values, call.disagreement_threshold):
+            found.append(Disagreement(criterion, min(values), max(values)))
+    return found
+
+
+def consensus_prefill(application: Application, *, criteria: list[Criterion] | None = None,
+                      reviews: list[Review] | None = None) -> dict[int, Decimal | None]:
+    """Criterion id → the mean of the submitted scores rounded to the call's step (None when
+    no review scored it)."""
+    call = application.call
+    criteria = criteria_of(call) if criteria is None else criteria
+    reviews = submitted_reviews(application) if reviews is None else reviews
+    by_criterion = _scores_by_criterion(reviews)
+    return {criterion.pk: scoring.prefill(by_criterion.get(criterion.pk, []),
+                                          step=call.score_step, max_score=criterion.max_score)
+            for criterion in criteria}
+
+
+def consensus_blockers(application: Application) -> list[str]:
+    """Why the consensus of ``application`` cannot be recorded yet (empty: it can).
+
+    It needs every live assignment submitted and at least two submitted reviews, and the
+    application under evaluation. Uses prefetched ``assignments`` when there are.
+    """
+    reasons = []
+    if application.status != Application.Status.UNDER_EVALUATION:
+        reasons.append(_("The application is not under evaluation (it is “%(status)s”).")
+                       % {"status": application.get_status_display()})
+    live = [a for a in application.assignments.all() if a.status in Assignment.LIVE]
+    done = [a for a in live if a.status == Assignment.Status.SUBMITTED]
+    return reasons + scoring.consensus_count_blockers(live=len(live), submitted=len(done))
+
+
+def reviewer_labels(reviews: Sequence[Review], *, viewer, application: Application) -> list[str]:
+    """How a page names the evaluator of each review, in order: by name for someone who may see
+    evaluators' names (``evaluation.see_evaluator_names``: the call's managers), "You" for the
+    viewer's own review, else "Evaluator n" by its place in ``reviews``: evaluators are
+    independent, and a name invites deference."""
+    names_shown = viewer.has_perm("evaluation.see_evaluator_names", application)
+    labels = []
+    for n, review in enumerate(reviews, start=1):
+        user = review.assignment.evaluator.user
+        if names_shown:
+            labels.append(user.get_full_name())
+        elif user.pk == viewer.pk:
+            labels.append(_("You"))
+        else:
+            labels.append(_("Evaluator %(n)d") % {"n": n})
+    return labels

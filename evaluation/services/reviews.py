@@ -1,14 +1,14 @@
-"""The evaluator's work and the consensus: the call's declaration, the conflict-of-interest
-declaration of each assignment, reviews with a score and comment per criterion, disagreements
-between evaluators, and the consensus that gives an application its final score.
+"""Every write of the evaluator's work and the consensus: the call's declaration, the
+conflict-of-interest declaration of each assignment, reviews with a score and comment per
+criterion, and the consensus that gives an application its final score.
 
-The arithmetic (rounding to the call's step, means, disagreement, weighted totals, score checks)
-is in plain functions at the top, on plain numbers, so that it can be tested alone.
+The arithmetic (score checks, completeness, weighted totals) is in the pure module
+``evaluation.scoring``; the reads (submitted reviews, disagreements, the consensus prefill and
+what it waits for) in ``evaluation.selectors.reviews``.
 """
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,10 @@ from django.utils.translation import gettext as _
 from applications.models import Application
 from applications.transitions import application_transition
 from calls.models import Criterion, OpenCall
-from evaluation.models import Assignment, CallEvaluator, Consensus, ConsensusScore, Review, Score
+from evaluation import scoring
+from evaluation.models import Assignment, CallEvaluator, Consensus, Review
+from evaluation.selectors.results import call_managers_emails
+from evaluation.selectors.reviews import consensus_blockers, criteria_of
 from evaluation.services.transitions import (
     assignment_transition,
     consensus_transition,
@@ -27,60 +30,8 @@ from evaluation.services.transitions import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
-
-# --- pure arithmetic -----------------------------------------------------------------------------
-
-
-def round_to_step(value: Decimal, step: Decimal) -> Decimal:
-    """``value`` rounded to the nearest multiple of ``step`` (halves away from zero), e.g.
-    3.25 → 3.5 and 3.2 → 3.0 for a step of 0.5."""
-    multiples = (Decimal(value) / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    return (multiples * step).quantize(step)
-
-
-def mean(values: Iterable[Decimal]) -> Decimal | None:
-    values = [Decimal(v) for v in values]
-    if not values:
-        return None
-    return sum(values, Decimal("0")) / len(values)
-
-
-def score_error(value: Decimal, *, max_score: Decimal, step: Decimal) -> str | None:
-    """Why ``value`` is not a valid score from 0 to ``max_score`` in steps of ``step``, or None."""
-    value = Decimal(value)
-    if value < 0 or value > max_score:
-        return _("Give a score from 0 to %(max)s.") % {"max": _number(max_score)}
-    if value % step != 0:
-        return _("Scores go in steps of %(step)s.") % {"step": _number(step)}
-    return None
-
-
-def score_choices(*, max_score: Decimal, step: Decimal) -> list[Decimal]:
-    """Every valid score of a criterion, from 0 to ``max_score`` in steps of ``step``."""
-    count = int(Decimal(max_score) // step)
-    return [(step * n).quantize(step) for n in range(count + 1)]
-
-
-def spread_exceeds(values: Iterable[Decimal], threshold: Decimal) -> bool:
-    """Scores of one criterion disagree when the highest and lowest differ by more than
-    ``threshold`` (exactly the threshold is still agreement)."""
-    values = [Decimal(v) for v in values]
-    return len(values) >= 2 and max(values) - min(values) > Decimal(threshold)
-
-
-def weighted_total(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
-    """Σ weight × score over ``(weight, score)`` pairs."""
-    return sum((Decimal(w) * Decimal(s) for w, s in pairs), Decimal("0"))
-
-
-CENTS = Decimal("0.01")
-
-
-def _number(value: Decimal) -> str:
-    """3.50 → "3.5", 5.00 → "5": numbers in messages as a person writes them."""
-    return format(Decimal(value).normalize(), "f")
-
 
 # --- errors ---------------------------------------------------------------------------------------
 
@@ -130,11 +81,6 @@ def call_declaration_accept(*, call_evaluator: CallEvaluator, by: Any) -> CallEv
 # --- the conflict-of-interest declaration --------------------------------------------------------
 
 
-def _queue_fill(call_id: int) -> None:
-    # The pool helper's task; imported here so that this module loads before it exists.
-    enqueue_on_commit("evaluation.fill_assignments", call_id=call_id)
-
-
 @transaction.atomic
 def assignment_declare(*, assignment: Assignment, by: Any, conflict: bool,
                        statement: str = "") -> Assignment:
@@ -173,15 +119,12 @@ def assignment_declare(*, assignment: Assignment, by: Any, conflict: bool,
                  reason=statement, data={"conflict": conflict,
                                          "application": current.application_id})
     if conflict:
-        _queue_fill(current.application.call_id)
+        enqueue_on_commit("evaluation.fill_assignments", call_id=current.application.call_id)
         _tell_managers_of_conflict(current)
     return updated
 
 
 def _tell_managers_of_conflict(assignment: Assignment) -> None:
-    from evaluation.selectors.results import call_managers_emails
-    from portal.mail import mail_on_commit
-
     call = assignment.application.call
     emails = call_managers_emails(call)
     if emails:
@@ -191,46 +134,6 @@ def _tell_managers_of_conflict(assignment: Assignment) -> None:
 
 
 # --- reviews -------------------------------------------------------------------------------------
-
-
-def _criteria(call: OpenCall) -> list[Criterion]:
-    return list(call.criteria.order_by("position", "pk"))
-
-
-def _check_scores(*, criteria: list[Criterion], data: Mapping[str, Any], step: Decimal,
-                  min_chars: int, complete: bool) -> dict[str, str]:
-    """Field errors of ``data`` (see ``review_save``); ``complete`` for a submission."""
-    errors: dict[str, str] = {}
-    scores = data.get("scores") or {}
-    for criterion in criteria:
-        entry = scores.get(criterion.pk) or scores.get(str(criterion.pk)) or {}
-        value, comment = entry.get("score"), (entry.get("comment") or "").strip()
-        if value is None or value == "":
-            if complete:
-                errors[f"score_{criterion.pk}"] = _("Score “%(name)s”.") % {"name": criterion.name}
-        else:
-            try:
-                problem = score_error(Decimal(str(value)), max_score=criterion.max_score,
-                                      step=step)
-            except ArithmeticError:
-                problem = _("Give a number.")
-            if problem:
-                errors[f"score_{criterion.pk}"] = problem
-        if complete and len(comment) < min_chars:
-            errors[f"comment_{criterion.pk}"] = _(
-                "Write at least %(n)d characters on “%(name)s” (%(have)d so far)."
-            ) % {"n": min_chars, "name": criterion.name, "have": len(comment)}
-    if complete and not (data.get("overall_comment") or "").strip():
-        errors["overall_comment"] = _("Write an overall comment.")
-    return errors
-
-
-def _entry(data: Mapping[str, Any], criterion: Criterion) -> tuple[Decimal | None, str]:
-    scores = data.get("scores") or {}
-    entry = scores.get(criterion.pk) or scores.get(str(criterion.pk)) or {}
-    value = entry.get("score")
-    return (None if value in (None, "") else Decimal(str(value)),
-            (entry.get("comment") or "").strip())
 
 
 def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
@@ -264,15 +167,15 @@ def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
         if _deadline_passed(call):
             raise DomainError(_("The evaluation deadline has passed; the review can no longer "
                                 "be saved or submitted."))
-        criteria = _criteria(call)
+        criteria = criteria_of(call)
         checks = {"criteria": criteria, "data": data, "step": call.score_step,
                   "min_chars": call.comment_min_chars}
-        errors = _check_scores(**checks, complete=False)
+        errors = scoring.score_errors(**checks, complete=False)
         if errors:
             raise EvaluationRefused(
                 _("The review cannot be saved: see the marked fields."), fields=errors)
         review, values = _review_write(current, criteria, data)
-        missing = _check_scores(**checks, complete=True) if submit else {}
+        missing = scoring.score_errors(**checks, complete=True) if submit else {}
         if not submit:
             return review
         if not missing:
@@ -289,23 +192,36 @@ def _review_write(assignment: Assignment, criteria: list[Criterion],
     review, _created = Review.objects.get_or_create(assignment=assignment)
     review.overall_comment = (data.get("overall_comment") or "").strip()
     review.save(update_fields=["overall_comment", "updated_at"])
-    existing = {s.criterion_id: s for s in review.scores.all()}
+    # Score.score may be empty: a draft keeps the row of a criterion not scored yet.
+    return review, _scores_upsert(review.scores, criteria, data, keep_empty=True)
+
+
+def _scores_upsert(rows, criteria: list[Criterion], data: Mapping[str, Any], *,
+                   keep_empty: bool) -> dict[int, Decimal | None]:
+    """Make the score rows of a review or a consensus (``rows``: its ``scores`` manager) say
+    what ``data`` says, writing only what changed; criterion id → score. Without
+    ``keep_empty``, an empty score removes the criterion's row (its comment is empty: a comment
+    without a score is refused before)."""
+    existing = {s.criterion_id: s for s in rows.all()}
     values = {}
     for criterion in criteria:
-        value, comment = _entry(data, criterion)
+        value, comment = scoring.entry(data, criterion.pk)
         values[criterion.pk] = value
         score = existing.get(criterion.pk)
-        if score is None:
-            Score.objects.create(review=review, criterion=criterion, score=value, comment=comment)
+        if value is None and not keep_empty:
+            if score is not None:
+                score.delete()
+        elif score is None:
+            rows.create(criterion=criterion, score=value, comment=comment)
         elif (score.score, score.comment) != (value, comment):
             score.score, score.comment = value, comment
             score.save(update_fields=["score", "comment"])
-    return review, values
+    return values
 
 
 def _review_submit(assignment: Assignment, review: Review, criteria: list[Criterion],
                    values: dict[int, Decimal | None], by: Any) -> Review:
-    total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
+    total = scoring.total((c.weight, values[c.pk]) for c in criteria)
     review = review_transition(review=review, to=Review.Status.SUBMITTED, by=by,
                                extra={"total": total, "submitted_at": timezone.now()})
     assignment_transition(assignment=assignment, to=Assignment.Status.SUBMITTED, by=by)
@@ -343,8 +259,6 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
                           reason=reason)
     audit_record(subject=current, action="review_reopened", actor=by, reason=reason,
                  data={"application": application.pk})
-    from portal.mail import mail_on_commit
-
     mail_on_commit(to=[current.assignment.evaluator.user.email],
                    template="evaluation_review_reopened",
                    context={"call": application.call, "application": application,
@@ -354,97 +268,6 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
 
 
 # --- disagreements and consensus -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    criterion: Criterion
-    lowest: Decimal
-    highest: Decimal
-
-    @property
-    def spread(self) -> Decimal:
-        return self.highest - self.lowest
-
-
-def submitted_reviews(application: Application) -> list[Review]:
-    """The submitted reviews of the application's live assignments, with their scores; uses
-    what a selector prefetched (``assignments`` with ``review`` and ``review__scores``)."""
-    reviews = []
-    for assignment in application.assignments.all():
-        if assignment.status != Assignment.Status.SUBMITTED:
-            continue
-        review = getattr(assignment, "review", None)
-        if review is not None and review.status == Review.Status.SUBMITTED:
-            reviews.append(review)
-    return reviews
-
-
-def _scores_by_criterion(reviews: Iterable[Review]) -> dict[int, list[Decimal]]:
-    found: dict[int, list[Decimal]] = {}
-    for review in reviews:
-        for score in review.scores.all():
-            if score.score is not None:
-                found.setdefault(score.criterion_id, []).append(score.score)
-    return found
-
-
-def disagreements(application: Application, *, criteria: list[Criterion] | None = None,
-                  reviews: list[Review] | None = None) -> list[Disagreement]:
-    """The criteria whose submitted scores differ by more than the call's disagreement
-    threshold. Pass ``criteria`` and ``reviews`` already loaded to spare the queries."""
-    call = application.call
-    criteria = _criteria(call) if criteria is None else criteria
-    reviews = submitted_reviews(application) if reviews is None else reviews
-    by_criterion = _scores_by_criterion(reviews)
-    found = []
-    for criterion in criteria:
-        values = by_criterion.get(criterion.pk, [])
-        if spread_exceeds(values, call.disagreement_threshold):
-            found.append(Disagreement(criterion, min(values), max(values)))
-    return found
-
-
-def consensus_prefill(application: Application, *, criteria: list[Criterion] | None = None,
-                      reviews: list[Review] | None = None) -> dict[int, Decimal | None]:
-    """Criterion id → the mean of the submitted scores rounded to the call's step (None when
-    no review scored it)."""
-    call = application.call
-    criteria = _criteria(call) if criteria is None else criteria
-    reviews = submitted_reviews(application) if reviews is None else reviews
-    by_criterion = _scores_by_criterion(reviews)
-    prefill = {}
-    for criterion in criteria:
-        average = mean(by_criterion.get(criterion.pk, []))
-        prefill[criterion.pk] = (None if average is None
-                                 else min(round_to_step(average, call.score_step),
-                                          criterion.max_score))
-    return prefill
-
-
-MIN_REVIEWS_FOR_CONSENSUS = 2
-
-
-def consensus_blockers(application: Application) -> list[str]:
-    """Why the consensus of ``application`` cannot be recorded yet (empty: it can).
-
-    It needs every live assignment submitted and at least two submitted reviews, and the
-    application under evaluation. Uses prefetched ``assignments`` when there are.
-    """
-    reasons = []
-    if application.status != Application.Status.UNDER_EVALUATION:
-        reasons.append(_("The application is not under evaluation (it is “%(status)s”).")
-                       % {"status": application.get_status_display()})
-    live = [a for a in application.assignments.all() if a.status in Assignment.LIVE]
-    done = [a for a in live if a.status == Assignment.Status.SUBMITTED]
-    if len(done) < len(live):
-        reasons.append(_("%(done)d of %(live)d evaluators have submitted their review; the "
-                         "consensus waits for all of them.") % {"done": len(done),
-                                                                "live": len(live)})
-    if len(done) < MIN_REVIEWS_FOR_CONSENSUS:
-        reasons.append(_("A consensus needs at least %(n)d submitted reviews; there are "
-                         "%(done)d.") % {"n": MIN_REVIEWS_FOR_CONSENSUS, "done": len(done)})
-    return reasons
 
 
 def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any],
@@ -473,16 +296,16 @@ def consensus_save(*, application: Application, by: Any, data: Mapping[str, Any]
             application=locked)
         if consensus.status == Consensus.Status.FINAL:
             raise DomainError(_("The consensus is final; it can no longer be changed."))
-        criteria = _criteria(call)
+        criteria = criteria_of(call)
         checks = {"criteria": criteria, "data": data, "step": call.score_step,
                   "min_chars": call.comment_min_chars}
-        errors = _check_scores(**checks, complete=False)
+        errors = scoring.score_errors(**checks, complete=False)
         for criterion in criteria:
-            value, comment = _entry(data, criterion)
+            value, comment = scoring.entry(data, criterion.pk)
             if value is None and comment and f"score_{criterion.pk}" not in errors:
                 errors[f"score_{criterion.pk}"] = _(
                     "Score “%(name)s” to keep its comment.") % {"name": criterion.name}
-        missing = _check_scores(**checks, complete=True) if finalise else {}
+        missing = scoring.score_errors(**checks, complete=True) if finalise else {}
         if errors:
             raise EvaluationRefused(
                 _("The consensus cannot be finalised yet: see the marked fields.") if finalise
@@ -505,31 +328,14 @@ def _consensus_write(consensus: Consensus, criteria: list[Criterion], data: Mapp
     consensus.overall_comment = (data.get("overall_comment") or "").strip()
     consensus.recorded_by = by if getattr(by, "is_authenticated", False) else None
     consensus.save(update_fields=["overall_comment", "recorded_by", "updated_at"])
-    existing = {s.criterion_id: s for s in consensus.scores.all()}
-    values = {}
-    for criterion in criteria:
-        value, comment = _entry(data, criterion)
-        values[criterion.pk] = value
-        score = existing.get(criterion.pk)
-        if value is None:
-            # ConsensusScore.score is required: an empty draft score removes the row (its
-            # comment is empty: a comment without a score is refused above).
-            if score is not None:
-                score.delete()
-            continue
-        if score is None:
-            ConsensusScore.objects.create(consensus=consensus, criterion=criterion, score=value,
-                                          comment=comment)
-        elif (score.score, score.comment) != (value, comment):
-            score.score, score.comment = value, comment
-            score.save(update_fields=["score", "comment"])
-    return values
+    # ConsensusScore.score is required: an empty draft score removes the row.
+    return _scores_upsert(consensus.scores, criteria, data, keep_empty=False)
 
 
 def _consensus_finalise(application: Application, consensus: Consensus,
                         criteria: list[Criterion], values: dict[int, Decimal | None],
                         by: Any) -> Consensus:
-    total = weighted_total((c.weight, values[c.pk]) for c in criteria).quantize(CENTS)
+    total = scoring.total((c.weight, values[c.pk]) for c in criteria)
     consensus = consensus_transition(consensus=consensus, to=Consensus.Status.FINAL, by=by,
                                      extra={"total": total, "recorded_at": timezone.now()})
     application_transition(application=application, to=Application.Status.EVALUATED, by=by,

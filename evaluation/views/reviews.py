@@ -22,10 +22,14 @@ from django.views import View
 
 from evaluation.forms.reviews import CallDeclarationForm, ConflictForm, ScoresForm
 from evaluation.models import Assignment, CallEvaluator, Consensus, Review
+from evaluation.scoring import number
 from evaluation.selectors.reviews import (
     applications_for_consensus,
     calls_for_reviews,
     conflict_facts,
+    consensus_blockers,
+    consensus_prefill,
+    disagreements,
     evaluator_assignment,
     evaluator_entry,
     evaluator_queue,
@@ -34,19 +38,17 @@ from evaluation.selectors.reviews import (
     proposal_attachment,
     proposal_content,
     review_with_scores,
+    reviewer_labels,
     reviews_overview,
+    submitted_reviews,
 )
 from evaluation.services.reviews import (
     EvaluationRefused,
     assignment_declare,
     call_declaration_accept,
-    consensus_blockers,
-    consensus_prefill,
     consensus_save,
-    disagreements,
     review_reopen,
     review_save,
-    submitted_reviews,
 )
 from portal.errors import DomainError
 from portal.uploads import pdf_download, safe_filename
@@ -192,9 +194,9 @@ class ReviewView(EvaluatorMixin, View):
         submitted = assignment.status == Assignment.Status.SUBMITTED
         others = []
         if submitted:
-            # Names hidden: evaluators are independent, and a name invites deference.
-            others = [(_("Evaluator %(n)d") % {"n": n}, other)
-                      for n, other in enumerate(other_reviews(assignment), start=1)]
+            reviews = other_reviews(assignment)
+            others = list(zip(reviewer_labels(reviews, viewer=request.user,
+                                              application=application), reviews, strict=True))
         deadline = call.evaluation_deadline
         return render(request, self.template_name, {
             "assignment": assignment, "application": application, "call": call,
@@ -202,7 +204,7 @@ class ReviewView(EvaluatorMixin, View):
             "submitted": submitted, "others": others,
             "deadline_passed": deadline is not None and timezone.now() > deadline,
             "own_scores": list(review.scores.all()) if review else [],
-            "step": format(call.score_step.normalize(), "f"),
+            "step": number(call.score_step),
         }, status=status)
 
     def get(self, request, pk):
@@ -325,7 +327,7 @@ class ConsensusView(LoginRequiredMixin, View):
             initial = ScoresForm.initial_from(consensus.scores.all(), consensus.overall_comment)
         else:
             prefill = consensus_prefill(application, criteria=criteria, reviews=reviews)
-            initial = {f"score_{pk}": format(v.normalize(), "f")
+            initial = {f"score_{pk}": number(v)
                        for pk, v in prefill.items() if v is not None}
             if consensus is not None:
                 initial["overall_comment"] = consensus.overall_comment
@@ -334,15 +336,7 @@ class ConsensusView(LoginRequiredMixin, View):
 
     def _render(self, request, application, form, criteria, reviews, consensus, status=200):
         is_manager = request.user.has_perm(MANAGE, application)
-        labels = []
-        for n, review in enumerate(reviews, start=1):
-            user = review.assignment.evaluator.user
-            if is_manager:
-                labels.append(user.full_name or user.email)
-            elif user.pk == request.user.pk:
-                labels.append(_("You"))
-            else:
-                labels.append(_("Evaluator %(n)d") % {"n": n})
+        labels = reviewer_labels(reviews, viewer=request.user, application=application)
         by_review = [{s.criterion_id: s for s in review.scores.all()} for review in reviews]
         flagged = {d.criterion.pk: d for d in disagreements(application, criteria=criteria,
                                                             reviews=reviews)}

@@ -8,12 +8,8 @@ from django.urls import reverse
 from applications.models import Application
 from euroclusters.models import Membership
 from evaluation.models import Assignment, Consensus
-from evaluation.services.reviews import (
-    EvaluationRefused,
-    consensus_blockers,
-    consensus_prefill,
-    consensus_save,
-)
+from evaluation.selectors.reviews import consensus_blockers, consensus_prefill
+from evaluation.services.reviews import EvaluationRefused, consensus_save
 from portal.audit import audit_trail
 from portal.errors import DomainError
 from tests.evaluation.factories import (

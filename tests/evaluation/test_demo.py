@@ -21,7 +21,8 @@ from evaluation.models import (
     Review,
     Score,
 )
-from evaluation.services.reviews import consensus_blockers, consensus_save, disagreements
+from evaluation.selectors.reviews import consensus_blockers, disagreements
+from evaluation.services.reviews import consensus_save
 from portal.models import AuditEntry
 
 COUNTED = (User, Application, CallEvaluator, EvaluatorProfile, AssignmentRun, Assignment, Review,

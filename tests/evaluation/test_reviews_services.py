@@ -1,4 +1,5 @@
-"""The evaluator's declarations and reviews: the arithmetic on plain numbers, then the services."""
+"""The evaluator's declarations and reviews (the arithmetic on plain numbers is in
+test_scoring.py)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,19 +9,13 @@ from django.utils import timezone
 
 from applications.models import Application
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator, Review
+from evaluation.selectors.reviews import disagreements
 from evaluation.services.reviews import (
     EvaluationRefused,
     assignment_declare,
     call_declaration_accept,
-    disagreements,
-    mean,
     review_reopen,
     review_save,
-    round_to_step,
-    score_choices,
-    score_error,
-    spread_exceeds,
-    weighted_total,
 )
 from portal.audit import audit_trail
 from portal.errors import DomainError
@@ -36,53 +31,6 @@ from tests.factories import MembershipFactory, UserFactory
 
 D = Decimal
 HALF = D("0.5")
-
-# --- plain arithmetic ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "error"), [
-    ("0", None), ("3.5", None), ("5", None), ("5.0", None),
-    ("3.25", "Scores go in steps of 0.5."),
-    ("5.5", "Give a score from 0 to 5."),
-    ("-0.5", "Give a score from 0 to 5."),
-])
-def test_score_error_at_the_edges_of_a_half_point_scale(value, error):
-    assert score_error(D(value), max_score=D("5"), step=HALF) == error
-
-
-def test_score_choices_go_from_zero_to_the_maximum_in_steps():
-    assert score_choices(max_score=D("2"), step=HALF) == [D("0.0"), D("0.5"), D("1.0"),
-                                                         D("1.5"), D("2.0")]
-    assert score_choices(max_score=D("10"), step=D("1")) == [D(n) for n in range(11)]
-
-
-@pytest.mark.parametrize(("value", "step", "rounded"), [
-    ("3.25", "0.5", "3.5"), ("3.2", "0.5", "3.0"), ("3.74", "0.5", "3.5"), ("3.75", "0.5", "4.0"),
-    ("4.3333", "0.5", "4.5"), ("2.5", "1", "3"), ("2.49", "1", "2"), ("0", "0.5", "0.0"),
-])
-def test_round_to_step(value, step, rounded):
-    assert round_to_step(D(value), D(step)) == D(rounded)
-
-
-def test_mean_of_nothing_is_none_and_of_numbers_is_exact():
-    assert mean([]) is None
-    assert mean([D("3"), D("4"), D("4.5")]) == D("11.5") / 3
-
-
-@pytest.mark.parametrize(("values", "flagged"), [
-    (["1", "3"], False),      # exactly the threshold: agreement
-    (["1", "3.5"], True),     # 2.5 apart
-    (["2", "5", "4"], True),  # the lowest and the highest count, wherever they are
-    (["4"], False),           # one score cannot disagree
-    ([], False),
-])
-def test_spread_exceeds_the_threshold_of_two(values, flagged):
-    assert spread_exceeds([D(v) for v in values], D("2")) is flagged
-
-
-def test_weighted_total():
-    assert weighted_total([(D("1"), D("3.5")), (D("2"), D("4")), (D("0.5"), D("5"))]) == D("14")
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
