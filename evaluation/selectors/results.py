@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from applications.models import Application, EligibilityResult
@@ -18,13 +19,14 @@ from evaluation.selectors.pool import managed_eurocluster_ids
 from evaluation.selectors.reviews import calls_for_reviews, criteria_of
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-S = Application.Status
 # An application that holds a grant, or is on its way to one.
-FUNDED = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS, S.COMPLETED)
+FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
+          Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 # Applications a ranking places: evaluation done (or waiting for its consensus).
-TO_RANK = (S.UNDER_EVALUATION, S.EVALUATED)
+TO_RANK = (Application.Status.UNDER_EVALUATION, Application.Status.EVALUATED)
 # Outcomes an applicant may contest.
-CONTESTABLE = (S.REJECTED, S.RESERVE, S.INELIGIBLE)
+CONTESTABLE = (Application.Status.REJECTED, Application.Status.RESERVE,
+               Application.Status.INELIGIBLE)
 
 
 # The same calls as the reviews' manager pages.
@@ -69,6 +71,21 @@ def ranking_applications(call: OpenCall) -> list[Application]:
         .prefetch_related(Prefetch("consensus__scores", queryset=ConsensusScore.objects.all()))
         .order_by("pk")
     )
+
+
+def ranking_candidate(application: Application, *, amount: Decimal | None = None,
+                      fixed: str | None = None) -> pure.Candidate:
+    """The application as the pure ranking sees it: its final consensus scores, its amount (the
+    requested one unless given: a placed entry keeps its own), its submission time and acronym;
+    ``fixed`` for one already placed in a published ranking. Uses the prefetched
+    ``consensus__scores``."""
+    return pure.Candidate(
+        application_id=application.pk, voucher_type_id=application.voucher_type_id,
+        amount=(application.requested_amount if amount is None else amount) or 0,
+        scores={s.criterion_id: s.score for s in application.consensus.scores.all()},
+        submitted_at=(timezone.localtime(application.submitted_at)
+                      if application.submitted_at else None),
+        label=application.acronym, fixed=fixed)
 
 
 def consensus_problem(application: Application, criteria: list[Criterion]) -> str | None:
@@ -127,7 +144,7 @@ def ranking_page(call: OpenCall) -> RankingPage:
         .select_related("application__organisation").order_by("filed_at", "pk"))
     reexamined = 0
     if ranking is not None and ranking.status == Ranking.Status.PUBLISHED:
-        reexamined = sum(1 for e in entries if e.application.status == S.EVALUATED
+        reexamined = sum(1 for e in entries if e.application.status == Application.Status.EVALUATED
                          and consensus_problem(e.application, criteria) is None)
     return RankingPage(ranking=ranking, entries=entries, criteria=criteria, budget=call.budget,
                        used=used, redress=redress, reexamined=reexamined)
@@ -199,7 +216,7 @@ def redress_window_start(application: Application,
     one, the release of the eligibility results (or the result itself, when the call shows them
     at once) for an ineligible one; None while there is nothing to contest."""
     call = application.call
-    if application.status == S.INELIGIBLE:
+    if application.status == Application.Status.INELIGIBLE:
         if call.eligibility_released_at is not None:
             return call.eligibility_released_at
         if call.eligibility_results_immediate:
@@ -208,7 +225,7 @@ def redress_window_start(application: Application,
             if result is not None:
                 return result.decided_at or result.checked_at
         return None
-    if application.status in (S.REJECTED, S.RESERVE):
+    if application.status in (Application.Status.REJECTED, Application.Status.RESERVE):
         if ranking is None:
             ranking = Ranking.objects.filter(call_id=application.call_id).first()
         if ranking is not None and ranking.status == Ranking.Status.PUBLISHED:

@@ -1,6 +1,6 @@
 """Every write of the ranking: compute, approve, reopen, publish with the Evaluation Summary
-Reports, the reserve list moving up, an applicant declining the grant, and placing the
-applications re-examined after an upheld redress into the published ranking.
+Reports, the reserve list moving up, and an applicant declining the grant. Placing the
+applications re-examined after an upheld redress is in ``evaluation.services.reexamination``.
 
 The rules of the ranking itself (thresholds, tie-breaks, the budget) are in the pure module
 ``evaluation.ranking``; this module feeds it the call's data and stores what it decides.
@@ -30,6 +30,7 @@ from evaluation.selectors.results import (
     criteria_of,
     esr,
     ranking_applications,
+    ranking_candidate,
 )
 from evaluation.services.transitions import ranking_transition
 from portal.audit import audit_record
@@ -37,10 +38,6 @@ from portal.errors import DomainError
 from portal.mail import mail_on_commit
 
 logger = logging.getLogger(__name__)
-
-S = Application.Status
-R = Ranking.Status
-O = RankingEntry.Outcome  # noqa: E741
 
 
 class ConsensusMissing(DomainError):
@@ -70,16 +67,7 @@ def _plan(call: OpenCall) -> tuple[list[pure.Entry], dict[int, Application]]:
         raise ConsensusMissing(
             _("%(n)d application(s) have no final consensus yet; the ranking needs one for every "
               "application under evaluation.") % {"n": len(missing)}, details=missing)
-    candidates = [
-        pure.Candidate(
-            application_id=a.pk, voucher_type_id=a.voucher_type_id,
-            amount=a.requested_amount or 0,
-            scores={s.criterion_id: s.score for s in a.consensus.scores.all()},
-            submitted_at=timezone.localtime(a.submitted_at) if a.submitted_at else None,
-            label=a.acronym,
-        )
-        for a in applications
-    ]
+    candidates = [ranking_candidate(a) for a in applications]
     return pure.rank(call_rules(call, criteria), candidates), {a.pk: a for a in applications}
 
 
@@ -99,7 +87,9 @@ def _is_stale(ranking: Ranking, call: OpenCall) -> bool:
     return stored != sorted(_row(e) for e in fresh)
 
 
-def _locked_ranking(call: OpenCall) -> Ranking | None:
+def locked_ranking(call: OpenCall) -> Ranking | None:
+    """The call's ranking row, locked: every change of the ranking, of the reserve list and of
+    the placing after a redress takes this lock first."""
     return Ranking.objects.select_for_update().filter(call_id=call.pk).first()
 
 
@@ -111,10 +101,10 @@ def ranking_compute(*, call: OpenCall, by: Any) -> Ranking:
     DomainError when the ranking is approved (reopen it first) or published. Audited.
     """
     call = OpenCall.objects.select_for_update().get(pk=call.pk)
-    ranking = _locked_ranking(call)
-    if ranking is not None and ranking.status == R.APPROVED:
+    ranking = locked_ranking(call)
+    if ranking is not None and ranking.status == Ranking.Status.APPROVED:
         raise DomainError(_("The ranking is approved; reopen it before computing it again."))
-    if ranking is not None and ranking.status == R.PUBLISHED:
+    if ranking is not None and ranking.status == Ranking.Status.PUBLISHED:
         raise DomainError(_("The results of this call are published; the ranking can no longer "
                             "be computed again."))
     entries, _applications = _plan(call)
@@ -131,7 +121,8 @@ def ranking_compute(*, call: OpenCall, by: Any) -> Ranking:
         for e in entries)
     ranking.computed_at = timezone.now()
     ranking.save(update_fields=["computed_at"])
-    counts = {outcome: sum(1 for e in entries if e.outcome == outcome) for outcome in O.values}
+    counts = {outcome: sum(1 for e in entries if e.outcome == outcome)
+              for outcome in RankingEntry.Outcome.values}
     audit_record(subject=ranking, action="ranking_computed", actor=by,
                  data={**counts, "budget": str(call.budget)})
     return ranking
@@ -142,18 +133,18 @@ def ranking_approve(*, call: OpenCall, by: Any) -> Ranking:
     """The manager approves the draft ranking (draft → approved). Approving again changes
     nothing. Raises DomainError when it was not computed, is out of date, or is published.
     Audited as ``ranking_approved``."""
-    ranking = _locked_ranking(call)
+    ranking = locked_ranking(call)
     if ranking is None or ranking.computed_at is None:
         raise DomainError(_("Compute the ranking before approving it."))
-    if ranking.status == R.APPROVED:
+    if ranking.status == Ranking.Status.APPROVED:
         return ranking
-    if ranking.status == R.PUBLISHED:
+    if ranking.status == Ranking.Status.PUBLISHED:
         raise DomainError(_("The results of this call are already published."))
     if _is_stale(ranking, call):
         raise DomainError(_("The ranking is out of date: a consensus, an application or the "
                             "budget changed since it was computed. Compute it again, check it, "
                             "then approve it."))
-    ranking = ranking_transition(ranking=ranking, to=R.APPROVED, by=by,
+    ranking = ranking_transition(ranking=ranking, to=Ranking.Status.APPROVED, by=by,
                                  extra={"approved_by": by, "approved_at": timezone.now()})
     audit_record(subject=ranking, action="ranking_approved", actor=by,
                  data={"entries": ranking.entries.count()})
@@ -164,15 +155,15 @@ def ranking_approve(*, call: OpenCall, by: Any) -> Ranking:
 def ranking_reopen(*, call: OpenCall, by: Any, reason: str = "") -> Ranking:
     """Take an approved ranking back to draft (to compute it again). Raises DomainError when
     published or absent. Audited."""
-    ranking = _locked_ranking(call)
+    ranking = locked_ranking(call)
     if ranking is None:
         raise DomainError(_("This call has no ranking yet."))
-    if ranking.status == R.DRAFT:
+    if ranking.status == Ranking.Status.DRAFT:
         return ranking
-    if ranking.status == R.PUBLISHED:
+    if ranking.status == Ranking.Status.PUBLISHED:
         raise DomainError(_("The results of this call are published; the ranking can no longer "
                             "be reopened."))
-    ranking = ranking_transition(ranking=ranking, to=R.DRAFT, by=by, reason=reason,
+    ranking = ranking_transition(ranking=ranking, to=Ranking.Status.DRAFT, by=by, reason=reason,
                                  extra={"approved_by": None, "approved_at": None})
     audit_record(subject=ranking, action="ranking_reopened", actor=by, reason=reason)
     return ranking
@@ -197,10 +188,10 @@ def ranking_publish(*, call: OpenCall, by: Any) -> Ranking:
     the call to "results", and each applicant is e-mailed the Evaluation Summary Report (queued
     after commit). Publishing again changes nothing and sends nothing. Raises DomainError when
     not approved or out of date."""
-    ranking = _locked_ranking(call)
-    if ranking is None or ranking.status == R.DRAFT:
+    ranking = locked_ranking(call)
+    if ranking is None or ranking.status == Ranking.Status.DRAFT:
         raise DomainError(_("Approve the ranking before publishing the results."))
-    if ranking.status == R.PUBLISHED:
+    if ranking.status == Ranking.Status.PUBLISHED:
         return ranking
     if _is_stale(ranking, call):
         raise DomainError(_("The ranking is out of date: a consensus or an application changed "
@@ -210,14 +201,14 @@ def ranking_publish(*, call: OpenCall, by: Any) -> Ranking:
     for entry in entries:
         application = entry.application
         reason = _("results of the call published")
-        if application.status == S.UNDER_EVALUATION:
-            application_transition(application=application, to=S.EVALUATED, by=by,
+        if application.status == Application.Status.UNDER_EVALUATION:
+            application_transition(application=application, to=Application.Status.EVALUATED, by=by,
                                    reason=reason)
         application.status = application_transition(application=application, to=entry.outcome,
                                                     by=by, reason=reason).status
     call_transition(call=call, to=OpenCall.Status.RESULTS, by=by,
                     reason=_("results of the call published"))
-    ranking = ranking_transition(ranking=ranking, to=R.PUBLISHED, by=by,
+    ranking = ranking_transition(ranking=ranking, to=Ranking.Status.PUBLISHED, by=by,
                                  extra={"published_at": now})
     audit_record(subject=ranking, action="ranking_published", actor=by,
                  data={"entries": len(entries)})
@@ -240,18 +231,19 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
     at publication is not "freed". Safe to run any number of times, and concurrently: the
     ranking row is locked, and a second run finds nothing more that fits.
     """
-    ranking = _locked_ranking(call)
-    if ranking is None or ranking.status != R.PUBLISHED:
+    ranking = locked_ranking(call)
+    if ranking is None or ranking.status != Ranking.Status.PUBLISHED:
         return []
     entries = list(ranking.entries.select_related("application__organisation__user",
                                                   "application__call"))
     freed = [e for e in entries
-             if e.outcome == O.SELECTED and e.application.status == S.WITHDRAWN]
+             if e.outcome == RankingEntry.Outcome.SELECTED
+             and e.application.status == Application.Status.WITHDRAWN]
     if not freed:
         return []
     call = OpenCall.objects.get(pk=call.pk)
     live = [e for e in entries if e.application.status in FUNDED]
-    reserves = sorted((e for e in entries if e.application.status == S.RESERVE),
+    reserves = sorted((e for e in entries if e.application.status == Application.Status.RESERVE),
                       key=lambda e: (e.reserve_position or 0, e.rank or 0))
     limits = dict(call.voucher_types.values_list("pk", "number_of_vouchers"))
     moved_ids = pure.promote(
@@ -270,9 +262,9 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
         position = entry.reserve_position
         application = entry.application
         application.status = application_transition(
-            application=application, to=S.SELECTED, by=by,
+            application=application, to=Application.Status.SELECTED, by=by,
             reason=_("moved up from reserve position %(n)s") % {"n": position}).status
-        entry.outcome = O.SELECTED
+        entry.outcome = RankingEntry.Outcome.SELECTED
         entry.reserve_position = None
         entry.note = " ".join(filter(None, [entry.note, _(
             "Moved up from reserve position %(n)s on %(date)s.")
@@ -301,10 +293,11 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
 def reserves_promote_all() -> int:
     """Run ``reserve_promote`` on every call whose published ranking has a selected application
     that left (withdrawn on the applications' own page, say). Returns how many moved up."""
-    left = RankingEntry.objects.filter(ranking=OuterRef("pk"), outcome=O.SELECTED,
-                                       application__status=S.WITHDRAWN)
+    left = RankingEntry.objects.filter(ranking=OuterRef("pk"),
+                                       outcome=RankingEntry.Outcome.SELECTED,
+                                       application__status=Application.Status.WITHDRAWN)
     calls = list(OpenCall.objects.filter(
-        pk__in=Ranking.objects.filter(status=R.PUBLISHED).filter(Exists(left))
+        pk__in=Ranking.objects.filter(status=Ranking.Status.PUBLISHED).filter(Exists(left))
         .values("call_id")))
     moved = 0
     for call in calls:
@@ -321,7 +314,7 @@ def selection_decline(*, application: Application, by: Any, reason: str) -> Appl
     Raises DomainError unless the application is selected (not yet contracted)."""
     application = Application.objects.select_for_update(of=("self",)).select_related(
         "call").get(pk=application.pk)
-    if application.status != S.SELECTED:
+    if application.status != Application.Status.SELECTED:
         raise DomainError(_("Only a selected application that has no grant agreement yet can "
                             "decline the grant."))
     reason = (reason or "").strip()
@@ -332,126 +325,3 @@ def selection_decline(*, application: Application, by: Any, reason: str) -> Appl
     audit_record(subject=application, action="selection_declined", actor=by, reason=reason)
     reserve_promote(call=application.call, by=by)
     return application
-
-
-# --- re-examination after an upheld redress ------------------------------------------------------
-
-
-def _candidate(application: Application, amount, fixed: str | None = None) -> pure.Candidate:
-    return pure.Candidate(
-        application_id=application.pk, voucher_type_id=application.voucher_type_id,
-        amount=amount or 0,
-        scores={s.criterion_id: s.score for s in application.consensus.scores.all()},
-        submitted_at=(timezone.localtime(application.submitted_at)
-                      if application.submitted_at else None),
-        label=application.acronym, fixed=fixed)
-
-
-def _fixed(application: Application, entry: RankingEntry) -> str | None:
-    """How an application already placed in the published ranking takes part in placing the
-    re-examined ones: funded, waiting on the reserve list, or gone (keeps its rank only)."""
-    if application.status in FUNDED:
-        return pure.SELECTED
-    if application.status == S.RESERVE:
-        return pure.RESERVE
-    if application.status == S.WITHDRAWN and entry.rank is not None:
-        return pure.LEFT
-    return None
-
-
-def _still_open(deadline):
-    """The redress deadline if it is still ahead (a re-examined result may be contested again
-    within the call's window), else None: the mail then offers no redress."""
-    return deadline if deadline is not None and deadline > timezone.now() else None
-
-
-@transaction.atomic
-def ranking_place_reexamined(*, call: OpenCall, by: Any) -> list[Application]:
-    """Place into the published ranking of ``call`` each application re-examined after an
-    upheld redress (``evaluated`` again, with a new final consensus); returns them, best first.
-
-    Each one's total and thresholds are computed again from its new consensus and it is placed
-    against the ranking as it stands now (``evaluation.ranking.rank`` with fixed outcomes): no
-    one selected or under contract is moved, and their money and vouchers are counted first.
-    Failing a threshold → rejected; passing, ranked ahead of every reserve still waiting for
-    money, and fitting the budget left and a voucher of its type → selected; otherwise →
-    reserve, at the place its total deserves among the current reserves (the list is numbered
-    again). Ranks are numbered again in the order of merit; the others keep their outcome.
-    Each application moves from evaluated through ``application_transition``, its entry notes
-    the re-examination, its applicant receives the new Evaluation Summary Report (after
-    commit), and ``ranking_reexamined_placed`` is audited on the ranking.
-
-    The ranking row is locked; running it again finds nothing left to place. Raises
-    DomainError when the results of the call are not published.
-    """
-    ranking = _locked_ranking(call)
-    if ranking is None or ranking.status != R.PUBLISHED:
-        raise DomainError(_("The results of this call are not published: an application "
-                            "re-examined before then is ranked when the ranking is computed."))
-    call = OpenCall.objects.get(pk=call.pk)
-    criteria = criteria_of(call)
-    entries = list(ranking.entries.select_related(
-        "application__organisation__user", "application__call", "application__consensus")
-        .prefetch_related("application__consensus__scores").order_by("pk"))
-    candidates: list[pure.Candidate] = []
-    reexamined: dict[int, RankingEntry] = {}
-    others: dict[int, RankingEntry] = {}
-    for entry in entries:
-        application = entry.application
-        if consensus_problem(application, criteria) is not None:
-            continue  # under re-examination still, or never scored (left before the ranking)
-        if application.status == S.EVALUATED:
-            reexamined[application.pk] = entry
-            candidates.append(_candidate(application, application.requested_amount))
-            continue
-        fixed = _fixed(application, entry)
-        if fixed is not None:
-            others[application.pk] = entry
-            candidates.append(_candidate(application, entry.amount, fixed))
-    if not reexamined:
-        return []
-
-    placed_entries = pure.rank(call_rules(call, criteria), candidates)
-    today = timezone.localdate().strftime("%Y-%m-%d")
-    placed: list[Application] = []
-    for result in placed_entries:
-        entry = others.get(result.application_id)
-        if entry is not None:
-            # Only the numbering moves: rank, and the place of a waiting reserve.
-            changed = {"rank": result.rank}
-            if result.outcome == pure.RESERVE:
-                changed["reserve_position"] = result.reserve_position
-            fields = [name for name, value in changed.items() if getattr(entry, name) != value]
-            for name in fields:
-                setattr(entry, name, changed[name])
-            if fields:
-                entry.save(update_fields=fields)
-            continue
-        entry = reexamined[result.application_id]
-        application = entry.application
-        before = {"outcome": entry.outcome, "total": str(entry.total), "rank": entry.rank,
-                  "reserve_position": entry.reserve_position}
-        entry.rank, entry.total, entry.amount = result.rank, result.total, result.amount
-        entry.outcome, entry.reserve_position = result.outcome, result.reserve_position
-        entry.note = " ".join(filter(None, [
-            _("Re-examined after redress; placed on %(date)s.") % {"date": today},
-            pure.words(result, _)]))
-        entry.save(update_fields=["rank", "total", "amount", "outcome", "reserve_position",
-                                  "note"])
-        application.status = application_transition(
-            application=application, to=result.outcome, by=by,
-            reason=_("re-examined after redress: placed in the published ranking")).status
-        audit_record(subject=ranking, action="ranking_reexamined_placed", actor=by,
-                     data={"application": application.pk, "before": before,
-                           "outcome": entry.outcome, "total": str(entry.total),
-                           "rank": entry.rank, "reserve_position": entry.reserve_position})
-        placed.append(application)
-    for application in placed:
-        entry = reexamined[application.pk]
-        entry.ranking = ranking
-        report = esr(application, entry)
-        mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
-                       context={**report, "after_redress": True,
-                                "redress_deadline": _still_open(report["redress_deadline"]),
-                                "site_url": settings.PORTAL_SITE_URL})
-    return placed

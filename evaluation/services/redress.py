@@ -29,7 +29,6 @@ from portal.errors import DomainError, InvalidTransition
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
 
-S = Application.Status
 MIN_REASONS = 50
 MIN_ANSWER = 20
 
@@ -104,14 +103,15 @@ def _reexamine_evaluation(application: Application, by: Any, answer: str) -> str
     is examined again (the others close up: 1, 2, …); it gets its place back, possibly a better
     one, when ``ranking_place_reexamined`` places it."""
     reason = _("redress upheld: re-examination")
-    was_reserve = application.status == S.RESERVE
+    was_reserve = application.status == Application.Status.RESERVE
     ranking = None
     if was_reserve:
         # The same lock as the reserve list moving up and the placing of re-examined ones.
         ranking = (Ranking.objects.select_for_update()
                    .filter(call_id=application.call_id).first())
     try:
-        application_transition(application=application, to=S.UNDER_EVALUATION, by=by,
+        application_transition(application=application,
+                               to=Application.Status.UNDER_EVALUATION, by=by,
                                reason=reason)
     except InvalidTransition:
         raise DomainError(_("An application at the stage “%(status)s” cannot go back to "
@@ -129,7 +129,7 @@ def _reexamine_evaluation(application: Application, by: Any, answer: str) -> str
         entry.reserve_position = None
         entry.save(update_fields=["note", "reserve_position"])
     if ranking is not None:
-        waiting = (ranking.entries.filter(application__status=S.RESERVE)
+        waiting = (ranking.entries.filter(application__status=Application.Status.RESERVE)
                    .order_by("reserve_position", "rank", "pk"))
         for position, other in enumerate(waiting, start=1):
             if other.reserve_position != position:
@@ -176,9 +176,9 @@ def redress_decide(*, redress: RedressRequest, by: Any, uphold: bool,
     application = redress.application
     effect = ""
     if uphold:
-        if application.status in (S.REJECTED, S.RESERVE):
+        if application.status in (Application.Status.REJECTED, Application.Status.RESERVE):
             effect = _reexamine_evaluation(application, by, answer)
-        elif application.status == S.INELIGIBLE:
+        elif application.status == Application.Status.INELIGIBLE:
             effect = _reexamine_eligibility(application, by, answer)
         else:
             raise DomainError(_("The application is now at the stage “%(status)s”; it can no "

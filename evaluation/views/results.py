@@ -38,12 +38,12 @@ from evaluation.selectors.results import (
 from evaluation.services.ranking import (
     ranking_approve,
     ranking_compute,
-    ranking_place_reexamined,
     ranking_publish,
     ranking_reopen,
     selection_decline,
 )
 from evaluation.services.redress import redress_decide, redress_file, redress_refusal
+from evaluation.services.reexamination import ranking_place_reexamined
 from portal.errors import DomainError
 
 PERMISSION = "evaluation.manage_evaluation"

@@ -27,7 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PUBLISHED_AT = datetime(2026, 3, 1, 14, 0, tzinfo=BRUSSELS)
 REASONS = "The evaluators ignored the pilot plant described in section 2 of the proposal."
@@ -107,7 +106,7 @@ def test_a_selected_application_cannot_file(results):
 def test_before_the_results_nothing_can_be_contested(eurocluster_a):
     call = closed_call(eurocluster=eurocluster_a)
     application = evaluated(call, [2, 2, 2])
-    Application.objects.filter(pk=application.pk).update(status=S.REJECTED)
+    Application.objects.filter(pk=application.pk).update(status=Application.Status.REJECTED)
     with pytest.raises(DomainError, match="not published yet"):
         redress_file(application=application, by=application.organisation.user,
                      reasons=REASONS)
@@ -121,7 +120,7 @@ def test_upholding_sends_a_rejected_application_back_to_evaluation(results, mana
     assert (decided.status, decided.answer, decided.decided_by) == (
         RedressRequest.Status.UPHELD, ANSWER, manager_a.user)
     application = Application.objects.get(pk=results["rejected"].pk)
-    assert application.status == S.UNDER_EVALUATION
+    assert application.status == Application.Status.UNDER_EVALUATION
     assert Consensus.objects.get(application=application).status == Consensus.Status.DRAFT
     assert [a.action for a in audit_trail(application)][0] == "redress_upheld"
     assert [m.to for m in mail.outbox] == [[application.organisation.user.email]]
@@ -143,7 +142,7 @@ def test_upholding_a_reserve_takes_it_off_the_reserve_list_for_re_examination(
     with committed():
         redress_decide(redress=redress, by=manager_a.user, uphold=True, answer=ANSWER)
     application = Application.objects.get(pk=contested.pk)
-    assert application.status == S.UNDER_EVALUATION
+    assert application.status == Application.Status.UNDER_EVALUATION
     assert Consensus.objects.get(application=application).status == Consensus.Status.DRAFT
     entry = RankingEntry.objects.get(application=contested)
     assert (entry.outcome, entry.reserve_position) == ("reserve", None)
@@ -159,7 +158,7 @@ def test_dismissing_changes_nothing_but_answers(results, manager_a, committed):
     with committed():
         redress_decide(redress=redress, by=manager_a.user, uphold=False, answer=ANSWER)
     application = Application.objects.get(pk=results["rejected"].pk)
-    assert application.status == S.REJECTED
+    assert application.status == Application.Status.REJECTED
     assert Consensus.objects.get(application=application).status == Consensus.Status.FINAL
     assert [a.action for a in audit_trail(application)][0] == "redress_dismissed"
     assert mail.outbox[0].subject == (f"{application.receipt_prefix}: your redress request is "
@@ -188,10 +187,10 @@ def test_upholding_an_ineligibility_makes_the_application_eligible(eurocluster_a
         closes_at=timezone.now() - timedelta(days=2), status=OpenCall.Status.EVALUATION,
         eligibility_released_at=released)
     application.refresh_from_db()
-    assert application.status == S.INELIGIBLE
+    assert application.status == Application.Status.INELIGIBLE
     redress = redress_file(application=application, by=application.organisation.user,
                            reasons=REASONS)
     redress_decide(redress=redress, by=manager_a.user, uphold=True, answer=ANSWER)
-    assert Application.objects.get(pk=application.pk).status == S.ELIGIBLE
+    assert Application.objects.get(pk=application.pk).status == Application.Status.ELIGIBLE
     assert [a.action for a in audit_trail(application)][:3] == [
         "redress_upheld", "transition", "eligibility_overridden"]

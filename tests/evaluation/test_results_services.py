@@ -17,13 +17,13 @@ from evaluation.services.ranking import (
     ConsensusMissing,
     ranking_approve,
     ranking_compute,
-    ranking_place_reexamined,
     ranking_publish,
     ranking_reopen,
     reserve_promote,
     selection_decline,
 )
 from evaluation.services.redress import redress_decide, redress_file
+from evaluation.services.reexamination import ranking_place_reexamined
 from evaluation.services.transitions import consensus_transition
 from evaluation.tasks import task_promote_reserves
 from portal.audit import audit_trail
@@ -31,12 +31,11 @@ from portal.errors import DomainError
 from tests.evaluation.factories import closed_call, eligible_application, final_consensus
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
 
 
 def evaluated(call, scores, amount="20000", minutes=0) -> Application:
     """An evaluated application with a final consensus of ``scores``, asking ``amount``."""
-    application = eligible_application(call, status=S.UNDER_EVALUATION)
+    application = eligible_application(call, status=Application.Status.UNDER_EVALUATION)
     Application.objects.filter(pk=application.pk).update(
         requested_amount=Decimal(amount),
         submitted_at=timezone.now() - timedelta(days=10) + timedelta(minutes=minutes))
@@ -68,7 +67,7 @@ def statuses(*applications):
 
 def test_compute_refuses_naming_each_application_without_a_final_consensus(call, manager_a):
     evaluated(call, [4, 4, 4])
-    waiting = eligible_application(call, status=S.UNDER_EVALUATION)
+    waiting = eligible_application(call, status=Application.Status.UNDER_EVALUATION)
     with pytest.raises(ConsensusMissing) as refused:
         ranking_compute(call=call, by=manager_a.user)
     assert refused.value.message == ("1 application(s) have no final consensus yet; the ranking "
@@ -79,7 +78,7 @@ def test_compute_refuses_naming_each_application_without_a_final_consensus(call,
 
 def test_compute_leaves_out_withdrawn_applications(call, manager_a):
     kept = evaluated(call, [4, 4, 4])
-    eligible_application(call, status=S.WITHDRAWN)
+    eligible_application(call, status=Application.Status.WITHDRAWN)
     ranking = ranking_compute(call=call, by=manager_a.user)
     assert [e.application_id for e in ranking.entries.all()] == [kept.pk]
     assert ranking.status == Ranking.Status.DRAFT
@@ -102,8 +101,9 @@ def test_approve_then_publish_moves_every_status_and_mails_every_applicant(
         ranking = ranking_publish(call=call, by=user)
     assert ranking.status == Ranking.Status.PUBLISHED
     assert ranking.published_at is not None
-    assert statuses(first, second, third, refused) == [S.SELECTED, S.RESERVE, S.RESERVE,
-                                                       S.REJECTED]
+    assert statuses(first, second, third, refused) == [
+        Application.Status.SELECTED, Application.Status.RESERVE, Application.Status.RESERVE,
+        Application.Status.REJECTED]
     assert OpenCall.objects.get(pk=call.pk).status == OpenCall.Status.RESULTS
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         a.organisation.user.email for a in (first, second, third, refused))
@@ -161,13 +161,16 @@ def test_declining_moves_up_the_best_reserve_that_fits_and_tells_it(call, manage
     big = evaluated(call, [4, 4, 4], "30000.01")
     small = evaluated(call, [3.5, 3.5, 3.5], "30000")
     published(call, manager_a.user, committed)
-    assert statuses(first, second, big, small) == [S.SELECTED, S.SELECTED, S.RESERVE, S.RESERVE]
+    assert statuses(first, second, big, small) == [
+        Application.Status.SELECTED, Application.Status.SELECTED, Application.Status.RESERVE,
+        Application.Status.RESERVE]
     mail.outbox.clear()
     with committed():
         selection_decline(application=first, by=first.organisation.user,
                           reason="We found another way to finance the project.")
-    assert statuses(first, second, big, small) == [S.WITHDRAWN, S.SELECTED, S.RESERVE,
-                                                   S.SELECTED]
+    assert statuses(first, second, big, small) == [
+        Application.Status.WITHDRAWN, Application.Status.SELECTED, Application.Status.RESERVE,
+        Application.Status.SELECTED]
     assert [m.to for m in mail.outbox] == [[small.organisation.user.email]]
     assert mail.outbox[0].subject == (f"{small.receipt_prefix}: your proposal moved up from the "
                                       "reserve list and is selected")
@@ -188,7 +191,7 @@ def test_promoting_twice_moves_nobody_more(call, manager_a, committed):
     application_withdraw(application=first, by=first.organisation.user)
     assert [a.pk for a in reserve_promote(call=call)] == [reserve.pk]
     assert reserve_promote(call=call) == []
-    assert statuses(reserve) == [S.SELECTED]
+    assert statuses(reserve) == [Application.Status.SELECTED]
 
 
 def test_nothing_moves_up_while_no_selected_applicant_left(call, manager_a, committed):
@@ -198,7 +201,7 @@ def test_nothing_moves_up_while_no_selected_applicant_left(call, manager_a, comm
     published(call, manager_a.user, committed)
     # EUR 20,000 are left, and ``fits`` would fit: but the published order is strict.
     assert reserve_promote(call=call) == []
-    assert statuses(too_big, fits) == [S.RESERVE, S.RESERVE]
+    assert statuses(too_big, fits) == [Application.Status.RESERVE, Application.Status.RESERVE]
 
 
 def test_the_beat_task_catches_a_withdrawal_made_on_the_applications_page(
@@ -209,7 +212,7 @@ def test_the_beat_task_catches_a_withdrawal_made_on_the_applications_page(
     application_withdraw(application=first, by=first.organisation.user, reason="no longer")
     assert task_promote_reserves.delay().get() == 1
     assert task_promote_reserves.delay().get() == 0
-    assert statuses(reserve) == [S.SELECTED]
+    assert statuses(reserve) == [Application.Status.SELECTED]
 
 
 def test_declining_is_refused_unless_selected(call, manager_a, committed):
@@ -240,8 +243,8 @@ def reexamined(application, scores, manager) -> Application:
             score=Decimal(str(value)))
     consensus_transition(consensus=consensus, to=Consensus.Status.FINAL, by=manager)
     application = Application.objects.get(pk=application.pk)
-    return application_transition(application=application, to=S.EVALUATED, by=manager,
-                                  reason="Consensus recorded.")
+    return application_transition(application=application, to=Application.Status.EVALUATED,
+                                  by=manager, reason="Consensus recorded.")
 
 
 def board(call):
@@ -259,7 +262,8 @@ def published_call(call, manager_a, committed):
     waiting = evaluated(call, [4, 4, 4], "30000")
     refused = evaluated(call, [2.5, 5, 5], "10000")
     published(call, manager_a.user, committed)
-    assert statuses(first, waiting, refused) == [S.SELECTED, S.RESERVE, S.REJECTED]
+    assert statuses(first, waiting, refused) == [
+        Application.Status.SELECTED, Application.Status.RESERVE, Application.Status.REJECTED]
     mail.outbox.clear()
     return {"first": first, "waiting": waiting, "refused": refused}
 
@@ -272,9 +276,9 @@ def test_reexamined_ahead_of_the_reserves_is_selected_when_money_is_free(
     with committed():
         placed = ranking_place_reexamined(call=call, by=manager_a.user)
     assert [a.pk for a in placed] == [refused.pk]
-    assert board(call) == [(first.pk, 1, "selected", None, S.SELECTED),
-                           (refused.pk, 2, "selected", None, S.SELECTED),
-                           (waiting.pk, 3, "reserve", 1, S.RESERVE)]
+    assert board(call) == [(first.pk, 1, "selected", None, Application.Status.SELECTED),
+                           (refused.pk, 2, "selected", None, Application.Status.SELECTED),
+                           (waiting.pk, 3, "reserve", 1, Application.Status.RESERVE)]
     entry = RankingEntry.objects.get(application=refused)
     assert entry.total == Decimal("13.50")
     assert entry.note.startswith("Re-examined after redress; placed on ")
@@ -297,9 +301,9 @@ def test_reexamined_behind_a_waiting_reserve_goes_to_the_reserve_list_even_if_it
     reexamined(refused, [3.5, 3.5, 3.5], manager_a.user)
     with committed():
         ranking_place_reexamined(call=call, by=manager_a.user)
-    assert board(call) == [(first.pk, 1, "selected", None, S.SELECTED),
-                           (waiting.pk, 2, "reserve", 1, S.RESERVE),
-                           (refused.pk, 3, "reserve", 2, S.RESERVE)]
+    assert board(call) == [(first.pk, 1, "selected", None, Application.Status.SELECTED),
+                           (waiting.pk, 2, "reserve", 1, Application.Status.RESERVE),
+                           (refused.pk, 3, "reserve", 2, Application.Status.RESERVE)]
     note = RankingEntry.objects.get(application=refused).note
     assert "Reserve: a better-ranked application is waiting on the reserve list." in note
     assert "Outcome: reserve list, number 2 (rank 3)." in mail.outbox[-1].body
@@ -316,11 +320,11 @@ def test_reexamined_better_than_everyone_without_money_is_reserve_1_and_nobody_s
     published(call, manager_a.user, committed)
     reexamined(refused, [5, 5, 5], manager_a.user)
     ranking_place_reexamined(call=call, by=manager_a.user)
-    assert board(call) == [(refused.pk, 1, "reserve", 1, S.RESERVE),
-                           (first.pk, 2, "selected", None, S.SELECTED),
-                           (second.pk, 3, "selected", None, S.SELECTED),
-                           (third.pk, 4, "reserve", 2, S.RESERVE),
-                           (fourth.pk, 5, "reserve", 3, S.RESERVE)]
+    assert board(call) == [(refused.pk, 1, "reserve", 1, Application.Status.RESERVE),
+                           (first.pk, 2, "selected", None, Application.Status.SELECTED),
+                           (second.pk, 3, "selected", None, Application.Status.SELECTED),
+                           (third.pk, 4, "reserve", 2, Application.Status.RESERVE),
+                           (fourth.pk, 5, "reserve", 3, Application.Status.RESERVE)]
     note = RankingEntry.objects.get(application=refused).note
     assert "Reserve: EUR 10,000.00 asked, EUR 0.00 of the budget left when its turn came." in note
 
@@ -332,7 +336,8 @@ def test_reexamined_still_below_a_threshold_is_rejected_again_with_the_reason(
     mail.outbox.clear()
     with committed():
         ranking_place_reexamined(call=call, by=manager_a.user)
-    assert statuses(first, waiting, refused) == [S.SELECTED, S.RESERVE, S.REJECTED]
+    assert statuses(first, waiting, refused) == [
+        Application.Status.SELECTED, Application.Status.RESERVE, Application.Status.REJECTED]
     entry = RankingEntry.objects.get(application=refused)
     assert (entry.rank, entry.outcome, entry.reserve_position, entry.total) == (
         None, "rejected", None, Decimal("10.50"))
@@ -374,9 +379,9 @@ def test_a_reserve_reexamined_comes_back_at_the_place_its_new_total_deserves(
     reexamined(third, [4.5, 4.5, 4.5], manager_a.user)
     assert ranking_page(call).reexamined == 1
     ranking_place_reexamined(call=call, by=manager_a.user)
-    assert board(call) == [(first.pk, 1, "selected", None, S.SELECTED),
-                           (third.pk, 2, "reserve", 1, S.RESERVE),
-                           (second.pk, 3, "reserve", 2, S.RESERVE)]
+    assert board(call) == [(first.pk, 1, "selected", None, Application.Status.SELECTED),
+                           (third.pk, 2, "reserve", 1, Application.Status.RESERVE),
+                           (second.pk, 3, "reserve", 2, Application.Status.RESERVE)]
     assert ranking_page(call).reexamined == 0
 
 
@@ -388,9 +393,9 @@ def test_a_withdrawn_selection_keeps_its_rank_and_frees_its_money(
     ranking_place_reexamined(call=call, by=manager_a.user)
     # 50,000 free: ``refused`` (ranked ahead of the waiting reserve) takes 10,000; the reserve
     # moves up only through ``reserve_promote`` (the beat), on the 40,000 left.
-    assert board(call) == [(first.pk, 1, "selected", None, S.WITHDRAWN),
-                           (refused.pk, 2, "selected", None, S.SELECTED),
-                           (waiting.pk, 3, "reserve", 1, S.RESERVE)]
+    assert board(call) == [(first.pk, 1, "selected", None, Application.Status.WITHDRAWN),
+                           (refused.pk, 2, "selected", None, Application.Status.SELECTED),
+                           (waiting.pk, 3, "reserve", 1, Application.Status.RESERVE)]
     assert [a.pk for a in reserve_promote(call=call)] == [waiting.pk]
 
 

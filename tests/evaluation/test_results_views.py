@@ -15,7 +15,6 @@ from tests.evaluation.test_results_services import evaluated, reexamined
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
 REASONS = "The evaluators ignored the pilot plant described in section 2 of the proposal."
 
 
@@ -126,8 +125,8 @@ def test_manager_places_the_reexamined_proposals_from_the_ranking_page(
     assert response.redirect_chain == [(ranking_url(call), 302)]
     assert ("1 re-examined proposal is placed in the ranking; its applicant receives the new "
             "Evaluation Summary Report by e-mail.") in response.content.decode()
-    assert Application.objects.get(pk=refused.pk).status == S.RESERVE
-    assert Application.objects.get(pk=first.pk).status == S.SELECTED
+    assert Application.objects.get(pk=refused.pk).status == Application.Status.RESERVE
+    assert Application.objects.get(pk=first.pk).status == Application.Status.SELECTED
     assert "Place re-examined proposals" not in response.content.decode()
 
 
@@ -144,7 +143,8 @@ def test_placing_for_another_eurocluster_is_not_found(client, call, waiting_plac
                                                       eurocluster_b):
     client.force_login(MembershipFactory(eurocluster=eurocluster_b).user)
     assert client.post(place_url(call)).status_code == 404
-    assert Application.objects.get(pk=waiting_placement["refused"].pk).status == S.EVALUATED
+    assert (Application.objects.get(pk=waiting_placement["refused"].pk).status
+            == Application.Status.EVALUATED)
 
 
 def test_placing_is_not_found_for_an_evaluator_and_get_is_not_allowed(
@@ -153,7 +153,8 @@ def test_placing_is_not_found_for_an_evaluator_and_get_is_not_allowed(
     client.force_login(evaluator.user)
     assert client.post(place_url(call)).status_code == 404
     assert manager_client.get(place_url(call)).status_code == 405
-    assert Application.objects.get(pk=waiting_placement["refused"].pk).status == S.EVALUATED
+    assert (Application.objects.get(pk=waiting_placement["refused"].pk).status
+            == Application.Status.EVALUATED)
 
 
 def test_the_esr_says_a_proposal_is_being_examined_again(client, call, manager_a, committed):
@@ -279,8 +280,8 @@ def test_selected_applicant_declines_and_the_reserve_moves_up(client, call, mana
     assert client.get(url).status_code == 200
     response = client.post(url, {"reason": "We found another way to finance the project."})
     assert response.status_code == 302
-    assert Application.objects.get(pk=selected.pk).status == S.WITHDRAWN
-    assert Application.objects.get(pk=reserve.pk).status == S.SELECTED
+    assert Application.objects.get(pk=selected.pk).status == Application.Status.WITHDRAWN
+    assert Application.objects.get(pk=reserve.pk).status == Application.Status.SELECTED
 
 
 def test_decline_is_not_found_for_someone_else(client, call, manager_a, committed):
@@ -289,4 +290,4 @@ def test_decline_is_not_found_for_someone_else(client, call, manager_a, committe
     client.force_login(UserFactory())
     url = reverse("evaluation:selection_decline", args=[selected.pk])
     assert client.post(url, {"reason": "No."}).status_code == 404
-    assert Application.objects.get(pk=selected.pk).status == S.SELECTED
+    assert Application.objects.get(pk=selected.pk).status == Application.Status.SELECTED
