@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class EvaluationConfig(AppConfig):
@@ -6,9 +7,8 @@ class EvaluationConfig(AppConfig):
     verbose_name = "Evaluation"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from evaluation.views.reviews import remember_evaluator
+        # The views import models, which Django loads only once the app registry is ready.
+        from evaluation.views.reviews import remember_evaluator  # noqa: PLC0415 -- models not ready
 
         # The menu shows "Evaluations" from a session flag set at login: no query per page.
         user_logged_in.connect(remember_evaluator, dispatch_uid="evaluation_remember_evaluator")

@@ -26,6 +26,7 @@ whole call in a fixed number of queries, for the solver.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,8 +50,6 @@ LEGAL_FORMS = frozenset({
 
 def normalise_name(name: str) -> str:
     """"Pôle SCS S.A.S." and "pole scs" give the same key; an empty name gives ""."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKD", name or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     # "S.A.S." is one word, not three.
