@@ -60,6 +60,11 @@ def managed_assignments(user) -> QuerySet[Assignment]:
         user, "application__call__eurocluster_id")
 
 
+def invitation_by_token(token: str) -> CallEvaluator | None:
+    return (CallEvaluator.objects.select_related("call__eurocluster", "user")
+            .filter(token=token).first())
+
+
 def pool_of_call(call: OpenCall) -> QuerySet[CallEvaluator]:
     """Every member of the call's pool (all statuses) with the profile and the live load."""
     return (CallEvaluator.objects.filter(call=call)

@@ -1,5 +1,5 @@
 """Reads of the results part: the ranking of a call, the Evaluation Summary Report (ESR) of an
-application, redress requests, and the redress window."""
+application, redress requests, the redress window and whether a person may file one now."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -7,8 +7,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from applications.models import Application, EligibilityResult
 from calls.models import Criterion, OpenCall
@@ -185,7 +186,7 @@ def esr(application: Application, entry: RankingEntry | None = None) -> dict | N
         candidate = pure.Candidate(application_id=application.pk, voucher_type_id=None,
                                    amount=entry.amount,
                                    scores={c.pk: scores[c.pk].score for c in criteria})
-        reasons = [pure.translate(note, gettext)
+        reasons = [pure.translate(note, _)
                    for note in pure.threshold_failures(rules, candidate, entry.total)]
     return {
         "application": application, "call": call, "entry": entry, "rows": rows,
@@ -243,6 +244,33 @@ def redress_deadline(application: Application, ranking: Ranking | None = None) -
 
 def open_redress(application: Application) -> RedressRequest | None:
     return application.redress_requests.filter(status=RedressRequest.Status.FILED).first()
+
+
+def brussels(moment: datetime) -> str:
+    return date_filter(moment.astimezone(BRUSSELS), "j F Y, H:i:s")
+
+
+def redress_refusal(*, application: Application, user, now: datetime | None = None
+                    ) -> str | None:
+    """Why ``user`` may not file a redress request on ``application`` now, in words; None when
+    they may. ``application`` comes with its call."""
+    now = now or timezone.now()
+    if not user.is_authenticated or application.organisation.user_id != user.pk:
+        return _("Only the applicant may request a redress.")
+    if application.status not in CONTESTABLE:
+        return _("A redress can be requested on a rejected, reserve-list or ineligible "
+                 "application only.")
+    start = redress_window_start(application)
+    if start is None:
+        return _("The results are not published yet.")
+    end = window_end(start, application.call.redress_days)
+    if now >= end:
+        return (_("The redress window closed on %(deadline)s (Brussels time).")
+                % {"deadline": brussels(end - timedelta(seconds=1))})
+    if open_redress(application) is not None:
+        return _("Your redress request on this application is still open; you will receive "
+                 "the answer by e-mail.")
+    return None
 
 
 def call_managers_emails(call: OpenCall) -> list[str]:

@@ -118,9 +118,23 @@ def evaluator_invite(*, call: OpenCall, email: str, by: Any, name: str = "") -> 
     return entry
 
 
-def invitation_by_token(token: str) -> CallEvaluator | None:
-    return (CallEvaluator.objects.select_related("call__eurocluster", "user")
-            .filter(token=token).first())
+@transaction.atomic
+def evaluators_invite(*, call: OpenCall, emails: list[str], by: Any,
+                      name: str = "") -> tuple[list[CallEvaluator], list[str]]:
+    """Invite each address of ``emails`` (``evaluator_invite``; ``name`` for a single one).
+
+    Each invitation stands alone: one refused (PoolRefused) changes nothing of the others.
+    Returns the pool entries invited and the refusals in words, in the order given.
+    """
+    name = name if len(emails) == 1 else ""
+    invited, refused = [], []
+    for email in emails:
+        try:
+            with transaction.atomic():
+                invited.append(evaluator_invite(call=call, email=email, by=by, name=name))
+        except DomainError as error:
+            refused.append(error.message)
+    return invited, refused
 
 
 @transaction.atomic

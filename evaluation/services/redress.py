@@ -2,12 +2,11 @@
 call's window; the manager upholds it (the case is examined again) or dismisses it, in writing.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,14 +14,7 @@ from applications.eligibility_services import eligibility_decide
 from applications.models import Application, EligibilityResult
 from applications.transitions import application_transition
 from evaluation.models import Consensus, Ranking, RankingEntry, RedressRequest
-from evaluation.selectors.results import (
-    BRUSSELS,
-    CONTESTABLE,
-    call_managers_emails,
-    open_redress,
-    redress_window_start,
-    window_end,
-)
+from evaluation.selectors.results import call_managers_emails, redress_refusal
 from evaluation.services.transitions import consensus_transition, redress_transition
 from portal.audit import audit_record
 from portal.errors import DomainError, InvalidTransition
@@ -31,33 +23,6 @@ from portal.queue import enqueue_on_commit
 
 MIN_REASONS = 50
 MIN_ANSWER = 20
-
-
-def brussels(moment: datetime) -> str:
-    return date_filter(moment.astimezone(BRUSSELS), "j F Y, H:i:s")
-
-
-def redress_refusal(*, application: Application, user: Any, now: datetime | None = None
-                    ) -> str | None:
-    """Why ``user`` may not file a redress request on ``application`` now, in words; None when
-    they may. ``application`` comes with its call."""
-    now = now or timezone.now()
-    if not user.is_authenticated or application.organisation.user_id != user.pk:
-        return _("Only the applicant may request a redress.")
-    if application.status not in CONTESTABLE:
-        return _("A redress can be requested on a rejected, reserve-list or ineligible "
-                 "application only.")
-    start = redress_window_start(application)
-    if start is None:
-        return _("The results are not published yet.")
-    end = window_end(start, application.call.redress_days)
-    if now >= end:
-        return (_("The redress window closed on %(deadline)s (Brussels time).")
-                % {"deadline": brussels(end - timedelta(seconds=1))})
-    if open_redress(application) is not None:
-        return _("Your redress request on this application is still open; you will receive "
-                 "the answer by e-mail.")
-    return None
 
 
 @transaction.atomic

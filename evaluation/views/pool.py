@@ -30,6 +30,7 @@ from evaluation.selectors.pool import (
     applications_with_evaluators,
     candidates,
     expertise_choices,
+    invitation_by_token,
     latest_runs,
     managed_applications,
     managed_calls,
@@ -43,10 +44,9 @@ from evaluation.services.assignment_runs import assignment_run_start
 from evaluation.services.pool import (
     evaluator_accept,
     evaluator_decline,
-    evaluator_invite,
     evaluator_remove,
     evaluator_set_rapporteur,
-    invitation_by_token,
+    evaluators_invite,
     profile_save,
 )
 from evaluation.views.reviews import SESSION_FLAG
@@ -90,16 +90,8 @@ class ManagePoolView(PoolManagerMixin, View):
         form = InviteForm(request.POST)
         if not form.is_valid():
             return self._render(request, call, form, status=400)
-        emails = form.cleaned_data["emails"]
-        name = form.cleaned_data["name"] if len(emails) == 1 else ""
-        invited, refused = [], []
-        for email in emails:
-            try:
-                evaluator_invite(call=call, email=email, by=request.user, name=name)
-            except DomainError as error:
-                refused.append(error.message)
-            else:
-                invited.append(email)
+        invited, refused = evaluators_invite(call=call, emails=form.cleaned_data["emails"],
+                                             by=request.user, name=form.cleaned_data["name"])
         if invited:
             messages.success(request, ngettext(
                 "%(n)d invitation sent.", "%(n)d invitations sent.", len(invited))

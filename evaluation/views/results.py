@@ -34,6 +34,7 @@ from evaluation.selectors.results import (
     ranking_page,
     redress_deadline,
     redress_managed_by,
+    redress_refusal,
 )
 from evaluation.services.ranking import (
     ranking_approve,
@@ -42,7 +43,7 @@ from evaluation.services.ranking import (
     ranking_reopen,
     selection_decline,
 )
-from evaluation.services.redress import redress_decide, redress_file, redress_refusal
+from evaluation.services.redress import redress_decide, redress_file
 from evaluation.services.reexamination import ranking_place_reexamined
 from portal.errors import DomainError
 

@@ -13,6 +13,7 @@ from evaluation.services.pool import (
     evaluator_invite,
     evaluator_remove,
     evaluator_set_rapporteur,
+    evaluators_invite,
     profile_save,
 )
 from portal.audit import audit_trail
@@ -93,6 +94,23 @@ def test_inviting_a_manager_or_an_applicant_of_the_call_is_refused(call, manager
     # A manager of another Eurocluster may evaluate here.
     other = MembershipFactory().user
     assert evaluator_invite(call=call, email=other.email, by=manager_a.user).status == "invited"
+
+
+def test_inviting_several_keeps_each_invitation_whatever_the_others(
+        call, manager_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invited, refused = evaluators_invite(
+            call=call, emails=["one@example.org", "not-an-address", manager_a.user.email,
+                               "two@example.org"], by=manager_a.user, name="Ignored Name")
+    assert [(e.user.email, e.user.full_name, e.status) for e in invited] == [
+        ("one@example.org", "", "invited"), ("two@example.org", "", "invited")]
+    assert refused == ["“not-an-address” is not a valid e-mail address.",
+                       f"{manager_a.user.email} is a manager of this Eurocluster and cannot "
+                       f"evaluate its proposals."]
+    assert sorted(m.to[0] for m in mail.outbox) == ["one@example.org", "two@example.org"]
+    invited, refused = evaluators_invite(call=call, emails=["three@example.org"],
+                                         by=manager_a.user, name="Three Person")
+    assert (invited[0].user.full_name, refused) == ("Three Person", [])
 
 
 def test_invalid_address_is_refused(call, manager_a):
