@@ -18,7 +18,9 @@ Order of merit (the documented tie-breaks)
     2. the earlier last submission (``submitted_at``);
     3. the lower application number (id), which is unique, so the order is always total.
 
-    The note of each application whose tie was broken says with which application, and how.
+    The note of each application whose tie was broken says with which application (by its
+    acronym), and how: for the submission times, in Brussels time to the precision that told
+    them apart (seconds, else milliseconds, else microseconds).
 
 Selection within the budget (strict rank order)
     Walking in rank order, an application is selected while its amount fits in what is left of
@@ -66,8 +68,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 CENT = Decimal("0.01")
+# Times in notes are Brussels time, as everywhere on the portal.
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 SELECTED = "selected"
 RESERVE = "reserve"
@@ -89,8 +94,11 @@ TIE_AHEAD = gettext_noop(
 TIE_BEHIND = gettext_noop(
     "Same total (%(total)s) as %(other)s, ranked behind it: %(reason)s.")
 BY_CRITERION = gettext_noop("higher score on “%(criterion)s” (%(high)s against %(low)s)")
-BY_SUBMISSION = gettext_noop("submitted earlier (%(early)s against %(late)s)")
+BY_SUBMISSION = gettext_noop("submitted earlier (%(early)s against %(late)s, Brussels time)")
 BY_ID = gettext_noop("lower application number (%(low)s against %(high)s)")
+BY_ID_NAMED = gettext_noop(
+    "lower application number (no. %(low)s for %(low_name)s against no. %(high)s for "
+    "%(high_name)s)")
 NO_BUDGET = gettext_noop(
     "Reserve: EUR %(amount)s asked, EUR %(left)s of the budget left when its turn came.")
 NO_VOUCHER = gettext_noop(
@@ -141,12 +149,12 @@ class Candidate:
     amount: Decimal
     scores: Mapping[int, Decimal]  # criterion id -> consensus score
     submitted_at: datetime | None = None
-    label: str = ""  # how notes name it (e.g. the acronym); "#<id>" when empty
+    label: str = ""  # how notes name it: the acronym; "#<id>" when empty
     fixed: str | None = None  # SELECTED (funded), RESERVE (waiting) or LEFT; see the docstring
 
     @property
     def name(self) -> str:
-        return f"{self.label} (#{self.application_id})" if self.label else f"#{self.application_id}"
+        return self.label or f"#{self.application_id}"
 
 
 @dataclass
@@ -223,13 +231,30 @@ def _tie_reason(rules: Rules, ahead: Candidate, behind: Candidate) -> Note:
             return Note(BY_CRITERION, {"criterion": c.name, "high": number(high),
                                        "low": number(low)})
     if ahead.submitted_at != behind.submitted_at and ahead.submitted_at and behind.submitted_at:
-        return Note(BY_SUBMISSION, {"early": _moment(ahead.submitted_at),
-                                    "late": _moment(behind.submitted_at)})
+        early, late = moments(ahead.submitted_at, behind.submitted_at)
+        return Note(BY_SUBMISSION, {"early": early, "late": late})
+    if ahead.label and behind.label:
+        return Note(BY_ID_NAMED, {"low": str(ahead.application_id), "low_name": ahead.label,
+                                  "high": str(behind.application_id),
+                                  "high_name": behind.label})
     return Note(BY_ID, {"low": f"#{ahead.application_id}", "high": f"#{behind.application_id}"})
 
 
-def _moment(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+def moments(first: datetime, second: datetime) -> tuple[str, str]:
+    """Two moments in Brussels time, to the precision that tells them apart: the second, else
+    the millisecond, else the microsecond (two submissions in the same second are ordered by
+    what the clock recorded, and the note shows it)."""
+    first, second = first.astimezone(BRUSSELS), second.astimezone(BRUSSELS)
+    for digits in (0, 3, 6):
+        texts = tuple(_moment(m, digits) for m in (first, second))
+        if texts[0] != texts[1]:
+            return texts
+    return texts
+
+
+def _moment(moment: datetime, digits: int) -> str:
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{text}.{moment.microsecond:06d}"[:len(text) + 1 + digits] if digits else text
 
 
 def _tie_note(template: str, total: Decimal, other: Candidate, reason: Note) -> Note:

@@ -60,9 +60,8 @@ def _plan(call: OpenCall) -> tuple[list[pure.Entry], dict[int, Application]]:
     for application in applications:
         problem = consensus_problem(application, criteria)
         if problem is not None:
-            missing.append(_("%(application)s (#%(id)d): %(problem)s")
-                           % {"application": application, "id": application.pk,
-                              "problem": PROBLEMS[problem]})
+            missing.append(_("%(application)s: %(problem)s")
+                           % {"application": application, "problem": PROBLEMS[problem]})
     if missing:
         raise ConsensusMissing(
             _("%(n)d application(s) have no final consensus yet; the ranking needs one for every "

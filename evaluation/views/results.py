@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -59,6 +60,15 @@ class ManagerMixin(LoginRequiredMixin):
         return obj
 
 
+def _refusal(error: DomainError) -> str:
+    """A refusal for the messages: its sentence, then its details (such as each application
+    still without a final consensus) as a list."""
+    if not error.details:
+        return error.message
+    return format_html('{}<ul class="mb-0">{}</ul>', error.message,
+                       format_html_join("", "<li>{}</li>", ((d,) for d in error.details)))
+
+
 class ManageRankingView(ManagerMixin, View):
     template_name = "evaluation/results/manage_ranking.html"
     SERVICES = {"compute": ranking_compute, "approve": ranking_approve,
@@ -91,7 +101,7 @@ class ManageRankingView(ManagerMixin, View):
         try:
             self.SERVICES[action](call=call, by=request.user)
         except DomainError as error:
-            messages.error(request, " ".join([error.message, *error.details]))
+            messages.error(request, _refusal(error))
         else:
             messages.success(request, self.DONE[action])
         return redirect("evaluation:manage_ranking", pk=call.pk)

@@ -131,7 +131,36 @@ def test_a_tie_on_every_score_is_broken_by_the_earlier_submission():
                              cand(2, [4, 4, 4], submitted=T0)])
     assert [e.application_id for e in entries] == [2, 1]
     assert entries[1].note == ("Same total (12) as #2, ranked behind it: submitted earlier "
-                               "(2026-03-01 12:00:00 UTC against 2026-03-01 12:00:01 UTC).")
+                               "(2026-03-01 13:00:00 against 2026-03-01 13:00:01, Brussels "
+                               "time).")
+
+
+@pytest.mark.parametrize(("later", "early", "late"), [
+    # Equal to the second: the milliseconds decided.
+    (timedelta(milliseconds=250), "2026-03-01 13:00:00.000", "2026-03-01 13:00:00.250"),
+    # Equal to the millisecond: the microseconds decided.
+    (timedelta(microseconds=7), "2026-03-01 13:00:00.000000", "2026-03-01 13:00:00.000007"),
+    # Different days: the seconds are enough.
+    (timedelta(days=1, seconds=1), "2026-03-01 13:00:00", "2026-03-02 13:00:01"),
+])
+def test_a_submission_tie_break_shows_the_precision_that_decided_it(later, early, late):
+    entries = rank(rules(), [cand(1, [4, 4, 4], submitted=T0 + later),
+                             cand(2, [4, 4, 4], submitted=T0)])
+    assert entries[0].note == ("Same total (12) as #1, ranked ahead of it: submitted earlier "
+                               f"({early} against {late}, Brussels time).")
+
+
+def test_notes_name_applications_by_their_acronym():
+    first = Candidate(application_id=19, voucher_type_id=1, amount=D("20000"),
+                      scores={1: D("4"), 2: D("4"), 3: D("4")}, submitted_at=T0, label="SWELD")
+    second = Candidate(application_id=23, voucher_type_id=1, amount=D("20000"),
+                       scores={1: D("4"), 2: D("4"), 3: D("4")}, submitted_at=T0, label="AGRI")
+    entries = rank(rules(), [second, first])
+    assert [e.application_id for e in entries] == [19, 23]
+    assert entries[0].note == ("Same total (12) as AGRI, ranked ahead of it: lower application "
+                               "number (no. 19 for SWELD against no. 23 for AGRI).")
+    assert entries[1].note == ("Same total (12) as SWELD, ranked behind it: lower application "
+                               "number (no. 19 for SWELD against no. 23 for AGRI).")
 
 
 def test_a_tie_on_scores_and_time_is_broken_by_the_lower_application_number():

@@ -65,9 +65,9 @@ def test_a_refusal_is_shown_with_the_applications_named(manager_client, call):
     waiting = evaluated(call, [4, 4, 4])
     waiting.consensus.__class__.objects.filter(pk=waiting.consensus.pk).update(status="draft")
     response = manager_client.post(ranking_url(call), {"action": "compute"}, follow=True)
-    assert (f"1 application(s) have no final consensus yet; the ranking needs one for every "
-            f"application under evaluation. SWELD (#{waiting.pk}): consensus still a draft"
-            ) in response.content.decode()
+    assert ("1 application(s) have no final consensus yet; the ranking needs one for every "
+            "application under evaluation.<ul class=\"mb-0\">"
+            "<li>SWELD: consensus still a draft</li></ul>") in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [1, 7])
