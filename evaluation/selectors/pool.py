@@ -30,7 +30,9 @@ def managed_eurocluster_ids(user) -> frozenset[int] | None:
     return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
 
 
-def _scoped(queryset: QuerySet, user, path: str) -> QuerySet:
+def scoped(queryset: QuerySet, user, path: str) -> QuerySet:
+    """``queryset`` narrowed to the Euroclusters ``user`` manages (``path``: the lookup of the
+    row's Eurocluster id); all of it for a superuser."""
     managed = managed_eurocluster_ids(user)
     return queryset if managed is None else queryset.filter(**{f"{path}__in": managed})
 
@@ -40,22 +42,22 @@ def managed_calls(user) -> QuerySet[OpenCall]:
 
 
 def managed_runs(user) -> QuerySet[AssignmentRun]:
-    return _scoped(AssignmentRun.objects.select_related("call__eurocluster", "started_by"),
+    return scoped(AssignmentRun.objects.select_related("call__eurocluster", "started_by"),
                    user, "call__eurocluster_id")
 
 
 def managed_applications(user) -> QuerySet[Application]:
-    return _scoped(Application.objects.select_related("call__eurocluster", "organisation"),
+    return scoped(Application.objects.select_related("call__eurocluster", "organisation"),
                    user, "call__eurocluster_id")
 
 
 def managed_pool_entries(user) -> QuerySet[CallEvaluator]:
-    return _scoped(CallEvaluator.objects.select_related("call__eurocluster", "user"),
+    return scoped(CallEvaluator.objects.select_related("call__eurocluster", "user"),
                    user, "call__eurocluster_id")
 
 
 def managed_assignments(user) -> QuerySet[Assignment]:
-    return _scoped(Assignment.objects.select_related(
+    return scoped(Assignment.objects.select_related(
         "application__call__eurocluster", "application__organisation", "evaluator__user"),
         user, "application__call__eurocluster_id")
 
@@ -170,11 +172,16 @@ def expertise_choices(user) -> list[str]:
     taxonomies = (OpenCall.objects.filter(evaluators__user=user)
                   .exclude(evaluators__status__in=(CallEvaluator.Status.DECLINED,))
                   .values_list("expertise_taxonomy", flat=True).distinct())
+    return distinct_texts(topic for taxonomy in taxonomies for topic in taxonomy or ())
+
+
+def distinct_texts(values) -> list[str]:
+    """``values`` as texts with their spaces tidied, in order, without empty ones nor repeats
+    (case-insensitive: the first spelling stays)."""
     seen, result = set(), []
-    for taxonomy in taxonomies:
-        for topic in taxonomy or ():
-            text = " ".join(str(topic).split())
-            if text and text.casefold() not in seen:
-                seen.add(text.casefold())
-                result.append(text)
+    for value in values or ():
+        text = " ".join(str(value).split())
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
     return result

@@ -16,7 +16,7 @@ from calls.models import Criterion, OpenCall
 from euroclusters.models import Membership
 from evaluation import ranking as pure
 from evaluation.models import Consensus, ConsensusScore, Ranking, RankingEntry, RedressRequest
-from evaluation.selectors.pool import managed_eurocluster_ids
+from evaluation.selectors.pool import scoped
 from evaluation.selectors.reviews import calls_for_reviews, criteria_of
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -35,13 +35,10 @@ calls_for_results = calls_for_reviews
 
 
 def redress_managed_by(user) -> QuerySet[RedressRequest]:
-    queryset = RedressRequest.objects.select_related(
+    return scoped(RedressRequest.objects.select_related(
         "application__call__eurocluster", "application__organisation__user",
-        "application__voucher_type", "filed_by", "decided_by")
-    managed = managed_eurocluster_ids(user)
-    if managed is None:
-        return queryset
-    return queryset.filter(application__call__eurocluster_id__in=managed)
+        "application__voucher_type", "filed_by", "decided_by"),
+        user, "application__call__eurocluster_id")
 
 
 def applications_of(user) -> QuerySet[Application]:

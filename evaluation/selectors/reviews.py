@@ -9,13 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Attachment, BudgetLine
 from calls.models import Criterion, OpenCall
 from evaluation import scoring
 from evaluation.models import Assignment, CallEvaluator, Review, Score
-from evaluation.selectors.pool import managed_eurocluster_ids
+from evaluation.selectors.pool import managed_eurocluster_ids, scoped
 
 # Applications that reach evaluation (or went through it): the others have nothing to review.
 EVALUATED_STATUSES = (
@@ -27,6 +28,13 @@ EVALUATED_STATUSES = (
 
 
 # --- the evaluator -------------------------------------------------------------------------------
+
+
+def evaluation_deadline_passed(call: OpenCall, now=None) -> bool:
+    """Whether the call's evaluation deadline (if it has one) is behind us: reviews can no longer
+    be saved, submitted or reopened."""
+    deadline = call.evaluation_deadline
+    return deadline is not None and (now or timezone.now()) > deadline
 
 
 @dataclass
@@ -192,9 +200,7 @@ def conflict_facts(application: Application) -> dict:
 
 def calls_for_reviews(user) -> QuerySet[OpenCall]:
     """Calls of the Euroclusters ``user`` manages (all for a superuser)."""
-    queryset = OpenCall.objects.select_related("eurocluster")
-    managed = managed_eurocluster_ids(user)
-    return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
+    return scoped(OpenCall.objects.select_related("eurocluster"), user, "eurocluster_id")
 
 
 def _with_reviews(queryset: QuerySet[Application]) -> QuerySet[Application]:

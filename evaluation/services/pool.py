@@ -33,6 +33,7 @@ from applications.models import Application
 from calls.models import OpenCall
 from euroclusters.models import Membership
 from evaluation.models import Assignment, CallEvaluator, EvaluatorProfile, new_token
+from evaluation.selectors.pool import distinct_texts
 from evaluation.services.transitions import assignment_transition, call_evaluator_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
@@ -47,16 +48,12 @@ class PoolRefused(DomainError):
     pass
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.email
-
-
 def _send_invitation(call_evaluator: CallEvaluator, by: Any) -> None:
     user = call_evaluator.user
     mail_on_commit(to=[user.email], template="evaluation_invitation", context={
         "call": call_evaluator.call, "user": user, "call_evaluator": call_evaluator,
         "has_password": user.has_usable_password(),
-        "invited_by_name": _name(by) if getattr(by, "is_authenticated", False) else "",
+        "invited_by_name": by.get_full_name() if getattr(by, "is_authenticated", False) else "",
         "site_url": settings.PORTAL_SITE_URL,
     })
 
@@ -238,16 +235,6 @@ def evaluator_set_rapporteur(*, call_evaluator: CallEvaluator, value: bool,
     return entry
 
 
-def _clean_list(values) -> list[str]:
-    seen, result = set(), []
-    for value in values or ():
-        text = " ".join(str(value).split())
-        if text and text.casefold() not in seen:
-            seen.add(text.casefold())
-            result.append(text)
-    return result
-
-
 @transaction.atomic
 def profile_save(*, user: Any, data: Mapping[str, Any]) -> EvaluatorProfile:
     """Create or update the user's evaluator profile from ``data`` (keys of PROFILE_FIELDS;
@@ -259,9 +246,9 @@ def profile_save(*, user: Any, data: Mapping[str, Any]) -> EvaluatorProfile:
             continue
         value = data[name]
         if name == "expertise":
-            value = _clean_list(value)
+            value = distinct_texts(value)
         elif name == "languages":
-            value = [v.lower() for v in _clean_list(value)]
+            value = [v.lower() for v in distinct_texts(value)]
         elif name in ("organisation", "organisation_number"):
             value = " ".join(str(value or "").split())
         if getattr(profile, name) != value:

@@ -7,6 +7,7 @@ The rules of the ranking itself (thresholds, tie-breaks, the budget) are in the 
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -270,12 +271,7 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
             % {"n": position, "date": timezone.localtime(now).strftime("%Y-%m-%d")}]))
         entry.save(update_fields=["outcome", "reserve_position", "note"])
         moved.append(application)
-    # The rest of the list closes up: 1, 2, … in the same order.
-    remaining = [e for e in reserves if e.application_id not in set(moved_ids)]
-    for position, entry in enumerate(remaining, start=1):
-        if entry.reserve_position != position:
-            entry.reserve_position = position
-            entry.save(update_fields=["reserve_position"])
+    reserve_list_close_up([e for e in reserves if e.application_id not in set(moved_ids)])
     audit_record(subject=ranking, action="reserve_promoted", actor=by,
                  data={"applications": moved_ids,
                        "freed_by": [e.application_id for e in freed]})
@@ -287,6 +283,16 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
                        context={**esr(entry.application, entry),
                                 "site_url": settings.PORTAL_SITE_URL})
     return moved
+
+
+def reserve_list_close_up(waiting: Iterable[RankingEntry]) -> None:
+    """Number the reserves still ``waiting`` 1, 2, … in the order given (after some left the
+    list), saving only the entries whose place changed. Inside the caller's transaction, under
+    the ranking's lock."""
+    for position, entry in enumerate(waiting, start=1):
+        if entry.reserve_position != position:
+            entry.reserve_position = position
+            entry.save(update_fields=["reserve_position"])
 
 
 def reserves_promote_all() -> int:

@@ -15,6 +15,7 @@ from applications.models import Application, EligibilityResult
 from applications.transitions import application_transition
 from evaluation.models import Consensus, Ranking, RankingEntry, RedressRequest
 from evaluation.selectors.results import call_managers_emails, redress_refusal
+from evaluation.services.ranking import reserve_list_close_up
 from evaluation.services.transitions import consensus_transition, redress_transition
 from portal.audit import audit_record
 from portal.errors import DomainError, InvalidTransition
@@ -94,12 +95,8 @@ def _reexamine_evaluation(application: Application, by: Any, answer: str) -> str
         entry.reserve_position = None
         entry.save(update_fields=["note", "reserve_position"])
     if ranking is not None:
-        waiting = (ranking.entries.filter(application__status=Application.Status.RESERVE)
-                   .order_by("reserve_position", "rank", "pk"))
-        for position, other in enumerate(waiting, start=1):
-            if other.reserve_position != position:
-                other.reserve_position = position
-                other.save(update_fields=["reserve_position"])
+        reserve_list_close_up(ranking.entries.filter(application__status=Application.Status.RESERVE)
+                              .order_by("reserve_position", "rank", "pk"))
     return "re_evaluation"
 
 

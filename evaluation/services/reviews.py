@@ -18,11 +18,15 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application
 from applications.transitions import application_transition
-from calls.models import Criterion, OpenCall
+from calls.models import Criterion
 from evaluation import scoring
 from evaluation.models import Assignment, CallEvaluator, Consensus, Review
 from evaluation.selectors.results import call_managers_emails
-from evaluation.selectors.reviews import consensus_blockers, criteria_of
+from evaluation.selectors.reviews import (
+    consensus_blockers,
+    criteria_of,
+    evaluation_deadline_passed,
+)
 from evaluation.services.transitions import (
     assignment_transition,
     consensus_transition,
@@ -45,11 +49,6 @@ class EvaluationRefused(DomainError):
     def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
         self.fields = dict(fields or {})
         super().__init__(message, details=list(self.fields.values()))
-
-
-def _deadline_passed(call: OpenCall, now=None) -> bool:
-    deadline = call.evaluation_deadline
-    return deadline is not None and (now or timezone.now()) > deadline
 
 
 # --- the call's declaration ----------------------------------------------------------------------
@@ -164,7 +163,7 @@ def review_save(*, assignment: Assignment, by: Any, data: Mapping[str, Any],
                                 "changed."))
         if current.status != Assignment.Status.ACTIVE:
             raise DomainError(_("Declare that you have no conflict of interest first."))
-        if _deadline_passed(call):
+        if evaluation_deadline_passed(call):
             raise DomainError(_("The evaluation deadline has passed; the review can no longer "
                                 "be saved or submitted."))
         criteria = criteria_of(call)
@@ -248,7 +247,7 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
         raise DomainError(_("The consensus of this application is final; reopen it first."))
     if current.status != Review.Status.SUBMITTED:
         raise DomainError(_("Only a submitted review can be reopened."))
-    if _deadline_passed(application.call):
+    if evaluation_deadline_passed(application.call):
         # The evaluator could not save it again: the review would be stuck as a draft.
         raise DomainError(_("The evaluation deadline has passed, so the evaluator could not "
                             "submit the review again. Move the call's evaluation deadline "

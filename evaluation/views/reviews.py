@@ -30,6 +30,7 @@ from evaluation.selectors.reviews import (
     consensus_blockers,
     consensus_prefill,
     disagreements,
+    evaluation_deadline_passed,
     evaluator_assignment,
     evaluator_entry,
     evaluator_queue,
@@ -197,12 +198,11 @@ class ReviewView(EvaluatorMixin, View):
             reviews = other_reviews(assignment)
             others = list(zip(reviewer_labels(reviews, viewer=request.user,
                                               application=application), reviews, strict=True))
-        deadline = call.evaluation_deadline
         return render(request, self.template_name, {
             "assignment": assignment, "application": application, "call": call,
             "content": proposal_content(application), "review": review, "form": form,
             "submitted": submitted, "others": others,
-            "deadline_passed": deadline is not None and timezone.now() > deadline,
+            "deadline_passed": evaluation_deadline_passed(call),
             "own_scores": list(review.scores.all()) if review else [],
             "step": number(call.score_step),
         }, status=status)
