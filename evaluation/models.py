@@ -160,7 +160,8 @@ class AssignmentRun(models.Model):
 
     @property
     def kept_total(self) -> int:
-        """Live assignments that stood before the run and still do: declared, or moved not."""
+        """Assignments that stood before the run and still stand: the declared ones (``fixed``)
+        and those it did not move (``kept``)."""
         return int(self.result.get("kept") or 0) + int(self.result.get("fixed") or 0)
 
     @property
