@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
-from applications.services import application_transition
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from evaluation import ranking as pure
 from evaluation.models import Ranking, RankingEntry
