@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from applications.transitions import application_transition
 from calls.models import OpenCall, RequiredDocument
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.formats import brussels
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
@@ -93,18 +93,15 @@ def _require_open(call: OpenCall, now: datetime) -> None:
         raise DeadlinePassed(
             _("The deadline of this call passed on %(deadline)s (Brussels time). Changes can no "
               "longer be saved or submitted; your text is still shown below so that you can "
-              "copy it.") % {"deadline": _brussels(call.closes_at)}
+              "copy it.") % {"deadline": brussels(call.closes_at, seconds=True)}
         )
     if now < call.opens_at:
         raise DeadlinePassed(
-            _("This call opens on %(opens)s (Brussels time).") % {"opens": _brussels(call.opens_at)}
+            _("This call opens on %(opens)s (Brussels time).")
+            % {"opens": brussels(call.opens_at, seconds=True)}
         )
     # Within its dates but not (or no longer) open: unpublished, or closed early by a manager.
     raise DeadlinePassed(_("This call is not open for applications."))
-
-
-def _brussels(moment: datetime) -> str:
-    return date_filter(timezone.localtime(moment), "j F Y, H:i:s")
 
 
 @transaction.atomic

@@ -169,6 +169,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
+# Day month year and a 24-hour clock, the admin's dates too: one format module per interface
+# language. Pages format money, scores and moments through portal.formats' template filters.
+FORMAT_MODULE_PATH = ["portal.locale_formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

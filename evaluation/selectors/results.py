@@ -4,10 +4,8 @@ application, redress requests, the redress window and whether a person may file 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,8 +16,8 @@ from evaluation import ranking as pure
 from evaluation.models import Consensus, ConsensusScore, Ranking, RankingEntry, RedressRequest
 from evaluation.selectors.pool import scoped
 from evaluation.selectors.reviews import calls_for_reviews, criteria_of
+from portal.formats import BRUSSELS, brussels
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 # An application that holds a grant, or is on its way to one.
 FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
           Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
@@ -243,10 +241,6 @@ def open_redress(application: Application) -> RedressRequest | None:
     return application.redress_requests.filter(status=RedressRequest.Status.FILED).first()
 
 
-def brussels(moment: datetime) -> str:
-    return date_filter(moment.astimezone(BRUSSELS), "j F Y, H:i:s")
-
-
 def redress_refusal(*, application: Application, user, now: datetime | None = None
                     ) -> str | None:
     """Why ``user`` may not file a redress request on ``application`` now, in words; None when
@@ -263,7 +257,7 @@ def redress_refusal(*, application: Application, user, now: datetime | None = No
     end = window_end(start, application.call.redress_days)
     if now >= end:
         return (_("The redress window closed on %(deadline)s (Brussels time).")
-                % {"deadline": brussels(end - timedelta(seconds=1))})
+                % {"deadline": brussels(end - timedelta(seconds=1), seconds=True)})
     if open_redress(application) is not None:
         return _("Your redress request on this application is still open; you will receive "
                  "the answer by e-mail.")

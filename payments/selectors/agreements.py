@@ -2,15 +2,12 @@
 an enterprise, what the agreement document shows, the manager's list and the public check."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from applications.models import Application
 from applications.selectors import calls_managed_by
@@ -21,19 +18,12 @@ from payments.models import GrantAgreement, Signature
 from payments.money import split
 from payments.pdf import euro
 from payments.selectors.beneficiary import agreement_of
+from portal.formats import brussels
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 S = Application.Status
 A = GrantAgreement.Status
 # Applications a manager sees on the agreements page: selected and what comes after.
 WITH_AGREEMENT = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS, S.COMPLETED)
-
-
-def brussels(moment: datetime | None, fmt: str = "%d %B %Y, %H:%M %Z") -> str:
-    """A date and time as people in Brussels read it (CET/CEST shown)."""
-    if moment is None:
-        return ""
-    return timezone.localtime(moment, BRUSSELS).strftime(fmt)
 
 
 # --- money committed -----------------------------------------------------------------------------
@@ -147,7 +137,7 @@ def agreement_document(*, application: Application, agreement: GrantAgreement,
     amount = agreement.amount
     return {
         "doc": {"number": f"{application.receipt_prefix}-GA", "revision": agreement.revision,
-                "generated_on": brussels(agreement.generated_at, "%d %B %Y"),
+                "generated_on": brussels(agreement.generated_at, date_only=True),
                 "signing_deadline": brussels(agreement.signing_deadline),
                 "verification_code": agreement.verification_code,
                 "verify_url": verify_url(agreement.verification_code)},
@@ -175,7 +165,7 @@ def signature_rows(signatures) -> list[dict]:
     """The records of the signature page, in signing order."""
     return [{"role": str(s.get_role_display()), "typed_name": s.typed_name,
              "account": s.signer.get_full_name() if s.signer.full_name else s.signer.email,
-             "signed_at": brussels(s.signed_at, "%d %B %Y, %H:%M:%S %Z"),
+             "signed_at": brussels(s.signed_at, seconds=True),
              "ip_address": s.ip_address or "", "user_agent": s.user_agent,
              "document_sha256": s.document_sha256}
             for s in sorted(signatures, key=lambda s: (s.signed_at, s.pk))]
@@ -267,5 +257,5 @@ def verification(code: str) -> dict | None:
             A.CLOSED: agreement.updated_at, A.DECLINED: agreement.updated_at}[agreement.status]
     return {"code": code, "call_reference": agreement.application.call.reference,
             "status": agreement.status, "status_label": agreement.get_status_display(),
-            "since": brussels(when, "%d %B %Y"),
+            "since": brussels(when, date_only=True),
             "sha256": agreement.final_sha256 or agreement.sha256}

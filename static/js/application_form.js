@@ -74,6 +74,11 @@
     area.addEventListener("input", count); count();
   });
 
+  // Money as the server writes it (portal.formats.amount): two decimals, grouped thousands, in
+  // the page's language.
+  const money = new Intl.NumberFormat(document.documentElement.lang || "en",
+    { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
   // Running total of the budget against the requested amount.
   function updateBudget() {
     let total = 0;
@@ -86,11 +91,11 @@
     const totalEl = document.getElementById("budget-total");
     const check = document.getElementById("budget-check");
     const requested = parseFloat((form.querySelector("input[name='requested_amount']") || {}).value);
-    if (totalEl) totalEl.textContent = total.toFixed(2);
+    if (totalEl) totalEl.textContent = money.format(total);
     if (check) {
       if (isNaN(requested)) { check.textContent = ""; return; }
       const same = Math.abs(total - requested) < 0.005;
-      check.textContent = same ? check.dataset.same : check.dataset.different.replace("{amount}", requested.toFixed(2));
+      check.textContent = same ? check.dataset.same : check.dataset.different.replace("{amount}", money.format(requested));
       check.className = "small " + (same ? "text-success" : "text-danger");
     }
   }

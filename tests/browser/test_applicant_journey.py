@@ -133,7 +133,7 @@ def test_an_sme_signs_up_describes_itself_applies_and_gets_a_receipt(page, mailo
         row.locator(f"select[name=budget-{index}-category]").select_option(category)
         row.locator(f"input[name=budget-{index}-description]").fill(description)
         row.locator(f"input[name=budget-{index}-amount]").fill(amount)
-    expect(page.locator("#budget-total")).to_have_text("20000.00")
+    expect(page.locator("#budget-total")).to_have_text("20,000.00")
     expect(page.locator("#budget-check")).to_have_text("= requested amount")
     # Let the last autosave land before the explicit save, as a person sees it on the page.
     expect(page.locator("#autosave-status")).to_contain_text("All changes saved at")
@@ -141,7 +141,7 @@ def test_an_sme_signs_up_describes_itself_applies_and_gets_a_receipt(page, mailo
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert").filter(has_text="Draft saved")).to_be_visible()
     expect(page.get_by_label("Project title")).to_have_value("Vision-guided welding cell")
-    expect(page.locator("#budget-total")).to_have_text("20000.00")
+    expect(page.locator("#budget-total")).to_have_text("20,000.00")
 
     # Upload the required document.
     pdf = tmp_path / "sme-declaration.pdf"

@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from payments.selectors.agreements import brussels
 from payments.services.agreements import (
     agreement_countersign,
     agreement_generate,
     agreement_sign,
 )
+from portal.formats import brussels
 from tests.payments.factories import results_call, selected_application
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,7 @@ def test_a_valid_code_shows_call_and_state_without_personal_data(client, counter
     assert 'data-found="yes"' in page
     assert f"Grant agreement of call {application.call.reference}." in page
     signed_on = countersigned.signatures.get(role="countersignatory").signed_at
-
-    assert f"State: Countersigned (active) on {brussels(signed_on, '%d %B %Y')}." in page
+    assert f"State: Countersigned (active) on {brussels(signed_on, date_only=True)}." in page
     assert countersigned.final_sha256 in page
     organisation = application.organisation
     for private in (organisation.legal_name, organisation.user.email, organisation.user.full_name,
