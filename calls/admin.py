@@ -5,6 +5,7 @@ Eurocluster only. The status never changes by editing a field: the "Publish" and
 draft" actions go through ``call_transition``, which checks the lifecycle and audits.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
@@ -40,16 +41,22 @@ class VoucherTypeInline(ScopedInline, admin.StackedInline):
     ]
 
 
+# Tabular inlines keep to the width of the page: short text areas (see also css/admin.css).
+NARROW_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
+
+
 class CriterionInline(ScopedInline, admin.TabularInline):
     model = Criterion
     extra = 0
     fields = ["position", "name", "description", "weight", "max_score", "threshold"]
+    formfield_overrides = NARROW_TEXT
 
 
 class RequiredDocumentInline(ScopedInline, admin.TabularInline):
     model = RequiredDocument
     extra = 0
     fields = ["position", "name", "description", "is_mandatory"]
+    formfield_overrides = NARROW_TEXT
 
 
 class _StoredFile:
@@ -118,6 +125,10 @@ class OpenCallAdmin(ScopedAdmin):
     actions = ["publish", "back_to_draft"]
     inlines = [VoucherTypeInline, CriterionInline, RequiredDocumentInline, CallDocumentInline,
                TrancheStepInline]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["eurocluster", "reference", "title", "slug", "status"]}),
         (_("Text of the call"), {"fields": ["summary", "description", "eligibility_summary"]}),

@@ -42,6 +42,9 @@ class EuroclusterAdmin(ScopedAdmin):
     inlines = [PartnerInline, KpiTargetInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # inline rows as wide as the page
+
 
 class MembershipAddForm(forms.ModelForm):
     """Adds a person to a team by the e-mail address they log in with."""
