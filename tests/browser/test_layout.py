@@ -3,8 +3,9 @@
 At 1280 px nothing a person must click is off screen: the page is no wider than the window, every
 visible link, button and form field lies inside the window and inside any box that scrolls
 sideways, no table scrolls sideways, and the top menu keeps to one line. At 390 px the public pages
-and the applicant's dashboard do not scroll sideways. Headers keep their status at the top right
-beside a long title, and a declaration's checkbox sits on the first line of its label.
+and the applicant's dashboard, enterprise form and payments do not scroll sideways. Headers keep
+their status at the top right beside a long title, and a declaration's checkbox sits on the first
+line of its label.
 """
 
 from io import StringIO
@@ -29,6 +30,7 @@ ADMIN = demo_data.ADMIN[0]
 EVALUATOR = "expert.kowalska@example.eu"  # 3 proposals, one still to declare
 APPLICANT = "lotte@brabant-vision.example.eu"  # two applications, one of them selected
 DRAFTER = "andrei@somes-health.example.eu"  # a draft, not yet submittable
+LINKED = "eva@drau-elektronik.example.eu"  # a medium enterprise with a linked enterprise
 LONG_TITLE = ("Remote monitoring of heart-failure patients at home with wearable sensors, "
               "machine-learning triage and a nurse-led tele-rehabilitation pathway across "
               "three regions")
@@ -124,6 +126,15 @@ def test_at_1280_px_every_control_of_every_role_is_on_screen(page, demo):
         found |= _problems(page, ["/manage/", *_call_pages(call)], strict=True)
     _log_in(page, EVALUATOR)
     found |= _problems(page, ["/evaluate/", "/evaluate/profile/"], strict=True)
+    _log_in(page, LINKED)
+    beneficiary = Application.objects.get(organisation__user__email=LINKED,
+                                          call=demo["silicon"])
+    found |= _problems(page, ["/dashboard/", "/enterprise/", "/enterprise/bank/",
+                              f"/applications/{beneficiary.pk}/",
+                              f"/applications/{beneficiary.pk}/payments/"], strict=True)
+    draft = Application.objects.get(organisation__user__email=DRAFTER)
+    _log_in(page, DRAFTER)
+    found |= _problems(page, [f"/applications/{draft.pk}/edit/"], strict=True)
     _log_in(page, payments_demo.FINANCE)
     batch = PaymentBatch.objects.get()
     found |= _problems(page, ["/finance/", "/finance/batches/", f"/finance/batches/{batch.pk}/",
@@ -144,6 +155,11 @@ def test_at_390_px_the_public_pages_and_the_dashboard_do_not_scroll_sideways(pag
     found = _problems(page, ["/", *calls], strict=False)
     _log_in(page, APPLICANT)
     found |= _problems(page, ["/dashboard/"], strict=False)
+    _log_in(page, LINKED)  # her enterprise form has a linked enterprise; she has been paid
+    beneficiary = Application.objects.get(organisation__user__email=LINKED,
+                                          call=demo["silicon"])
+    found |= _problems(page, ["/dashboard/", "/enterprise/",
+                              f"/applications/{beneficiary.pk}/payments/"], strict=False)
     assert found == {}
 
 
