@@ -25,6 +25,7 @@ from euroclusters.models import Membership
 from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, Signature, Tranche
 from payments.services.agreements import agreement_generate
 from portal.audit import audit_trail
+from portal.formats import brussels
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.payments.factories import IBAN_DE, results_call, selected_application
 
@@ -201,7 +202,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     expect(page.get_by_role("heading", level=1)).to_have_text("Finance")
     first = Tranche.objects.get(agreement=agreement, position=1)
     due = page.locator(f"#due-tranches tr[data-tranche='{first.pk}']")
-    due_since = timezone.localtime(first.due_at).strftime("%-d %b %Y")
+    due_since = brussels(first.due_at, date_only=True)  # "5 December 2026", as on every page
     expect(due.locator("td")).to_have_text(
         ["DIGIMAN", "DIGI-2026-03\nSWELD · Gent Precision NV", "1 · Agreement countersigned",
          "10,000.00", due_since, "", "Approve"], use_inner_text=True)
