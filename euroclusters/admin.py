@@ -16,6 +16,7 @@ from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from euroclusters.forms import EuroclusterForm
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import NoAccount, membership_grant, membership_revoke, user_for_email
+from portal.formats import eur
 
 
 class PartnerInline(ScopedInline, admin.TabularInline):
@@ -34,7 +35,7 @@ class KpiTargetInline(ScopedInline, admin.TabularInline):
 class EuroclusterAdmin(ScopedAdmin):
     scope_path = "pk"
     form = EuroclusterForm  # the paying account, checked with schwifty
-    list_display = ["acronym", "name", "strand", "cascade_budget"]
+    list_display = ["acronym", "name", "strand", "budget"]
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}
     fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website",
@@ -44,6 +45,10 @@ class EuroclusterAdmin(ScopedAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}  # inline rows as wide as the page
+
+    @admin.display(description=_("cascade budget"), ordering="cascade_budget")
+    def budget(self, obj: Eurocluster) -> str:
+        return eur(obj.cascade_budget)  # "EUR 1,050,000.00", as on the portal's pages
 
 
 class MembershipAddForm(forms.ModelForm):

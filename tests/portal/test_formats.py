@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
+from django.urls import reverse
 from django.utils import formats as django_formats
 from django.utils import translation
 
+from calls.models import OpenCall
 from portal.formats import amount, brussels, eur, score
+from tests.factories import EuroclusterFactory, UserFactory
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # E-mails are plain text composed elsewhere; the agreement PDF has its own layout and helper.
@@ -157,3 +160,20 @@ def test_the_check_sees_hand_made_formats():
                  "{{ total|eur }}", '{{ c.weight|floatformat:"-2" }}',
                  '{{ run.finished_at|date:"H:i:s" }}', "EUR {{ cap }}"]:
         assert not any(p.search(fine) for p in [*HAND_MADE.values(), EUR_BY_HAND]), fine
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_admin_lists_a_budget_and_shows_a_moment_as_the_pages_do(client):
+    eurocluster = EuroclusterFactory(cascade_budget=Decimal("1050000"))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:euroclusters_eurocluster_changelist")).content.decode()
+    assert "EUR 1,050,000.00" in page and "1050000.00" not in page
+    call = OpenCall.objects.create(
+        eurocluster=eurocluster, reference="EC-OC1", title="Vouchers", slug="ec-oc1",
+        summary="Vouchers.", opens_at=WINTER, closes_at=WINTER.replace(year=2027),
+        budget=Decimal("100000"))
+    page = client.get(reverse("admin:calls_opencall_change", args=[call.pk])).content.decode()
+    # The record's creation time, read-only: "5 December 2026, 13:06"-style, not "Dec. 5, 2026".
+    assert brussels(call.created_at) in page
