@@ -28,6 +28,7 @@ from applications.identifiers import example_vat_number
 from applications.models import Application, ConsortiumMember, Organisation
 from calls.models import OpenCall, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, Partner
+from payments.services.agreements import agreement_generate
 from portal.bench import Log, eager_tasks, positive_int, refresh_statistics, register
 
 BATCH = 500
@@ -107,8 +108,6 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def run(*, options: dict[str, Any], log: Log) -> dict[str, Any]:
-    from payments.services.agreements import agreement_generate
-
     count = options["count"]
     rng = random.Random(options["seed"])
     folder = tempfile.mkdtemp(prefix="bench_agreements_")

@@ -63,15 +63,13 @@ class GrantAgreement(models.Model):
         CLOSED = "closed", _("Closed")
         DECLINED = "declined", _("Declined")
 
-    S = Status
     TRANSITIONS = {
-        S.GENERATED: {S.SIGNED_BY_BENEFICIARY, S.DECLINED},
-        S.SIGNED_BY_BENEFICIARY: {S.COUNTERSIGNED, S.DECLINED},
-        S.COUNTERSIGNED: {S.CLOSED},
-        S.CLOSED: set(),
-        S.DECLINED: set(),
+        Status.GENERATED: {Status.SIGNED_BY_BENEFICIARY, Status.DECLINED},
+        Status.SIGNED_BY_BENEFICIARY: {Status.COUNTERSIGNED, Status.DECLINED},
+        Status.COUNTERSIGNED: {Status.CLOSED},
+        Status.CLOSED: set(),
+        Status.DECLINED: set(),
     }
-    del S
     SCOPE_PATH = "application__call__eurocluster"
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT,
@@ -147,14 +145,12 @@ class BankAccount(models.Model):
         REJECTED = "rejected", _("Refused by finance")
         REPLACED = "replaced", _("Replaced")
 
-    S = Status
     TRANSITIONS = {
-        S.PENDING: {S.ACTIVE, S.REJECTED},
-        S.ACTIVE: {S.REPLACED},
-        S.REJECTED: set(),
-        S.REPLACED: set(),
+        Status.PENDING: {Status.ACTIVE, Status.REJECTED},
+        Status.ACTIVE: {Status.REPLACED},
+        Status.REJECTED: set(),
+        Status.REPLACED: set(),
     }
-    del S
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                      related_name="bank_accounts")
@@ -194,16 +190,15 @@ class Tranche(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
 
-    S = Status
     TRANSITIONS = {
-        S.PLANNED: {S.DUE},
-        S.DUE: {S.APPROVED},
-        S.APPROVED: {S.IN_BATCH},
-        S.IN_BATCH: {S.PAID, S.FAILED, S.APPROVED},  # paid, failed, or taken out of a draft
-        S.FAILED: {S.APPROVED},
-        S.PAID: set(),
+        Status.PLANNED: {Status.DUE},
+        Status.DUE: {Status.APPROVED},
+        Status.APPROVED: {Status.IN_BATCH},
+        # Paid, failed, or taken out of a draft batch.
+        Status.IN_BATCH: {Status.PAID, Status.FAILED, Status.APPROVED},
+        Status.FAILED: {Status.APPROVED},
+        Status.PAID: set(),
     }
-    del S
     SCOPE_PATH = "agreement__application__call__eurocluster"
 
     agreement = models.ForeignKey(GrantAgreement, on_delete=models.PROTECT,
@@ -247,14 +242,12 @@ class ProgressReport(models.Model):
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         APPROVED = "approved", _("Approved")
 
-    S = Status
     TRANSITIONS = {
-        S.DRAFT: {S.SUBMITTED},
-        S.SUBMITTED: {S.APPROVED, S.CHANGES_REQUESTED},
-        S.CHANGES_REQUESTED: {S.SUBMITTED},
-        S.APPROVED: set(),
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.APPROVED, Status.CHANGES_REQUESTED},
+        Status.CHANGES_REQUESTED: {Status.SUBMITTED},
+        Status.APPROVED: set(),
     }
-    del S
     SCOPE_PATH = "agreement__application__call__eurocluster"
 
     agreement = models.ForeignKey(GrantAgreement, on_delete=models.PROTECT,
@@ -316,14 +309,12 @@ class PaymentBatch(models.Model):
         SENT = "sent", _("Sent to the bank")
         CLOSED = "closed", _("Reconciled")
 
-    S = Status
     TRANSITIONS = {
-        S.DRAFT: {S.EXPORTED},
-        S.EXPORTED: {S.SENT, S.DRAFT},
-        S.SENT: {S.CLOSED},
-        S.CLOSED: set(),
+        Status.DRAFT: {Status.EXPORTED},
+        Status.EXPORTED: {Status.SENT, Status.DRAFT},
+        Status.SENT: {Status.CLOSED},
+        Status.CLOSED: set(),
     }
-    del S
     SCOPE_PATH = "eurocluster"
 
     eurocluster = models.ForeignKey(Eurocluster, on_delete=models.PROTECT,
@@ -370,14 +361,12 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Taken out of the batch")
 
-    S = Status
     TRANSITIONS = {
-        S.PENDING: {S.PAID, S.FAILED, S.CANCELLED},
-        S.PAID: set(),
-        S.FAILED: set(),
-        S.CANCELLED: set(),
+        Status.PENDING: {Status.PAID, Status.FAILED, Status.CANCELLED},
+        Status.PAID: set(),
+        Status.FAILED: set(),
+        Status.CANCELLED: set(),
     }
-    del S
     LIVE = (Status.PENDING, Status.PAID)
     SCOPE_PATH = "batch__eurocluster"
 

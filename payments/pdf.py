@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.template import engines
 from django.template.loader import render_to_string
+from pypdf import PdfReader, PdfWriter
 
 STANDARD_TEMPLATE = "payments/agreement/standard.html"
 CUSTOM_WRAPPER = "payments/agreement/custom.html"
@@ -31,7 +32,7 @@ def _self_contained():
     way); http, https, ftp and file URLs are refused, and WeasyPrint leaves the resource out."""
     global _fetcher
     if _fetcher is None:
-        from weasyprint.urls import URLFetcher
+        from weasyprint.urls import URLFetcher  # noqa: PLC0415 -- WeasyPrint loads Pango: only where a PDF is rendered
 
         _fetcher = URLFetcher(allowed_protocols=("data",), allow_redirects=False, timeout=1)
     return _fetcher
@@ -47,7 +48,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 -- WeasyPrint loads Pango: only where a PDF is rendered
 
     return HTML(string=html, url_fetcher=_self_contained(), base_url=None).write_pdf()
 
@@ -75,8 +76,6 @@ def signature_page_pdf(*, context: dict) -> bytes:
 def append_pages(document: bytes, pages: bytes) -> bytes:
     """``document`` followed by the pages of ``pages``, written as an incremental update: the
     result starts with the exact bytes of ``document``."""
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter(io.BytesIO(document), incremental=True)
     for page in PdfReader(io.BytesIO(pages)).pages:
         writer.add_page(page)
@@ -87,6 +86,4 @@ def append_pages(document: bytes, pages: bytes) -> bytes:
 
 def pdf_text(data: bytes) -> str:
     """The text of every page (for checks and tests), pages joined by new lines."""
-    from pypdf import PdfReader
-
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)

@@ -14,6 +14,8 @@ from payments.services.agreements import (
 from payments.services.finance import batch_fill, batch_fill_sweep
 from portal.errors import DomainError
 
+logger = logging.getLogger(__name__)
+
 # --- finance: payment batches -------------------------------------------------------------------
 
 
@@ -47,8 +49,8 @@ def task_generate_agreement(*, application_id: int) -> int | None:
     try:
         return agreement_generate(application=application).pk
     except DomainError as error:
-        logging.getLogger(__name__).warning("agreement of application %s not generated: %s",
-                                            application_id, error.message)
+        logger.warning("agreement of application %s not generated: %s", application_id,
+                       error.message)
         return None
 
 

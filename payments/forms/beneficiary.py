@@ -5,11 +5,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from payments.services.beneficiary import (
-    MIN_COMMENT_CHARS,
-    MIN_REPORT_CHARS,
-    bank_details_clean,
-)
+from payments.services.beneficiary.bank import bank_details_clean
+from payments.services.beneficiary.reports import MIN_COMMENT_CHARS, MIN_REPORT_CHARS
 
 
 class BankAccountForm(forms.Form):

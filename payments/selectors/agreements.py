@@ -8,22 +8,23 @@ from django.conf import settings
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django_countries import countries
 
 from applications.models import Application
 from applications.selectors import calls_managed_by
-from calls.models import OpenCall
+from calls.models import OpenCall, TrancheStep
 from euroclusters.models import Membership, Partner
 from euroclusters.rules import eurocluster_ids_with_role
+from evaluation.models import Ranking
 from payments.models import GrantAgreement, Signature
 from payments.money import split
 from payments.pdf import euro
 from payments.selectors.beneficiary import agreement_of
 from portal.formats import brussels
 
-S = Application.Status
-A = GrantAgreement.Status
 # Applications a manager sees on the agreements page: selected and what comes after.
-WITH_AGREEMENT = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS, S.COMPLETED)
+WITH_AGREEMENT = (Application.Status.SELECTED, Application.Status.CONTRACTED,
+                  Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 
 
 # --- money committed -----------------------------------------------------------------------------
@@ -37,7 +38,7 @@ def _sum(queryset: QuerySet) -> Decimal:
 
 def live_agreements() -> QuerySet[GrantAgreement]:
     """Agreements that hold money: every one but the declined (closed ones were paid)."""
-    return GrantAgreement.objects.exclude(status=A.DECLINED)
+    return GrantAgreement.objects.exclude(status=GrantAgreement.Status.DECLINED)
 
 
 def committed_to_call(call: OpenCall, *, excluding_application_id: int | None = None) -> Decimal:
@@ -85,8 +86,6 @@ def coordinator_of(call: OpenCall) -> Partner | None:
 def tranche_schedule(call: OpenCall, amount: Decimal) -> list[dict]:
     """The call's schedule applied to ``amount``: each share to the cent, the last taking the
     remainder (``payments.money.split``, the same split the tranches are created with)."""
-    from calls.models import TrancheStep
-
     steps = list(call.tranche_steps.order_by("position", "pk"))
     if not steps:
         return []
@@ -122,8 +121,6 @@ def agreement_document(*, application: Application, agreement: GrantAgreement,
     if content:
         project.update({key: content.get(key) or project[key]
                         for key in ("title", "acronym", "summary", "duration_months")})
-        from django_countries import countries
-
         members = [{"legal_name": m.get("legal_name", ""),
                     "registration_number": m.get("registration_number", ""),
                     "country": m.get("country", ""),
@@ -224,16 +221,15 @@ def agreements_page(call: OpenCall) -> AgreementsPage:
         application.agreement_or_none = agreement_of(application)
     committed = committed_to_call(call)
     missing = sum(1 for a in applications
-                  if a.status == S.SELECTED and a.agreement_or_none is None)
+                  if a.status == Application.Status.SELECTED and a.agreement_or_none is None)
     return AgreementsPage(call=call, applications=applications, committed=committed,
                           remaining=call.budget - committed, missing=missing)
 
 
 def applications_missing_agreements(call: OpenCall | None = None) -> QuerySet[Application]:
     """Selected applications without an agreement, of calls whose results are published."""
-    from evaluation.models import Ranking
-
-    queryset = Application.objects.filter(status=S.SELECTED, agreement__isnull=True,
+    queryset = Application.objects.filter(status=Application.Status.SELECTED,
+                                          agreement__isnull=True,
                                           call__ranking__status=Ranking.Status.PUBLISHED)
     if call is not None:
         queryset = queryset.filter(call=call)
@@ -251,10 +247,11 @@ def verification(code: str) -> dict | None:
     if agreement is None:
         return None
     signed = {s.role: s.signed_at for s in agreement.signatures.all()}
-    when = {A.GENERATED: agreement.generated_at,
-            A.SIGNED_BY_BENEFICIARY: signed.get(Signature.Role.BENEFICIARY),
-            A.COUNTERSIGNED: signed.get(Signature.Role.COUNTERSIGNATORY),
-            A.CLOSED: agreement.updated_at, A.DECLINED: agreement.updated_at}[agreement.status]
+    when = {GrantAgreement.Status.GENERATED: agreement.generated_at,
+            GrantAgreement.Status.SIGNED_BY_BENEFICIARY: signed.get(Signature.Role.BENEFICIARY),
+            GrantAgreement.Status.COUNTERSIGNED: signed.get(Signature.Role.COUNTERSIGNATORY),
+            GrantAgreement.Status.CLOSED: agreement.updated_at,
+            GrantAgreement.Status.DECLINED: agreement.updated_at}[agreement.status]
     return {"code": code, "call_reference": agreement.application.call.reference,
             "status": agreement.status, "status_label": agreement.get_status_display(),
             "since": brussels(when, date_only=True),

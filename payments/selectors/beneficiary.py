@@ -3,10 +3,11 @@ manager's and finance officer's lists around them. Each returns rows with their 
 loaded, so that a page's query count does not grow with its rows."""
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from applications.models import Application, Organisation
 from applications.selectors import calls_managed_by
-from calls.models import OpenCall
+from calls.models import OpenCall, TrancheStep
 from payments.models import (
     BankAccount,
     GrantAgreement,
@@ -16,7 +17,12 @@ from payments.models import (
     Tranche,
 )
 from payments.selectors.finance import finance_eurocluster_ids
-from payments.services.beneficiary import SIGNED
+
+# Agreements the beneficiary has signed: from then on a change of bank details needs approval.
+SIGNED = (GrantAgreement.Status.SIGNED_BY_BENEFICIARY, GrantAgreement.Status.COUNTERSIGNED,
+          GrantAgreement.Status.CLOSED)
+# Reports the beneficiary may still change.
+EDITABLE = (ProgressReport.Status.DRAFT, ProgressReport.Status.CHANGES_REQUESTED)
 
 
 def organisation_of(user) -> Organisation | None:
@@ -38,6 +44,11 @@ def bank_state(organisation: Organisation) -> dict:
     latest = accounts[0] if accounts else None
     return {"active": by_status.get(BankAccount.Status.ACTIVE), "pending": pending,
             "rejected": rejected if latest is rejected else None}
+
+
+def has_signed_agreement(organisation: Organisation) -> bool:
+    return GrantAgreement.objects.filter(application__organisation=organisation,
+                                         status__in=SIGNED).exists()
 
 
 def beneficiary_application(user, pk: int) -> Application | None:
@@ -65,6 +76,33 @@ def report_with_attachments(agreement: GrantAgreement, kind: str) -> ProgressRep
             .prefetch_related(Prefetch("attachments",
                                        queryset=ReportAttachment.objects.order_by("pk")))
             .first())
+
+
+def has_interim_tranche(agreement: GrantAgreement) -> bool:
+    return agreement.tranches.filter(event=TrancheStep.Event.INTERIM_REPORT_APPROVED).exists()
+
+
+def report_kinds(agreement: GrantAgreement) -> list[str]:
+    """The reports an agreement asks for: the interim report only when a tranche waits for it,
+    the final report always."""
+    kinds = ProgressReport.Kind
+    return [kinds.INTERIM, kinds.FINAL] if has_interim_tranche(agreement) else [kinds.FINAL]
+
+
+def report_blocker(agreement: GrantAgreement, kind: str) -> str | None:
+    """Why the beneficiary cannot write the ``kind`` report of ``agreement`` now, or None."""
+    if agreement.status != GrantAgreement.Status.COUNTERSIGNED:
+        if agreement.status == GrantAgreement.Status.CLOSED:
+            return _("This agreement is closed: its reports are final.")
+        return _("Reports open once the agreement is signed by both parties.")
+    kinds = report_kinds(agreement)
+    if kind not in kinds:
+        return _("This agreement has no interim report: its schedule pays no tranche on one.")
+    if kind == ProgressReport.Kind.FINAL and ProgressReport.Kind.INTERIM in kinds:
+        interim = agreement.reports.filter(kind=ProgressReport.Kind.INTERIM).first()
+        if interim is None or interim.status != ProgressReport.Status.APPROVED:
+            return _("The final report opens once the interim report is approved.")
+    return None
 
 
 def timeline(agreement: GrantAgreement) -> list[Tranche]:
@@ -114,6 +152,16 @@ def report_for_manager(user, pk: int) -> ProgressReport | None:
 # --- finance officers ---------------------------------------------------------------------------
 
 
+def may_decide_bank_change(user, organisation: Organisation) -> bool:
+    """A finance officer of a Eurocluster where the enterprise has a signed agreement."""
+    ids = finance_eurocluster_ids(user)
+    if ids is None:
+        return True
+    return GrantAgreement.objects.filter(
+        application__organisation=organisation, status__in=SIGNED,
+        application__call__eurocluster_id__in=ids).exists()
+
+
 def pending_bank_changes_for(user) -> QuerySet[BankAccount]:
     """Pending changes of bank details of the enterprises with a signed agreement in a
     Eurocluster where ``user`` is a finance officer (all of them for a superuser), oldest
@@ -145,10 +193,4 @@ def signed_calls_of(accounts: list[BankAccount]) -> dict[int, list[str]]:
     for organisation_id, reference in rows:
         result.setdefault(organisation_id, []).append(reference)
     return result
-
-
-def is_finance_anywhere(user) -> bool:
-    ids = finance_eurocluster_ids(user)
-    return ids is None or bool(ids)
-
 

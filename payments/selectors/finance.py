@@ -18,7 +18,6 @@ from euroclusters.rules import eurocluster_ids_with_role
 from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, Tranche
 
 ZERO = Decimal("0.00")
-T = Tranche.Status
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -47,13 +46,35 @@ def finance_euroclusters(user) -> QuerySet[Eurocluster]:
         "acronym")
 
 
-# --- tranches ---------------------------------------------------------------------------------
+# --- bank details: may the beneficiary be paid? ------------------------------------------------
 
 
-def blocked_reasons(organisation_ids) -> dict[int, str]:
+def active_bank_account(organisation) -> BankAccount | None:
+    """The account the organisation's tranches are paid to now, or None."""
+    return BankAccount.objects.filter(organisation=organisation,
+                                      status=BankAccount.Status.ACTIVE).first()
+
+
+def _blocked_reason(statuses: set[str], *, to_beneficiary: bool) -> str | None:
+    """The rule, given the statuses of an organisation's active and pending bank accounts.
+
+    Blocked when the organisation has no active bank account, or when a change of its bank
+    details waits for a finance officer's approval (the money must not go to the old account
+    while the beneficiary says it should go to a new one, nor to the new one before a finance
+    officer has checked it). ``to_beneficiary`` words it for the beneficiary's own pages.
+    """
+    if BankAccount.Status.PENDING in statuses:
+        return _("A change of bank details is waiting for a finance officer's approval.")
+    if BankAccount.Status.ACTIVE not in statuses:
+        if to_beneficiary:
+            return _("Give your bank details: no tranche can be paid until you do.")
+        return _("The beneficiary has not given bank details yet.")
+    return None
+
+
+def blocked_reasons(organisation_ids, *, to_beneficiary: bool = False) -> dict[int, str]:
     """Why payments to each organisation are blocked, in one query (organisations that may be
-    paid are left out). The same rule and words as
-    ``payments.services.beneficiary.payments_blocked_reason`` (a test holds them together)."""
+    paid are left out)."""
     organisation_ids = set(organisation_ids)
     statuses: dict[int, set[str]] = defaultdict(set)
     for organisation_id, status in BankAccount.objects.filter(
@@ -63,13 +84,20 @@ def blocked_reasons(organisation_ids) -> dict[int, str]:
         statuses[organisation_id].add(status)
     reasons = {}
     for organisation_id in organisation_ids:
-        found = statuses.get(organisation_id, set())
-        if BankAccount.Status.PENDING in found:
-            reasons[organisation_id] = _(
-                "A change of bank details is waiting for a finance officer's approval.")
-        elif BankAccount.Status.ACTIVE not in found:
-            reasons[organisation_id] = _("The beneficiary has not given bank details yet.")
+        reason = _blocked_reason(statuses.get(organisation_id, set()),
+                                 to_beneficiary=to_beneficiary)
+        if reason is not None:
+            reasons[organisation_id] = reason
     return reasons
+
+
+def payments_blocked_reason(organisation, *, to_beneficiary: bool = False) -> str | None:
+    """Why no tranche of ``organisation`` may be approved or paid now, or None when it may (the
+    rule of ``blocked_reasons``, for one organisation: one query)."""
+    return blocked_reasons([organisation.pk], to_beneficiary=to_beneficiary).get(organisation.pk)
+
+
+# --- tranches ---------------------------------------------------------------------------------
 
 
 def finance_tranches(user) -> QuerySet[Tranche]:
@@ -89,13 +117,13 @@ def _tranche_rows(queryset: QuerySet[Tranche]) -> list[Tranche]:
 
 def tranches_to_approve(user) -> list[Tranche]:
     """Due tranches of the user's Euroclusters, each with ``blocked_reason`` (or None)."""
-    return _tranche_rows(finance_tranches(user).filter(status=T.DUE))
+    return _tranche_rows(finance_tranches(user).filter(status=Tranche.Status.DUE))
 
 
 def tranches_waiting_for_batch(user) -> list[Tranche]:
     """Approved tranches of the user's Euroclusters not yet in a batch (``blocked_reason`` set:
     a fill leaves the blocked ones out)."""
-    return _tranche_rows(finance_tranches(user).filter(status=T.APPROVED))
+    return _tranche_rows(finance_tranches(user).filter(status=Tranche.Status.APPROVED))
 
 
 def batches_for(user) -> QuerySet[PaymentBatch]:

@@ -10,7 +10,6 @@ Beneficiary: ``agreement`` (status, deadline, download, the sign form) and
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,13 +29,14 @@ from payments.selectors.agreements import (
     brussels,
     verification,
 )
+from payments.selectors.finance import active_bank_account
 from payments.services.agreements import (
     agreement_countersign,
     agreement_generate,
     agreement_sign,
     agreements_generate_missing,
 )
-from payments.services.beneficiary import active_bank_account
+from payments.views.mixins import BeneficiaryMixin
 from portal.errors import DomainError
 from portal.uploads import pdf_download
 
@@ -59,15 +59,6 @@ def _sign_form(agreement: GrantAgreement) -> SignForm:
 
 
 # --- beneficiary --------------------------------------------------------------------------------
-
-
-class BeneficiaryMixin(LoginRequiredMixin):
-    def get_agreement(self) -> GrantAgreement:
-        agreement = agreement_of_beneficiary(self.request.user, self.kwargs["pk"])
-        if agreement is None or not self.request.user.has_perm("payments.view_own_agreement",
-                                                               agreement):
-            raise Http404
-        return agreement
 
 
 class AgreementView(BeneficiaryMixin, View):

@@ -26,48 +26,46 @@ from payments.forms.beneficiary import (
     ReportForm,
     ReportReviewForm,
 )
-from payments.models import BankAccount, ProgressReport
+from payments.models import BankAccount, ProgressReport, Tranche
 from payments.selectors.beneficiary import (
+    EDITABLE,
     agreement_of,
     bank_state,
-    beneficiary_application,
     call_reports,
     calls_for_reports,
-    is_finance_anywhere,
+    has_signed_agreement,
     organisation_of,
     pending_bank_changes_for,
+    report_blocker,
     report_for_manager,
+    report_kinds,
     report_with_attachments,
     reports_of,
     signed_calls_of,
     timeline,
 )
+from payments.selectors.finance import payments_blocked_reason
 from payments.services.beneficiary import (
-    EDITABLE,
     BankDetailsInvalid,
+    ReportNotSubmitted,
     bank_account_decide,
     bank_account_save,
-    has_signed_agreement,
     mask_iban,
-    payments_blocked_reason,
-    report_attach,
     report_attachment_remove,
-    report_blocker,
-    report_kinds,
+    report_document_add,
     report_review,
     report_save,
-    report_submit,
 )
+from payments.views.mixins import BeneficiaryMixin
 from portal.errors import DomainError
 from portal.uploads import pdf_download, safe_filename
 
-OWN = "payments.view_own_agreement"
 MANAGE = "payments.manage_agreements"
+FINANCE = "payments.manage_payments"
 KINDS = dict(ProgressReport.Kind.choices)
 
 
 # --- the beneficiary ---------------------------------------------------------------------------
-
 
 
 class BankView(LoginRequiredMixin, View):
@@ -112,20 +110,6 @@ class BankView(LoginRequiredMixin, View):
         else:
             messages.success(request, _("Your bank details are saved."))
         return redirect("payments:bank")
-
-
-class BeneficiaryMixin(LoginRequiredMixin):
-    def get_application(self):
-        application = beneficiary_application(self.request.user, self.kwargs["pk"])
-        if application is None or not self.request.user.has_perm(OWN, application):
-            raise Http404
-        return application
-
-    def get_agreement(self, application):
-        agreement = agreement_of(application)
-        if agreement is None:
-            raise Http404
-        return agreement
 
 
 class ReportsView(BeneficiaryMixin, View):
@@ -181,21 +165,20 @@ class ReportView(ReportMixin, View):
         form = ReportForm(request.POST)
         if not form.is_valid():
             return self._render(request, application, agreement, report, form, status=400)
+        submit = request.POST.get("action") == "submit"
         try:
-            report = report_save(agreement=agreement, kind=kind, by=request.user,
-                                 text=form.cleaned_data["text"],
-                                 deliverables=form.cleaned_data["deliverables"])
+            report_save(agreement=agreement, kind=kind, by=request.user,
+                        text=form.cleaned_data["text"],
+                        deliverables=form.cleaned_data["deliverables"], submit=submit)
+        except ReportNotSubmitted as error:
+            # The draft is saved; say what the submission still needs.
+            return self._render(request, application, agreement,
+                                report_with_attachments(agreement, kind), form, status=400,
+                                refusal=error)
         except DomainError as error:
             form.add_error(None, error.message)
             return self._render(request, application, agreement, report, form, status=409)
-        if request.POST.get("action") == "submit":
-            try:
-                report_submit(report=report, by=request.user)
-            except DomainError as error:
-                # The draft is saved; say what the submission still needs.
-                return self._render(request, application, agreement,
-                                    report_with_attachments(agreement, kind), form, status=400,
-                                    refusal=error)
+        if submit:
             messages.success(request, _("Your report is submitted; the cluster manager is told "
                                         "and reviews it."))
         else:
@@ -213,10 +196,8 @@ class ReportAttachView(ReportMixin, View):
             return self._render(request, application, agreement, report, report_form,
                                 status=400, attachment_form=form)
         try:
-            if report is None:
-                report = report_save(agreement=agreement, kind=kind, by=request.user, text="",
-                                     deliverables="")
-            report_attach(report=report, by=request.user, uploaded=form.cleaned_data["file"])
+            report_document_add(agreement=agreement, kind=kind, by=request.user,
+                                uploaded=form.cleaned_data["file"])
         except DomainError as error:
             form.add_error("file", error.message)
             for detail in error.details:
@@ -263,7 +244,7 @@ class PaymentsTimelineView(BeneficiaryMixin, View):
         return render(request, "payments/beneficiary/payments_timeline.html", {
             "application": application, "call": application.call, "agreement": agreement,
             "rows": rows, "total": sum((t.amount for t in tranches), 0),
-            "paid": sum((t.amount for t in tranches if t.status == "paid"), 0),
+            "paid": sum((t.amount for t in tranches if t.status == Tranche.Status.PAID), 0),
             "blocked": payments_blocked_reason(application.organisation, to_beneficiary=True)
             if agreement else None,
         })
@@ -340,7 +321,7 @@ class ManageReportAttachmentView(ManageReportMixin, View):
 
 class FinanceBankChangesView(LoginRequiredMixin, View):
     def get(self, request):
-        if not is_finance_anywhere(request.user):
+        if not request.user.has_perm(FINANCE):
             raise PermissionDenied
         accounts = list(pending_bank_changes_for(request.user))
         calls = signed_calls_of(accounts)
@@ -355,7 +336,7 @@ class FinanceBankChangesView(LoginRequiredMixin, View):
 
 class FinanceBankDecideView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        if not is_finance_anywhere(request.user):
+        if not request.user.has_perm(FINANCE):
             raise PermissionDenied
         account = get_object_or_404(pending_bank_changes_for(request.user), pk=pk)
         form = BankDecisionForm(request.POST, prefix=f"a{account.pk}")

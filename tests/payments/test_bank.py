@@ -8,13 +8,12 @@ from django.core import mail
 
 from euroclusters.models import Membership
 from payments.models import BankAccount
+from payments.selectors.finance import active_bank_account, payments_blocked_reason
 from payments.services.beneficiary import (
     BankDetailsInvalid,
     NotAllowed,
-    active_bank_account,
     bank_account_decide,
     bank_account_save,
-    payments_blocked_reason,
 )
 from portal.errors import DomainError
 from portal.models import AuditEntry

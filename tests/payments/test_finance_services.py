@@ -11,8 +11,7 @@ from django.utils import timezone
 from applications.models import Application
 from euroclusters.models import Eurocluster, Membership
 from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, Tranche
-from payments.selectors.finance import blocked_reasons
-from payments.services.beneficiary import payments_blocked_reason
+from payments.selectors.finance import blocked_reasons, payments_blocked_reason
 from payments.services.finance import (
     BatchRefused,
     PaymentRefused,

@@ -1,61 +1,36 @@
-"""Grant agreements: generation (WeasyPrint), signature, countersignature, declines past the
-signing deadline, and the commitment checks that keep a call within its budget and an
-enterprise within the per-third-party cap.
+"""Signatures of grant agreements: the beneficiary signs, a manager of the call's Eurocluster
+countersigns (the final document gets a signature page; the application is contracted and its
+tranches are cut). Each signature records the signer, the name typed, the time, the IP address,
+the browser and the SHA-256 of the document signed; every refusal is audited."""
 
-Money is committed when an agreement is generated: the call's row and the enterprise's
-ThirdParty row are locked (SELECT ... FOR UPDATE, in that order) while the sums are read and the
-agreement written, so two managers, or two workers, generating at the same moment are serialised
-and the second one sees the first one's agreement.
-"""
-
-import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.identifiers import identity_key
 from applications.models import Application
 from applications.transitions import application_transition
-from calls.models import OpenCall
+from calls.models import TrancheStep
 from payments import pdf
-from payments.models import GrantAgreement, Signature, ThirdParty
-from payments.selectors.agreements import (
-    agreement_amount,
-    agreement_document,
-    applications_missing_agreements,
-    brussels,
-    committed_to_call,
-    committed_to_third_party,
-    latest_content,
-    signature_rows,
-    verify_url,
-)
+from payments.models import GrantAgreement, Signature
+from payments.selectors.agreements import brussels, signature_rows, verify_url
+from payments.services.beneficiary.tranches import tranches_create, tranches_on_event
 from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.models import AuditEntry
-from portal.queue import enqueue_on_commit
 
-logger = logging.getLogger(__name__)
-
-S = Application.Status
-A = GrantAgreement.Status
 USER_AGENT_MAX = 400
 # Wrong passwords tolerated per signer and agreement in WRONG_PASSWORD_WINDOW.
 WRONG_PASSWORD_LIMIT = 5
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
-
-
-class CommitmentExceeded(DomainError):
-    """The call's budget or the per-third-party cap would be exceeded."""
 
 
 class SignatureRefused(DomainError):
@@ -64,159 +39,6 @@ class SignatureRefused(DomainError):
 
 class DocumentTampered(DomainError):
     pass
-
-
-def _money(amount: Decimal) -> str:
-    return pdf.euro(amount)
-
-
-# --- generation ---------------------------------------------------------------------------------
-
-
-def _check_commitments(*, call: OpenCall, third_party: ThirdParty, application: Application,
-                       amount: Decimal) -> None:
-    """Raise CommitmentExceeded, with the figures, when ``amount`` does not fit the call's budget
-    or the enterprise's cap. Call with the call's and the third party's rows locked."""
-    in_call = committed_to_call(call, excluding_application_id=application.pk)
-    if in_call + amount > call.budget:
-        raise CommitmentExceeded(
-            _("This agreement would take the call over its budget: %(committed)s already "
-              "committed + %(amount)s = %(total)s, more than the budget of %(budget)s.")
-            % {"committed": _money(in_call), "amount": _money(amount),
-               "total": _money(in_call + amount), "budget": _money(call.budget)})
-    to_enterprise = committed_to_third_party(third_party.pk,
-                                             excluding_application_id=application.pk)
-    cap = call.max_support_per_third_party
-    if to_enterprise + amount > cap:
-        raise CommitmentExceeded(
-            _("This agreement would take %(name)s over the maximum support per third party: "
-              "%(committed)s already committed to it across the portal + %(amount)s = "
-              "%(total)s, more than %(cap)s.")
-            % {"name": application.organisation.legal_name, "committed": _money(to_enterprise),
-               "amount": _money(amount), "total": _money(to_enterprise + amount),
-               "cap": _money(cap)})
-
-
-def _locked_third_party(application: Application) -> ThirdParty:
-    organisation = application.organisation
-    key = identity_key(organisation.registration_number, str(organisation.country))
-    third_party, _created = ThirdParty.objects.get_or_create(identity_key=key)
-    return ThirdParty.objects.select_for_update().get(pk=third_party.pk)
-
-
-def _render(application: Application, agreement: GrantAgreement, content: dict | None) -> bytes:
-    context = agreement_document(application=application, agreement=agreement, content=content)
-    return pdf.agreement_pdf(context=context,
-                             template_source=application.call.agreement_template or "")
-
-
-def _store(field, data: bytes) -> str:
-    """Write ``data`` to the file field (private storage, a random name); return its hash."""
-    field.save("agreement.pdf", ContentFile(data), save=False)
-    return pdf.sha256_hex(data)
-
-
-def _delete_on_commit(storage, name: str) -> None:
-    def delete() -> None:
-        try:
-            storage.delete(name)
-        except OSError:  # already gone: nothing to clean
-            logger.warning("could not delete the replaced agreement file %s", name)
-
-    transaction.on_commit(delete)
-
-
-def _mail_ready(agreement: GrantAgreement, *, regenerated: bool) -> None:
-    application = agreement.application
-    mail_on_commit(to=[application.organisation.user.email], template="payments_agreement_ready",
-                   context={"application": application, "call": application.call,
-                            "agreement": agreement, "regenerated": regenerated,
-                            "deadline": brussels(agreement.signing_deadline),
-                            "amount": _money(agreement.amount),
-                            "url": settings.PORTAL_SITE_URL + reverse(
-                                "payments:agreement", kwargs={"pk": application.pk})})
-
-
-@transaction.atomic
-def agreement_generate(*, application: Application, by: Any = None,
-                       regenerate: bool = False) -> GrantAgreement:
-    """Generate the grant agreement of a selected application, or return the existing one.
-
-    Locks the application, the call and the enterprise's ThirdParty row (made if new), checks the
-    money (CommitmentExceeded, with the figures, when the call's live agreements plus this one
-    exceed its budget, or the enterprise's live agreements on every call of the portal plus this
-    one exceed the call's per-third-party cap), renders the PDF (the call's template or the
-    standard one) and stores it privately with its SHA-256; the deadline to sign is now plus the
-    call's ``signing_days``. The amount is the one requested in the last submitted version.
-
-    An existing agreement is returned unchanged, unless ``regenerate``: then, while nobody has
-    signed, a new revision replaces the document (new file and hash, same deadline and code);
-    DomainError once signed or declined. Audited (``agreement_generated`` or
-    ``agreement_regenerated``); the beneficiary is e-mailed after commit. DomainError when the
-    application is not selected.
-    """
-    application = (Application.objects.select_for_update(of=("self",))
-                   .select_related("call__eurocluster", "organisation__user")
-                   .get(pk=application.pk))
-    existing = GrantAgreement.objects.select_for_update().filter(
-        application_id=application.pk).first()
-    if existing is not None and not regenerate:
-        return existing
-    if existing is None and application.status != S.SELECTED:
-        raise DomainError(_("Only a selected application gets a grant agreement; %(app)s is "
-                            "“%(status)s”.") % {"app": application,
-                                                "status": application.get_status_display()})
-    if existing is not None and (existing.status != A.GENERATED
-                                 or existing.signatures.exists()):
-        raise DomainError(_("The agreement can be generated again only while nobody has signed "
-                            "it; it is “%(status)s”.") % {"status": existing.get_status_display()})
-    call = OpenCall.objects.select_for_update().get(pk=application.call_id)
-    application.call = call
-    content = latest_content(application)
-    amount = agreement_amount(application, content)
-    if amount is None or amount <= 0:
-        raise DomainError(_("%(app)s has no requested amount: there is nothing to grant.")
-                          % {"app": application})
-    third_party = _locked_third_party(application)
-    _check_commitments(call=call, third_party=third_party, application=application,
-                       amount=amount)
-
-    now = timezone.now()
-    if existing is None:
-        agreement = GrantAgreement(application=application, third_party=third_party,
-                                   amount=amount, generated_at=now,
-                                   signing_deadline=now + timedelta(days=call.signing_days))
-        old_file, old_hash = None, ""
-    else:
-        agreement = existing
-        old_file, old_hash = existing.file.name, existing.sha256
-        agreement.revision += 1
-        agreement.amount, agreement.third_party, agreement.generated_at = amount, third_party, now
-    agreement.application = application
-    data = _render(application, agreement, content)
-    agreement.sha256 = _store(agreement.file, data)
-    agreement.save()
-    if old_file:
-        _delete_on_commit(agreement.file.storage, old_file)
-    audit_record(subject=agreement, action="agreement_regenerated" if existing else
-                 "agreement_generated", actor=by,
-                 data={"revision": agreement.revision, "sha256": agreement.sha256,
-                       "previous_sha256": old_hash, "amount": str(amount),
-                       "third_party": third_party.identity_key, "bytes": len(data)})
-    _mail_ready(agreement, regenerated=existing is not None)
-    return agreement
-
-
-def agreements_generate_missing(*, call: OpenCall | None = None) -> int:
-    """Queue the generation of every missing agreement (selected applications of calls whose
-    results are published), of ``call`` or of every call. Returns how many were queued."""
-    ids = list(applications_missing_agreements(call).values_list("pk", flat=True))
-    for application_id in ids:
-        enqueue_on_commit("payments.generate_agreement", application_id=application_id)
-    return len(ids)
-
-
-# --- signatures ---------------------------------------------------------------------------------
 
 
 class _Tampered(Exception):
@@ -238,8 +60,6 @@ def _refuse(agreement: GrantAgreement, by: Any, message: str, *, action: str, ki
 
 
 def _recent_wrong_passwords(agreement: GrantAgreement, by: Any) -> int:
-    from django.contrib.contenttypes.models import ContentType
-
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(GrantAgreement), object_id=agreement.pk,
         action="agreement_sign_refused", actor_id=by.pk, data__kind="password",
@@ -303,7 +123,7 @@ def _signature(agreement: GrantAgreement, *, role: str, by: Any, typed_name: str
 
 
 def _check_signable(agreement: GrantAgreement) -> None:
-    if agreement.status != A.GENERATED:
+    if agreement.status != GrantAgreement.Status.GENERATED:
         raise SignatureRefused(_("This agreement is “%(status)s”: it cannot be signed.")
                                % {"status": agreement.get_status_display()})
     if agreement.signing_deadline and timezone.now() > agreement.signing_deadline:
@@ -342,8 +162,8 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
     if agreement.application.organisation.user_id != by.pk:
         raise SignatureRefused(_("Only the beneficiary who leads the application signs its "
                                  "agreement."))
-    if agreement.status == A.SIGNED_BY_BENEFICIARY and agreement.signatures.filter(
-            role=role, signer=by).exists():
+    if (agreement.status == GrantAgreement.Status.SIGNED_BY_BENEFICIARY
+            and agreement.signatures.filter(role=role, signer=by).exists()):
         return agreement  # a double click
     _check_signable(agreement)  # before the password: no point typing it for nothing
     _check_document_seen(agreement, document_sha256)
@@ -357,8 +177,9 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
             _check_document(agreement)
             signature = _signature(agreement, role=role, by=by, typed_name=typed,
                                    ip_address=ip_address, user_agent=user_agent)
-            agreement = agreement_transition(agreement=agreement, to=A.SIGNED_BY_BENEFICIARY,
-                                             by=by, reason=_("signed by the beneficiary"))
+            agreement = agreement_transition(
+                agreement=agreement, to=GrantAgreement.Status.SIGNED_BY_BENEFICIARY, by=by,
+                reason=_("signed by the beneficiary"))
             audit_record(subject=agreement, action="agreement_signed", actor=by,
                          data={"role": role, "signature": signature.pk,
                                "document_sha256": signature.document_sha256,
@@ -403,7 +224,7 @@ def agreement_countersign(*, agreement: GrantAgreement, by: Any, password: str, 
     if not by.has_perm("payments.manage_agreements", agreement):
         raise SignatureRefused(_("Only a manager of the call's Eurocluster countersigns its "
                                  "agreements."))
-    if agreement.status == A.COUNTERSIGNED and agreement.signatures.filter(
+    if agreement.status == GrantAgreement.Status.COUNTERSIGNED and agreement.signatures.filter(
             role=role, signer=by).exists():
         return agreement  # a double click
     typed = _check_signer(agreement=agreement, by=by, password=password, typed_name=typed_name,
@@ -418,8 +239,6 @@ def agreement_countersign(*, agreement: GrantAgreement, by: Any, password: str, 
 @transaction.atomic
 def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: str | None,
                  user_agent: str) -> GrantAgreement:
-    from payments.services.beneficiary import tranches_create, tranches_on_event
-
     role = Signature.Role.COUNTERSIGNATORY
     # Application, then agreement: the order agreement_generate locks them in.
     list(Application.objects.select_for_update().filter(pk=agreement.application_id)
@@ -427,7 +246,7 @@ def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: 
     agreement = (GrantAgreement.objects.select_for_update(of=("self",))
                  .select_related("application__call", "application__organisation__user")
                  .get(pk=agreement.pk))
-    if agreement.status != A.SIGNED_BY_BENEFICIARY:
+    if agreement.status != GrantAgreement.Status.SIGNED_BY_BENEFICIARY:
         raise SignatureRefused(_("This agreement is “%(status)s”: only an agreement signed by the "
                                  "beneficiary is countersigned.")
                                % {"status": agreement.get_status_display()})
@@ -442,78 +261,24 @@ def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: 
     final_sha256 = pdf.sha256_hex(final)
     application = agreement.application
     agreement = agreement_transition(
-        agreement=agreement, to=A.COUNTERSIGNED, by=by, reason=_("countersigned"),
+        agreement=agreement, to=GrantAgreement.Status.COUNTERSIGNED, by=by,
+        reason=_("countersigned"),
         extra={"final_file": agreement.final_file.name, "final_sha256": final_sha256})
     audit_record(subject=agreement, action="agreement_countersigned", actor=by,
                  data={"role": role, "signature": signature.pk,
                        "document_sha256": signature.document_sha256,
                        "final_sha256": final_sha256, "ip_address": signature.ip_address or ""})
-    application_transition(application=application, to=S.CONTRACTED, by=by,
+    application_transition(application=application, to=Application.Status.CONTRACTED, by=by,
                            reason=_("grant agreement countersigned"))
     tranches_create(agreement=agreement, by=by)
-    tranches_on_event(agreement=agreement, event="agreement_countersigned", by=by)
+    tranches_on_event(agreement=agreement, event=TrancheStep.Event.AGREEMENT_COUNTERSIGNED, by=by)
     mail_on_commit(
         to=[application.organisation.user.email], template="payments_agreement_countersigned",
         context={"application": application, "call": application.call, "agreement": agreement,
-                 "amount": _money(agreement.amount),
+                 "amount": pdf.euro(agreement.amount),
                  "url": settings.PORTAL_SITE_URL + reverse(
                      "payments:agreement_download", kwargs={"pk": application.pk}),
                  "page_url": settings.PORTAL_SITE_URL + reverse(
                      "payments:agreement", kwargs={"pk": application.pk})})
     return agreement
 
-
-# --- declines past the deadline -----------------------------------------------------------------
-
-
-def agreement_decline_overdue(*, agreement_id: int, now=None) -> bool:
-    """Decline one agreement still unsigned past its deadline, then withdraw its application
-    and move the reserve list up (``evaluation.services.ranking.selection_decline``). Returns
-    whether it was declined now; False when signed meanwhile, not yet due or already declined."""
-    from evaluation.services.ranking import selection_decline
-
-    now = now or timezone.now()
-    application_id = (GrantAgreement.objects.filter(pk=agreement_id)
-                      .values_list("application_id", flat=True).first())
-    if application_id is None:
-        return False
-    with transaction.atomic():
-        # Application, then agreement: the order agreement_generate locks them in.
-        list(Application.objects.select_for_update().filter(pk=application_id)
-             .values_list("pk", flat=True))
-        agreement = (GrantAgreement.objects.select_for_update(of=("self",))
-                     .select_related("application__organisation__user", "application__call")
-                     .filter(pk=agreement_id).first())
-        if (agreement is None or agreement.status != A.GENERATED
-                or agreement.signing_deadline is None or agreement.signing_deadline >= now):
-            return False
-        reason = _("not signed by the deadline of %(when)s (Brussels time)") % {
-            "when": brussels(agreement.signing_deadline)}
-        agreement = agreement_transition(agreement=agreement, to=A.DECLINED, by=None,
-                                         reason=reason)
-        audit_record(subject=agreement, action="agreement_declined_overdue", actor=None,
-                     reason=reason, data={"deadline": agreement.signing_deadline.isoformat()})
-        application = agreement.application
-        if application.status == S.SELECTED:
-            selection_decline(application=application, by=None,
-                              reason=_("grant agreement %(reason)s") % {"reason": reason})
-        mail_on_commit(to=[application.organisation.user.email],
-                       template="payments_agreement_declined",
-                       context={"application": application, "call": application.call,
-                                "deadline": brussels(agreement.signing_deadline)})
-    return True
-
-
-def agreements_decline_overdue(*, now=None) -> int:
-    """Decline every agreement still unsigned past its signing deadline (each in its own
-    transaction). Returns how many were declined; running it again declines nothing more."""
-    now = now or timezone.now()
-    ids = list(GrantAgreement.objects.filter(status=A.GENERATED, signing_deadline__lt=now)
-               .order_by("signing_deadline", "pk").values_list("pk", flat=True))
-    declined = 0
-    for agreement_id in ids:
-        if agreement_decline_overdue(agreement_id=agreement_id, now=now):
-            declined += 1
-    if declined:
-        logger.info("agreements: %d declined past their signing deadline", declined)
-    return declined
