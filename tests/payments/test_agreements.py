@@ -23,6 +23,7 @@ from payments.services.agreements import (
     agreement_sign,
     agreements_decline_overdue,
 )
+from payments.services.agreements.signatures import normalised_name
 from payments.tasks import (
     task_decline_overdue_agreements,
     task_generate_agreement,
@@ -249,13 +250,47 @@ def test_sign_records_signer_time_ip_browser_and_hash(agreement, application):
 ])
 def test_sign_is_refused_and_audited(agreement, application, overrides, kind, message):
     user = application.organisation.user
-    message = message or f"Type your full name exactly as in your account: “{user.full_name}”."
+    message = message or "Type your full name as registered on your account."
     with pytest.raises(SignatureRefused) as refused:
         sign(agreement, user, **overrides)
     assert refused.value.message == message
     assert refusals(agreement) == [(kind, message)]
     assert GrantAgreement.objects.get().status == A.GENERATED
     assert not Signature.objects.exists()
+
+
+def test_the_typed_name_is_compared_without_accents_case_or_spaces(agreement, application):
+    user = application.organisation.user
+    user.full_name = "Inês Carvalhal"
+    user.save(update_fields=["full_name"])
+    signed = sign(agreement, user, typed_name="  ines   CARVALHAL ")
+    assert signed.status == A.SIGNED_BY_BENEFICIARY
+    assert Signature.objects.get().typed_name == "ines CARVALHAL"
+
+
+def test_a_wrong_name_is_refused_without_showing_the_account_name(agreement, application):
+    user = application.organisation.user
+    user.full_name = "Inês Carvalhal"
+    user.save(update_fields=["full_name"])
+    with pytest.raises(SignatureRefused) as refused:
+        sign(agreement, user, typed_name="Ines Carvalho")
+    assert refused.value.message == "Type your full name as registered on your account."
+    assert "Carvalhal" not in refused.value.message
+
+
+@pytest.mark.parametrize(("typed", "registered"), [
+    ("Ines Carvalhal", "Inês Carvalhal"),
+    ("JOSE MARIA GARCIA", "José María García"),
+    ("francois lefevre", "François Lefèvre"),
+    ("Zoe Muller", "Zoë Müller"),
+    ("ﬁona smith", "Fiona Smith"),  # a ligature (NFKD splits it)
+])
+def test_normalised_name_ignores_accents_case_and_compatibility_forms(typed, registered):
+    assert normalised_name(typed) == normalised_name(registered)
+
+
+def test_normalised_name_keeps_letters_apart():
+    assert normalised_name("Ines Carvalhal") != normalised_name("Inez Carvalhal")
 
 
 def test_an_account_without_a_full_name_must_type_two_words(agreement, application):

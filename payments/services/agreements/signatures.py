@@ -3,6 +3,7 @@ countersigns (the final document gets a signature page; the application is contr
 tranches are cut). Each signature records the signer, the name typed, the time, the IP address,
 the browser and the SHA-256 of the document signed; every refusal is audited."""
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -45,8 +46,13 @@ class _Tampered(Exception):
     """Raised under the row lock; the refusal is audited once the transaction is rolled back."""
 
 
-def _normalised(name: str) -> str:
-    return " ".join((name or "").split()).casefold()
+def normalised_name(name: str) -> str:
+    """A name as signatures compare it: Unicode compatibility forms (NFKD) without their
+    combining marks (accents), case folded, spaces collapsed; "  INES  carvalhal" and
+    "Inês Carvalhal" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
 
 
 def _refuse(agreement: GrantAgreement, by: Any, message: str, *, action: str, kind: str,
@@ -71,7 +77,8 @@ def _check_signer(*, agreement: GrantAgreement, by: Any, password: str, typed_na
     """Refuse (audited as ``agreement_sign_refused``) a wrong password, a name that is not the
     account's, or terms not accepted; return the name to record.
 
-    The name typed must equal the account's full name, ignoring case and spaces. An account
+    The name typed must equal the account's full name, ignoring case, accents and spaces
+    (``normalised_name``). An account
     without a full name has nothing to compare with: then at least two words (a first name and a
     surname) are required, and what was typed is recorded."""
 
@@ -85,9 +92,9 @@ def _check_signer(*, agreement: GrantAgreement, by: Any, password: str, typed_na
         refuse(_("The password is not right. Enter the password you log in with."), "password")
     typed = " ".join((typed_name or "").split())
     if (by.full_name or "").strip():
-        if _normalised(typed) != _normalised(by.full_name):
-            refuse(_("Type your full name exactly as in your account: “%(name)s”.")
-                   % {"name": by.full_name}, "name")
+        # The refusal does not show the account's name: a signature is the signer's own act.
+        if normalised_name(typed) != normalised_name(by.full_name):
+            refuse(_("Type your full name as registered on your account."), "name")
     elif len(typed.split()) < 2:
         refuse(_("Type your full name: first name and surname."), "name")
     if not accepted:
