@@ -37,6 +37,10 @@ EUROCLUSTERS = [
         # The paying account of each Eurocluster (SEPA transfers to its beneficiaries). Invented
         # accounts at real banks: valid check digits and BICs, no real money behind them.
         "account": ("DREAM Eurocluster - Pole SCS", "FR7630004000010001234567830", "BNPAFRPP"),
+        # The granting party of its agreements (the coordinator's seat). Invented, like the
+        # accounts: a plausible address and number, no real registration behind them.
+        "address": "Arteparc de Bachasson, Bâtiment D, 13590 Meyreuil, France",
+        "registration_number": "FR52 481 920 774",
         "strand": "Digital / smart manufacturing",
         "cascade_budget": D("1050000"),
         "description": (
@@ -66,6 +70,8 @@ EUROCLUSTERS = [
         "name": "Silicon Europe Eurocluster",
         "slug": "silicon-europe",
         "account": ("Silicon Europe Eurocluster", "BE87068246813594", "GKCCBEBB"),
+        "address": "Kapeldreef 75, 3001 Leuven, Belgium",
+        "registration_number": "BE 0712.345.618",
         "strand": "Electronics (micro- and nanoelectronics, components and systems)",
         # DESIGN.md: "more than EUR 1,000,000".
         "cascade_budget": D("1100000"),
@@ -105,6 +111,8 @@ EUROCLUSTERS = [
         "slug": "re-centre",
         "account": ("RE-CENTRE Eurocluster - CSM-DID", "IT35K0306909606000001234567",
                     "BCITITMM"),
+        "address": "Viale Venezia 18, 33170 Pordenone, Italy",
+        "registration_number": "IT 01834560937",
         "strand": "Cross-sectoral: furniture and interiors, IT, energy",
         "cascade_budget": D("1050000"),
         "description": (
@@ -133,6 +141,8 @@ EUROCLUSTERS = [
         "slug": "desire",
         "account": ("DESIRE Eurocluster - Cluj IT Cluster", "RO31BTRL0123456789012345",
                     "BTRLRO22"),
+        "address": "Strada Avram Iancu 12, 400089 Cluj-Napoca, Romania",
+        "registration_number": "RO 28417362",
         "strand": "Health (e-health and digital health)",
         "cascade_budget": D("1050000"),
         "description": (

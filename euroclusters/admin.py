@@ -39,7 +39,7 @@ class EuroclusterAdmin(ScopedAdmin):
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}
     fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website",
-              "account_holder", "iban", "bic"]
+              "address", "registration_number", "account_holder", "iban", "bic"]
     inlines = [PartnerInline, KpiTargetInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

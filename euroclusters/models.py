@@ -25,6 +25,16 @@ class Eurocluster(models.Model):
         validators=[MinValueValidator(0)],
     )
     website = models.URLField(_("website"), blank=True)
+    # The granting party of the grant agreements: where the consortium (its coordinator) is
+    # established and registered.
+    address = models.CharField(
+        _("address"), max_length=300, blank=True,
+        help_text=_("Postal address of the granting party, as the grant agreements print it."),
+    )
+    registration_number = models.CharField(
+        _("VAT or registration number"), max_length=40, blank=True,
+        help_text=_("Of the granting party, as the grant agreements print it."),
+    )
     # The account the vouchers are paid from (the debtor of the SEPA credit transfers). IBAN and
     # BIC are checked with schwifty in the admin form.
     account_holder = models.CharField(_("account holder"), max_length=70, blank=True)

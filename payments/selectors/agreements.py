@@ -27,6 +27,15 @@ WITH_AGREEMENT = (Application.Status.SELECTED, Application.Status.CONTRACTED,
                   Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 
 
+def eurocluster_title(name: str) -> str:
+    """The Eurocluster's name followed by "Eurocluster", unless it already ends with it:
+    "DREAM – …" gives "DREAM – … Eurocluster", "Silicon Europe Eurocluster" stays as it is."""
+    name = " ".join((name or "").split())
+    if name.casefold().endswith("eurocluster"):
+        return name
+    return f"{name} Eurocluster"
+
+
 # --- money committed -----------------------------------------------------------------------------
 
 
@@ -116,7 +125,7 @@ def agreement_document(*, application: Application, agreement: GrantAgreement,
     coordinator = coordinator_of(call)
     project = {"title": application.title, "acronym": application.acronym,
                "summary": application.summary, "duration_months": application.duration_months,
-               "planned_start": (application.planned_start.strftime("%d %B %Y")
+               "planned_start": (brussels(application.planned_start, date_only=True)
                                  if application.planned_start else "")}
     if content:
         project.update({key: content.get(key) or project[key]
@@ -140,7 +149,10 @@ def agreement_document(*, application: Application, agreement: GrantAgreement,
                 "verify_url": verify_url(agreement.verification_code)},
         "call": {"reference": call.reference, "title": call.title,
                  "eurocluster_name": call.eurocluster.name,
-                 "eurocluster_acronym": call.eurocluster.acronym},
+                 "eurocluster_title": eurocluster_title(call.eurocluster.name),
+                 "eurocluster_acronym": call.eurocluster.acronym,
+                 "eurocluster_address": call.eurocluster.address,
+                 "eurocluster_registration_number": call.eurocluster.registration_number},
         "coordinator": ({"name": coordinator.name, "country": str(coordinator.country),
                          "country_name": _country_name(coordinator.country)}
                         if coordinator else None),

@@ -1,12 +1,21 @@
 """The agreement PDF read back: parties, project, amount, tranche schedule, obligations."""
 
+import io
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
 
-from applications.models import ConsortiumMember
+from applications.models import Application, ConsortiumMember
+from euroclusters.models import Partner
 from payments import pdf
+from payments.selectors.agreements import eurocluster_title
 from payments.services.agreements import agreement_generate
+from portal.formats import BRUSSELS, brussels
 from tests.factories import PartnerFactory
 from tests.payments.factories import results_call, selected_application
 
@@ -93,3 +102,73 @@ def test_append_pages_keeps_the_signed_bytes_first():
 def test_euro_formats_thousands_and_cents():
     assert [pdf.euro(v) for v in (Decimal("0"), Decimal("1234567.5"), "60000")] == [
         "EUR 0.00", "EUR 1,234,567.50", "EUR 60,000.00"]
+
+
+# --- the granting party, dates and the verification link (issue 16, item 8 and 16) -----------
+
+
+def link_targets(data: bytes) -> list[str]:
+    """The URIs of the link annotations of every page (a link that wraps has one per line)."""
+    targets = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            if "/URI" in action:
+                targets.append(str(action["/URI"]))
+    return targets
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("Silicon Europe Eurocluster", "Silicon Europe Eurocluster"),
+    ("RE-CENTRE EUROCLUSTER", "RE-CENTRE EUROCLUSTER"),
+    ("DREAM – Digital Resilient Europe", "DREAM – Digital Resilient Europe Eurocluster"),
+])
+def test_eurocluster_title_adds_the_word_only_when_missing(name, title):
+    assert eurocluster_title(name) == title
+
+
+def test_the_granting_party_is_named_once_with_its_address_and_number(application):
+    eurocluster = application.call.eurocluster
+    eurocluster.name = "Silicon Europe Eurocluster"
+    eurocluster.address = "Kapeldreef 75, 3001 Leuven, Belgium"
+    eurocluster.registration_number = "BE 0712.345.618"
+    eurocluster.save()
+    Partner.objects.filter(eurocluster=eurocluster).update(is_coordinator=False)
+    agreement = agreement_generate(application=application)
+    text = flat(pdf.pdf_text(agreement.file.open("rb").read()))
+    assert ("The granting party: the Silicon Europe Eurocluster consortium, Kapeldreef 75, "
+            "3001 Leuven, Belgium; VAT or registration number BE 0712.345.618; hereinafter "
+            "“the Eurocluster”.") in text
+    assert "Eurocluster Eurocluster" not in text
+
+
+def test_agreement_dates_have_no_leading_zero(application):
+    Application.objects.filter(pk=application.pk).update(planned_start=date(2026, 3, 5),
+                                                         duration_months=12)
+    application.refresh_from_db()
+    agreement = agreement_generate(application=application)
+    text = flat(pdf.pdf_text(agreement.file.open("rb").read()))
+    assert "Duration: 12 months, starting on 5 March 2026." in text
+    issued = timezone.localtime(agreement.generated_at, BRUSSELS)
+    assert f"Issued on {issued.day} {issued:%B %Y};" in text
+    assert brussels(datetime(2026, 12, 5, 12, 0, tzinfo=UTC)) == "5 December 2026, 13:00"
+    assert brussels(datetime(2026, 3, 5, 12, 0, tzinfo=UTC), date_only=True) == "5 March 2026"
+
+
+def test_the_agreement_links_the_public_verification_page(application):
+    agreement = agreement_generate(application=application)
+    url = (f"{settings.PORTAL_SITE_URL}{reverse('payments:verify')}"
+           f"?code={agreement.verification_code}")
+    assert url.startswith("http")
+    assert set(link_targets(agreement.file.open("rb").read())) == {url}
+
+
+def test_the_signature_page_links_the_public_verification_page():
+    url = "https://portal.example.eu/verify/?code=ABCD2345EFGH"
+    page = pdf.signature_page_pdf(context={
+        "doc": {"number": "X-1-GA", "revision": 1, "verification_code": "ABCD2345EFGH",
+                "verify_url": url},
+        "call": {"reference": "X-1"}, "signed_sha256": "0" * 64, "signatures": []})
+    assert set(link_targets(page)) == {url}
+    assert "Check this document on the portal's public verification page:" in flat(
+        pdf.pdf_text(page))

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from applications.models import Application
 from evaluation.services.ranking import selection_decline
 from payments.models import GrantAgreement
-from payments.selectors.agreements import brussels
 from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
+from portal.formats import brussels
 from portal.mail import mail_on_commit
 
 logger = logging.getLogger(__name__)

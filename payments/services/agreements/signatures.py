@@ -20,11 +20,12 @@ from applications.transitions import application_transition
 from calls.models import TrancheStep
 from payments import pdf
 from payments.models import GrantAgreement, Signature
-from payments.selectors.agreements import brussels, signature_rows, verify_url
+from payments.selectors.agreements import signature_rows, verify_url
 from payments.services.beneficiary.tranches import tranches_create, tranches_on_event
 from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.formats import brussels
 from portal.mail import mail_on_commit
 from portal.models import AuditEntry
 
