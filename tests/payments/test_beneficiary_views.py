@@ -244,6 +244,16 @@ def test_payments_timeline_shows_tranches_and_payments(beneficiary_client, agree
     assert response.context["paid"] == Decimal("8000.00")
 
 
+def test_payments_timeline_names_the_event_that_triggers_each_tranche(beneficiary_client,
+                                                                       agreement):
+    response = beneficiary_client.get(reverse("payments:payments_timeline",
+                                              args=[agreement.application_id]))
+    page = response.content.decode()
+    assert "<th>Triggered by</th>" in page
+    assert "Paid when" not in page
+    assert page.count("Interim report approved") == 1
+
+
 def test_payments_timeline_without_agreement(client):
     application = selected_application(results_call())
     client.force_login(application.organisation.user)

@@ -107,6 +107,20 @@ def test_batch_page_export_download_send_and_settle(officer_client, batch, mailo
     assert len(mailoutbox) == 1
 
 
+def test_batch_page_shows_the_total_before_export(officer_client, batch):
+    assert batch.status == PaymentBatch.Status.DRAFT
+    page = officer_client.get(batch.get_absolute_url()).content.decode()
+    assert '<div id="batch-total">Total: EUR 20,000.00 in 2 payments</div>' in page
+    assert 'id="control-sum"' not in page  # the file's control sum comes with the export
+
+
+def test_batch_page_total_counts_one_payment_in_the_singular(officer_client, batch):
+    removed = batch.payments.order_by("pk").last()
+    officer_client.post(reverse("payments:payment_remove", args=[removed.pk]))
+    page = officer_client.get(batch.get_absolute_url()).content.decode()
+    assert '<div id="batch-total">Total: EUR 10,000.00 in 1 payment</div>' in page
+
+
 def test_export_refusal_is_shown(officer_client, batch, call):
     call.eurocluster.iban = "XX00"
     call.eurocluster.save(update_fields=["iban"])
