@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -107,6 +108,15 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _generate(application: Application):
+    # In place (the tests) the bench runs inside its own rolled-back transaction, where the
+    # service, durable, refuses to run: time its body, the same work without the outer
+    # transaction. In a scratch database (``manage.py bench``) the service itself is timed.
+    if transaction.get_connection().in_atomic_block:
+        return agreement_generate.__wrapped__(application=application)
+    return agreement_generate(application=application)
+
+
 def run(*, options: dict[str, Any], log: Log) -> dict[str, Any]:
     count = options["count"]
     rng = random.Random(options["seed"])
@@ -125,14 +135,14 @@ def run(*, options: dict[str, Any], log: Log) -> dict[str, Any]:
                 f"{time.perf_counter() - started:.1f} s")
             warm_up, timed = applications[0], applications[1:]
             started = time.perf_counter()
-            agreement_generate(application=warm_up)
+            _generate(warm_up)
             warm_ms = (time.perf_counter() - started) * 1000
             log(f"warm-up agreement in {warm_ms:.0f} ms")
             durations, sizes = [], []
             started = time.perf_counter()
             for index, application in enumerate(timed, start=1):
                 begin = time.perf_counter()
-                agreement = agreement_generate(application=application)
+                agreement = _generate(application)
                 durations.append((time.perf_counter() - begin) * 1000)
                 sizes.append(agreement.file.size)
                 if index % 50 == 0 or index == len(timed):

@@ -32,13 +32,19 @@ def quiet(*names: str):
             logger.setLevel(level)
 
 
-def seed_quietly(run: Callable[[], None], *, loggers: tuple[str, ...] = ()) -> int:
-    """Run ``run`` in one transaction, its e-mails kept in memory and the noisy loggers quiet;
-    return how many e-mails it would have sent (queued on commit, so counted after it)."""
+def seed_quietly(run: Callable[[], None], *, loggers: tuple[str, ...] = (),
+                 atomic: bool = True) -> int:
+    """Run ``run`` in one transaction (unless ``atomic`` is False: services that refuse to run
+    inside another transaction, durable ones, commit step by step), its e-mails kept in memory
+    and the noisy loggers quiet; return how many e-mails it would have sent (queued on commit,
+    so counted after it)."""
     with override_settings(EMAIL_BACKEND=LOCMEM), quiet(*NOISY_LOGGERS, *loggers):
         # The outbox exists only once the in-memory backend has been used.
         before = len(getattr(mail, "outbox", None) or [])
-        with transaction.atomic():
+        if atomic:
+            with transaction.atomic():
+                run()
+        else:
             run()
         return len(getattr(mail, "outbox", None) or []) - before
 

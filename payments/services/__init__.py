@@ -7,6 +7,11 @@ in its ``__init__``, one module per seam inside):
 - ``beneficiary``: tranches and their events, bank accounts and their approval, progress reports;
 - ``finance``: tranche approval and payment batches; the SEPA export, sending, reconciliation.
 
+The services that move money (``agreement_generate``, the signatures, each step of
+``batch_fill``, ``payment_mark_paid``) run in a transaction of their own
+(``transaction.atomic(durable=True)``): called inside another transaction they raise
+RuntimeError, so their locks are short and what they commit is committed when they return.
+
 Reads live in ``payments.selectors``; services never import ``payments.tasks`` (tasks are queued
 by name, ``portal.queue``).
 """

@@ -287,7 +287,9 @@ class Command(DemoCommand):
 
     def seed(self) -> None:
         seeder = PaymentsSeeder()
-        kept = seed_quietly(seeder.run, loggers=("payments",))
+        # Not in one transaction: the money services run in their own (durable) ones. Each step
+        # commits; the seeder is safe to run again after a failure.
+        kept = seed_quietly(seeder.run, loggers=("payments",), atomic=False)
         if seeder.done:
             self.stdout.write(self.style.SUCCESS(
                 "Payments demo loaded: " + ", ".join(

@@ -109,7 +109,7 @@ def _mail_ready(agreement: GrantAgreement, *, regenerated: bool) -> None:
                                 "payments:agreement", kwargs={"pk": application.pk})})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def agreement_generate(*, application: Application, by: Any = None,
                        regenerate: bool = False) -> GrantAgreement:
     """Generate the grant agreement of a selected application, or return the existing one.
@@ -125,7 +125,8 @@ def agreement_generate(*, application: Application, by: Any = None,
     signed, a new revision replaces the document (new file and hash, same deadline and code);
     DomainError once signed or declined. Audited (``agreement_generated`` or
     ``agreement_regenerated``); the beneficiary is e-mailed after commit. DomainError when the
-    application is not selected.
+    application is not selected. Runs in a transaction of its own (durable): called inside
+    another one, it raises RuntimeError.
     """
     application = (Application.objects.select_for_update(of=("self",))
                    .select_related("call__eurocluster", "organisation__user")

@@ -162,7 +162,8 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
     ``agreement_tampered``) when the stored file no longer has the hash it was generated with.
     ``document_sha256``, when given, is the SHA-256 of the document the signer was shown: a
     SignatureRefused when the agreement was generated again since (the signer must read the new
-    revision first). Signing again, once signed, changes nothing.
+    revision first). Signing again, once signed, changes nothing. The signature is written in a
+    transaction of its own (durable): called inside another one, it raises RuntimeError.
     """
     role = Signature.Role.BENEFICIARY
     agreement = GrantAgreement.objects.select_related("application__organisation").get(
@@ -178,7 +179,7 @@ def agreement_sign(*, agreement: GrantAgreement, by: Any, password: str, typed_n
     typed = _check_signer(agreement=agreement, by=by, password=password, typed_name=typed_name,
                           accepted=accepted, role=role)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
             _check_signable(agreement)  # again under the lock: the decline sweep may have run
             _check_document_seen(agreement, document_sha256)  # or a manager generated it again
@@ -225,7 +226,9 @@ def agreement_countersign(*, agreement: GrantAgreement, by: Any, password: str, 
     tranches from the call's schedule and makes due those paid on countersignature; e-mails the
     beneficiary after commit. Raises SignatureRefused (audited) as ``agreement_sign`` does, and
     for someone who is not a manager of the call's Eurocluster; DocumentTampered when the stored
-    file is not the one the beneficiary signed. Countersigning again changes nothing.
+    file is not the one the beneficiary signed. Countersigning again changes nothing. The
+    countersignature is written in a transaction of its own (durable): called inside another
+    one, it raises RuntimeError.
     """
     role = Signature.Role.COUNTERSIGNATORY
     agreement = GrantAgreement.objects.select_related("application__call").get(pk=agreement.pk)
@@ -244,7 +247,7 @@ def agreement_countersign(*, agreement: GrantAgreement, by: Any, password: str, 
         _tampered(agreement, by, role)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: str | None,
                  user_agent: str) -> GrantAgreement:
     role = Signature.Role.COUNTERSIGNATORY

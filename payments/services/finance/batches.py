@@ -123,7 +123,9 @@ def batch_create(*, eurocluster: Eurocluster, by: Any,
 
 def _fill_one(*, batch_id: int, tranche_id: int, delay: float) -> Payment | None:
     """Put one tranche into the batch, in its own transaction; None when it is skipped."""
-    with transaction.atomic():
+    # Durable: a fill is a run of short transactions of its own (see above); called inside
+    # another transaction it would hold every tranche's lock, and commit nothing, until the end.
+    with transaction.atomic(durable=True):
         batch = PaymentBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != PaymentBatch.Status.DRAFT:
             return None
@@ -162,7 +164,8 @@ def batch_fill(*, batch_id: int, tranche_ids: list[int] | None = None) -> int:
     not blocked (bank details), create its pending Payment (amount of the tranche, the active
     bank account, end-to-end id ``T<tranche id>-<attempt>``) and move it approved → in_batch.
     Records ``filled_at`` at the end. Safe to run twice, concurrently, or after a worker was
-    killed mid-way: a tranche that already has its payment is no longer approved.
+    killed mid-way: a tranche that already has its payment is no longer approved. Each step is
+    a transaction of its own (durable): called inside another one, it raises RuntimeError.
     """
     batch = PaymentBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status != PaymentBatch.Status.DRAFT:
@@ -176,7 +179,7 @@ def batch_fill(*, batch_id: int, tranche_ids: list[int] | None = None) -> int:
     for tranche_id in candidates.order_by("pk").values_list("pk", flat=True):
         if _fill_one(batch_id=batch.pk, tranche_id=tranche_id, delay=delay) is not None:
             created += 1
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == PaymentBatch.Status.DRAFT:
             batch.filled_at = timezone.now()

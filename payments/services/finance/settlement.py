@@ -200,7 +200,7 @@ def _refuse_unless_sent(batch: PaymentBatch) -> None:
                                "only after that."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def payment_mark_paid(*, payment: Payment, by: Any, bank_reference: str) -> Payment:
     """The bank paid: payment pending → paid (``bank_reference``, ``settled_at``), its tranche
     in_batch → paid, and on the application's first paid payment contracted → in_progress.
@@ -209,7 +209,8 @@ def payment_mark_paid(*, payment: Payment, by: Any, bank_reference: str) -> Paym
 
     Repeating it with the same bank reference is a no-op. Raises PaymentRefused with no
     reference, before the batch is sent, or for a paid payment with another reference;
-    InvalidTransition for a failed or cancelled one. Audited.
+    InvalidTransition for a failed or cancelled one. Audited. Runs in a transaction of its own
+    (durable): called inside another one, it raises RuntimeError.
     """
     reference = (bank_reference or "").strip()
     if not reference:
