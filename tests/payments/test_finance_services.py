@@ -160,6 +160,25 @@ def test_bulk_blocked_reasons_say_what_the_beneficiary_service_says(call, status
         payments_blocked_reason(organisation)
 
 
+def test_one_rule_for_one_and_for_many_organisations_in_one_query(
+        call, django_assert_num_queries):
+    without = selected_application(call).organisation
+    pending = selected_application(call).organisation
+    bank_account(pending, status=BankAccount.Status.PENDING)
+    payable = selected_application(call).organisation
+    bank_account(payable)
+    ids = [without.pk, pending.pk, payable.pk]
+
+    with django_assert_num_queries(1):
+        reasons = blocked_reasons(ids, to_beneficiary=True)
+    assert reasons == {
+        without.pk: "Give your bank details: no tranche can be paid until you do.",
+        pending.pk: "A change of bank details is waiting for a finance officer's approval."}
+    with django_assert_num_queries(1):
+        assert payments_blocked_reason(without, to_beneficiary=True) == reasons[without.pk]
+    assert payments_blocked_reason(payable) is None
+
+
 # --- batches ----------------------------------------------------------------------------------
 
 

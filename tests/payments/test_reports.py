@@ -11,9 +11,11 @@ from applications.models import Application
 from euroclusters.models import Membership
 from payments.models import GrantAgreement, ProgressReport, Tranche
 from payments.services.beneficiary import (
+    ReportNotSubmitted,
     ReportRefused,
     report_attach,
     report_attachment_remove,
+    report_document_add,
     report_review,
     report_save,
     report_submit,
@@ -209,6 +211,42 @@ def test_submit_needs_200_characters_and_deliverables(agreement, beneficiary):
         "List the deliverables produced so far."]
     report.refresh_from_db()
     assert report.status == R.DRAFT
+
+
+def test_save_and_submit_in_one_call(agreement, beneficiary, committed):
+    with committed():
+        report = report_save(agreement=agreement, kind="interim", by=beneficiary, text=TEXT,
+                             deliverables=DELIVERABLES, submit=True)
+    assert report.status == ProgressReport.Status.SUBMITTED
+    assert [e.action for e in audit_trail(report).order_by("pk")] == [
+        "report_started", "transition"]
+
+
+def test_save_and_submit_keeps_the_draft_when_the_submission_is_refused(agreement, beneficiary):
+    with pytest.raises(ReportNotSubmitted) as caught:
+        report_save(agreement=agreement, kind="interim", by=beneficiary, text="x" * 199,
+                    deliverables="Prototype", submit=True)
+    assert caught.value.message == "The report is not complete yet."
+    assert caught.value.details == [
+        "Describe the progress and results in at least 200 characters (now 199)."]
+    report = ProgressReport.objects.get(agreement=agreement, kind="interim")
+    assert (report.status, report.text, report.deliverables) == (
+        ProgressReport.Status.DRAFT, "x" * 199, "Prototype")
+
+
+def test_a_document_starts_the_draft_report_which_stays_when_the_file_is_refused(
+        agreement, beneficiary):
+    with pytest.raises(ReportRefused) as caught:
+        report_document_add(agreement=agreement, kind="interim", by=beneficiary,
+                            uploaded=SimpleUploadedFile("notes.pdf", b"not a pdf"))
+    assert caught.value.message == "The file was not attached."
+    report = ProgressReport.objects.get(agreement=agreement, kind="interim")
+    assert (report.status, report.attachments.count()) == (ProgressReport.Status.DRAFT, 0)
+
+    attachment = report_document_add(agreement=agreement, kind="interim", by=beneficiary,
+                                     uploaded=SimpleUploadedFile("a.pdf", MINIMAL_PDF))
+    assert attachment.report == report
+    assert ProgressReport.objects.count() == 1
 
 
 def test_submit_tells_the_managers(agreement, beneficiary, manager, committed):
