@@ -11,6 +11,7 @@ from accounts.models import User
 from applications import demo_data
 from applications.models import Application
 from calls.models import OpenCall
+from euroclusters.models import Eurocluster
 from evaluation import demo as evaluation_demo
 from evaluation.models import Consensus, Ranking, Review
 from payments import demo
@@ -23,6 +24,7 @@ from payments.models import (
     Signature,
     Tranche,
 )
+from payments.pdf import pdf_text
 from payments.services.finance import batch_create, batch_export, tranche_approve
 from portal.models import AuditEntry
 
@@ -132,6 +134,17 @@ def test_agreements_at_every_stage(call):
             signature.document_sha256) == (
         BENEFICIARIES["LENSLOOP"], demo.IP_ADDRESS, demo.USER_AGENT, found["LENSLOOP"].sha256)
     assert len(found["CLEANROOM-E"].final_sha256) == 64
+
+
+def test_the_demo_agreements_name_the_granting_party_once_with_its_address(call):
+    agreement = agreements()["GREENSENS"]
+    text = " ".join(pdf_text(agreement.file.open("rb").read()).split())
+    assert ("the Silicon Europe Eurocluster consortium, Kapeldreef 75, 3001 Leuven, Belgium; "
+            "VAT or registration number BE 0712.345.618;") in text
+    assert "Eurocluster Eurocluster" not in text
+    assert {e.acronym: bool(e.address and e.registration_number)
+            for e in Eurocluster.objects.all()} == {
+        "DESIRE": True, "DREAM": True, "RE-CENTRE": True, "Silicon Europe": True}
 
 
 def test_tranches_a_paid_payment_and_a_submitted_interim_report(call):

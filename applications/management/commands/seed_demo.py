@@ -122,6 +122,8 @@ class Seeder:
             # The paying account of its SEPA transfers (reference data, like the name).
             "account_holder": spec["account"][0], "iban": spec["account"][1],
             "bic": spec["account"][2],
+            # The granting party of its agreements.
+            "address": spec["address"], "registration_number": spec["registration_number"],
         })
         self.euroclusters[spec["acronym"]] = eurocluster
         for partner in spec["partners"]:
