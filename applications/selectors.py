@@ -132,6 +132,21 @@ def eligibility_summary(results: list[EligibilityResult]) -> dict:
     }
 
 
+def call_eligibility_results(call: OpenCall) -> QuerySet[EligibilityResult]:
+    """The eligibility result of the last submitted version of every application of ``call``,
+    whatever stage the application has reached since (under evaluation, selected, contracted,
+    ...): the eligibility outcome is the result's, not the application's current status.
+    Withdrawn applications have left the call (drafts have no version)."""
+    latest = (ApplicationVersion.objects.filter(application=OuterRef("version__application"))
+              .order_by("-number").values("pk")[:1])
+    return (EligibilityResult.objects
+            .filter(version__application__call=call, version_id=Subquery(latest))
+            .exclude(version__application__status__in=(Application.Status.DRAFT,
+                                                       Application.Status.WITHDRAWN))
+            .select_related("version__application__organisation__user",
+                            "version__application__call"))
+
+
 def current_results(call: OpenCall) -> QuerySet[EligibilityResult]:
     """The result of the current version of every application of ``call`` in eligibility."""
     return (EligibilityResult.objects

@@ -13,8 +13,8 @@ from applications.eligibility_services import eligibility_decide, eligibility_re
 from applications.forms import EligibilityDecisionForm
 from applications.models import Application, EligibilityResult
 from applications.selectors import (
+    call_eligibility_results,
     calls_managed_by,
-    current_results,
     eligibility_summary,
     is_current_version,
     results_managed_by,
@@ -48,7 +48,7 @@ class ManagedCallsView(ManagerMixin, View):
 class CallEligibilityView(ManagerMixin, View):
     def get(self, request, pk):
         call = self.get_call()
-        results = list(current_results(call).select_related("version__application__voucher_type")
+        results = list(call_eligibility_results(call).select_related("version__application__voucher_type")
                        .order_by("version__application__pk"))
         outcome, rule = request.GET.get("outcome", ""), request.GET.get("rule", "")
         shown = [r for r in results

@@ -152,6 +152,29 @@ def test_call_page_is_not_found_for_the_applicant(client, call):
     assert client.get(result_url(result)).status_code == 404
 
 
+@pytest.mark.parametrize("status", [
+    Application.Status.UNDER_EVALUATION, Application.Status.EVALUATED,
+    Application.Status.SELECTED, Application.Status.RESERVE, Application.Status.REJECTED,
+    Application.Status.CONTRACTED, Application.Status.IN_PROGRESS, Application.Status.COMPLETED])
+def test_call_page_counts_stay_true_once_the_call_has_moved_on(manager_client, call, status):
+    """The outcome is the latest version's result, whatever stage the application reached."""
+    moved_on = [checked(call), checked(call)]
+    refused = ineligible(call)
+    withdrawn = checked(call)
+    Application.objects.filter(pk__in=[r.version.application_id for r in moved_on]).update(
+        status=status)
+    Application.objects.filter(pk=withdrawn.version.application_id).update(
+        status=Application.Status.WITHDRAWN)
+    response = manager_client.get(eligibility_url(call))
+    summary = response.context["summary"]
+    assert summary["total"] == 3
+    assert [(code, n) for code, _label, n in summary["by_outcome"]] == [
+        ("pending", 0), ("eligible", 2), ("ineligible", 1), ("needs_review", 0)]
+    assert [r.pk for r in response.context["results"]] == [*[r.pk for r in moved_on],
+                                                          refused.pk]
+    assert "3 applications in the call" in response.content.decode()
+
+
 @pytest.mark.parametrize("count", [1, 8])
 def test_call_page_query_count_does_not_grow(manager_client, call, count,
                                              django_assert_num_queries):
