@@ -25,6 +25,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def _notify(result: EligibilityResult, application: Application) -> None:
     mail_on_commit(to=[application.organisation.user.email], template="eligibility_result",
                    context={"application": application, "call": call, "result": result,
                             "failures": result.failures(),
-                            "site_url": settings.PORTAL_SITE_URL})
+                            "site_url": site_url()})
 
 
 # What a check reads besides the whole result row: the version's declarations, and what the

@@ -5,7 +5,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +34,7 @@ from portal.errors import DomainError
 from portal.formats import brussels
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import site_url
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ def application_submit(*, application: Application, by: Any,
     EligibilityResult.objects.create(version=version)
     mail_on_commit(to=[by.email], template="submission_receipt",
                    context={"application": application, "version": version,
-                            "site_url": settings.PORTAL_SITE_URL})
+                            "site_url": site_url()})
     enqueue_on_commit("applications.check_eligibility", version_id=version.pk)
     return version
 

@@ -1,11 +1,12 @@
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from applications.forms import (
     rows_formset,
 )
 from applications.models import BudgetLine, Declaration
+from applications.roles import SESSION_FLAG as APPLICANT_FLAG
 from applications.selectors import (
     application_for_editing,
     applications_of_applicant,
@@ -106,8 +108,16 @@ class OrganisationView(LoginRequiredMixin, View):
             except DomainError as error:
                 context["form"].add_error("registration_number", error.message)
             else:
+                # The menu's applicant items (accounts.roles) follow without a new login.
+                request.session[APPLICANT_FLAG] = True
                 messages.success(request, _("Your enterprise details are saved."))
-                return redirect(_safe_next(request) or "applications:organisation")
+                target = _safe_next(request)
+                if target and _is_apply_url(target):
+                    # Saved on the way from a call's Apply button: go on applying. The start is a
+                    # POST, so 307 has the browser repeat this POST there (its CSRF token goes
+                    # along; the start view reads nothing else of it).
+                    return HttpResponseRedirect(target, status=307)
+                return redirect(target or "applications:organisation")
         messages.error(request, _("Please correct the fields marked below; nothing was saved."))
         return render(request, self.template_name, context, status=400)
 
@@ -120,13 +130,21 @@ def _safe_next(request) -> str | None:
     return None
 
 
+def _is_apply_url(target: str) -> bool:
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return False
+    return match.view_name == "applications:start"
+
+
 class ApplicationStartView(LoginRequiredMixin, View):
     def post(self, request, slug):
         call = get_object_or_404(calls_public(), slug=slug)
         if organisation_of(request.user) is None:
             messages.info(request, _("First describe your enterprise; then you can apply."))
             target = reverse("applications:organisation")
-            return redirect(f"{target}?next={call.get_absolute_url()}")
+            return redirect(f"{target}?next={reverse('applications:start', args=[call.slug])}")
         try:
             application = application_start(call=call, user=request.user)
         except DomainError as error:
@@ -184,6 +202,9 @@ class ApplicationEditView(ApplicationMixin, View):
             "required_documents": [(document, uploaded.get(document.pk))
                                    for document in application.call.required_documents.all()],
             "budget_total": sum((line.amount for line in application.budget_lines.all()), 0),
+            # Voucher types that fund several SMEs: only they show "Partner SMEs".
+            "partner_voucher_ids": [v.pk for v in application.call.voucher_types.all()
+                                    if v.accepts_partners],
             **drafts.context(),
         }
         return render(request, self.template_name, context, status=status)

@@ -48,7 +48,8 @@ class ManagedCallsView(ManagerMixin, View):
 class CallEligibilityView(ManagerMixin, View):
     def get(self, request, pk):
         call = self.get_call()
-        results = list(call_eligibility_results(call).select_related("version__application__voucher_type")
+        results = list(call_eligibility_results(call)
+                       .select_related("version__application__voucher_type")
                        .order_by("version__application__pk"))
         outcome, rule = request.GET.get("outcome", ""), request.GET.get("rule", "")
         shown = [r for r in results

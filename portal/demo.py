@@ -10,7 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-SITE = "http://127.0.0.1:8000"
+from portal.site import site_url
+
+# Where the demo's pages are served (PORTAL_SITE_URL; `make demo` serves the default).
+SITE = site_url()
 # Seeding sends receipts, invitations and results; in a demo they stay in memory instead of
 # filling the console.
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"

@@ -8,6 +8,7 @@ listed in ``.env.example``.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,10 @@ if PORTAL_ENV not in {"development", "production"}:
 PRODUCTION = PORTAL_ENV == "production"
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
+if not PRODUCTION and not env("DATABASE_URL"):
+    # Embedded mode keeps its SQLite file here: `manage.py migrate` in a fresh clone (without
+    # `make`) must not fail with "unable to open database file".
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 if PRODUCTION:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -105,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -153,6 +159,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Eurocluster portal] "
+# Links and the site's name in allauth's e-mails come from PORTAL_SITE_URL, and each role lands on
+# its own home after login.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -217,8 +226,18 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Eurocluster portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute address of the portal, for links in e-mails.
-PORTAL_SITE_URL = env("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute address of the portal: every link in e-mails and documents is built from it
+# (portal.site.absolute_url), never from the host of a request. Development defaults to the
+# address `make demo` serves; production refuses to start without it.
+PORTAL_SITE_URL = env("PORTAL_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not PORTAL_SITE_URL:
+    raise ImproperlyConfigured("PORTAL_SITE_URL must be set when PORTAL_ENV=production "
+                               "(e.g. https://grants.example.eu).")
+if PORTAL_SITE_URL:
+    _site = urlsplit(PORTAL_SITE_URL)
+    if _site.scheme not in {"http", "https"} or not _site.netloc or _site.path:
+        raise ImproperlyConfigured("PORTAL_SITE_URL must be a scheme and a host, like "
+                                   "https://grants.example.eu (no path).")
 
 # Celery: eager in-process without a broker; Redis when REDIS_URL is given.
 REDIS_URL = env("REDIS_URL")

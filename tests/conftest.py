@@ -38,6 +38,12 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _site_url(settings):
+    """Links in e-mails point at the portal under test, as PORTAL_SITE_URL does in production."""
+    settings.PORTAL_SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Factories set a password per user; the production hasher would make that the slow part."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -36,6 +35,7 @@ from evaluation.services.transitions import assignment_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 
 
 class AssignmentRefused(DomainError):
@@ -72,7 +72,7 @@ def mail_new_assignments(call: OpenCall, evaluator_ids: list[int],
             evaluator = CallEvaluator.objects.select_related("user").get(pk=evaluator_id)
         mail_on_commit(to=[evaluator.user.email], template="evaluation_pool_assigned", context={
             "call": call, "user": evaluator.user, "count": count,
-            "site_url": settings.PORTAL_SITE_URL, "queue_url": queue_url,
+            "site_url": site_url(), "queue_url": queue_url,
         })
 
 

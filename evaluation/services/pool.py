@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -39,6 +38,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import site_url
 
 PROFILE_FIELDS = ("expertise", "country", "organisation", "organisation_number", "languages",
                   "max_proposals_per_call")
@@ -54,7 +54,7 @@ def _send_invitation(call_evaluator: CallEvaluator, by: Any) -> None:
         "call": call_evaluator.call, "user": user, "call_evaluator": call_evaluator,
         "has_password": user.has_usable_password(),
         "invited_by_name": by.get_full_name() if getattr(by, "is_authenticated", False) else "",
-        "site_url": settings.PORTAL_SITE_URL,
+        "site_url": site_url(),
     })
 
 

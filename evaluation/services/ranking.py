@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -37,6 +36,7 @@ from evaluation.services.transitions import ranking_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def _mail_result(entry: RankingEntry) -> None:
     application = entry.application
     report = esr(application, entry)
     mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
-                   context={**report, "site_url": settings.PORTAL_SITE_URL})
+                   context={**report, "site_url": site_url()})
 
 
 @transaction.atomic
@@ -281,7 +281,7 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
         mail_on_commit(to=[entry.application.organisation.user.email],
                        template="evaluation_reserve_promoted",
                        context={**esr(entry.application, entry),
-                                "site_url": settings.PORTAL_SITE_URL})
+                                "site_url": site_url()})
     return moved
 
 

@@ -5,7 +5,6 @@ call's window; the manager upholds it (the case is examined again) or dismisses 
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError, InvalidTransition
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import site_url
 
 MIN_REASONS = 50
 MIN_ANSWER = 20
@@ -60,7 +60,7 @@ def redress_file(*, application: Application, by: Any, reasons: str,
     if managers:
         mail_on_commit(to=managers, template="evaluation_redress_filed",
                        context={"redress": redress, "application": application,
-                                "call": application.call, "site_url": settings.PORTAL_SITE_URL})
+                                "call": application.call, "site_url": site_url()})
     return redress
 
 
@@ -155,5 +155,5 @@ def redress_decide(*, redress: RedressRequest, by: Any, uphold: bool,
     mail_on_commit(to=[application.organisation.user.email], template="evaluation_redress_decided",
                    context={"redress": redress, "application": application,
                             "call": application.call, "upheld": uphold, "effect": effect,
-                            "site_url": settings.PORTAL_SITE_URL})
+                            "site_url": site_url()})
     return redress

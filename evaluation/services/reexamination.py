@@ -8,7 +8,6 @@ The rules of the placing are those of the ranking itself, in the pure ``evaluati
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from evaluation.services.ranking import locked_ranking
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 
 
 def _fixed(application: Application, entry: RankingEntry) -> str | None:
@@ -138,5 +138,5 @@ def ranking_place_reexamined(*, call: OpenCall, by: Any) -> list[Application]:
         mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
                        context={**report, "after_redress": True,
                                 "redress_deadline": _still_open(report["redress_deadline"]),
-                                "site_url": settings.PORTAL_SITE_URL})
+                                "site_url": site_url()})
     return placed

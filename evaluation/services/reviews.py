@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import site_url
 
 # --- errors ---------------------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def _tell_managers_of_conflict(assignment: Assignment) -> None:
     if emails:
         mail_on_commit(to=emails, template="evaluation_review_conflict",
                        context={"call": call, "application": assignment.application,
-                                "site_url": settings.PORTAL_SITE_URL})
+                                "site_url": site_url()})
 
 
 # --- reviews -------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
                    template="evaluation_review_reopened",
                    context={"call": application.call, "application": application,
                             "assignment": current.assignment, "reason": reason,
-                            "site_url": settings.PORTAL_SITE_URL})
+                            "site_url": site_url()})
     return current
 
 

@@ -4,7 +4,6 @@ an enterprise, what the agreement document shows, the manager's list and the pub
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -21,6 +20,7 @@ from payments.money import split
 from payments.pdf import euro
 from payments.selectors.beneficiary import agreement_of
 from portal.formats import brussels
+from portal.site import absolute_url
 
 # Applications a manager sees on the agreements page: selected and what comes after.
 WITH_AGREEMENT = (Application.Status.SELECTED, Application.Status.CONTRACTED,
@@ -111,7 +111,7 @@ def _country_name(code) -> str:
 
 
 def verify_url(code: str) -> str:
-    return f"{settings.PORTAL_SITE_URL}{reverse('payments:verify')}?code={code}"
+    return absolute_url(f"{reverse('payments:verify')}?code={code}")
 
 
 def agreement_document(*, application: Application, agreement: GrantAgreement,

@@ -105,8 +105,9 @@ def _collect_console_error(message, errors: list[str]) -> None:
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, request):
+def page(browser, live_server, transactional_db, request, settings):
     """A fresh browser context per test, on the live server; JavaScript errors fail the test."""
+    settings.PORTAL_SITE_URL = live_server.url  # links in e-mails lead to the portal under test
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-GB",

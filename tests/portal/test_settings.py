@@ -61,6 +61,7 @@ def production_variables(**overrides: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "portal.example.eu",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PORTAL_SITE_URL": "https://portal.example.eu",
     }
     variables.update(overrides)
     return {name: value for name, value in variables.items() if value is not None}

@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -37,6 +36,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
 from portal.queue import enqueue_on_commit
+from portal.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +105,8 @@ def _mail_ready(agreement: GrantAgreement, *, regenerated: bool) -> None:
                             "agreement": agreement, "regenerated": regenerated,
                             "deadline": brussels(agreement.signing_deadline),
                             "amount": pdf.euro(agreement.amount),
-                            "url": settings.PORTAL_SITE_URL + reverse(
-                                "payments:agreement", kwargs={"pk": application.pk})})
+                            "url": absolute_url(reverse(
+                                "payments:agreement", kwargs={"pk": application.pk}))})
 
 
 @transaction.atomic(durable=True)

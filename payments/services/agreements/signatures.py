@@ -7,7 +7,6 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,6 +27,7 @@ from portal.errors import DomainError
 from portal.formats import brussels
 from portal.mail import mail_on_commit
 from portal.models import AuditEntry
+from portal.site import absolute_url
 
 USER_AGENT_MAX = 400
 # Wrong passwords tolerated per signer and agreement in WRONG_PASSWORD_WINDOW.
@@ -287,9 +287,9 @@ def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: 
         to=[application.organisation.user.email], template="payments_agreement_countersigned",
         context={"application": application, "call": application.call, "agreement": agreement,
                  "amount": pdf.euro(agreement.amount),
-                 "url": settings.PORTAL_SITE_URL + reverse(
-                     "payments:agreement_download", kwargs={"pk": application.pk}),
-                 "page_url": settings.PORTAL_SITE_URL + reverse(
-                     "payments:agreement", kwargs={"pk": application.pk})})
+                 "url": absolute_url(reverse(
+                     "payments:agreement_download", kwargs={"pk": application.pk})),
+                 "page_url": absolute_url(reverse(
+                     "payments:agreement", kwargs={"pk": application.pk}))})
     return agreement
 

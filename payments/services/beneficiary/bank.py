@@ -4,7 +4,6 @@ agreement, and after one pending a finance officer's approval (payments wait mea
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from payments.services.transitions import bank_account_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 
 
 class BankDetailsInvalid(DomainError):
@@ -176,7 +176,7 @@ def bank_account_save(*, organisation: Organisation, by: Any, holder: str, iban:
                 "organisation": organisation, "account": account,
                 "new_iban": mask_iban(account.iban),
                 "old_iban": mask_iban(active.iban) if active else "",
-                "site_url": settings.PORTAL_SITE_URL,
+                "site_url": site_url(),
                 "url": reverse("payments:finance_bank_changes")})
     return account
 
@@ -224,7 +224,7 @@ def bank_account_decide(*, account: BankAccount, by: Any, approve: bool,
                      "new_iban": mask_iban(account.iban)})
     mail_on_commit(to=[organisation.user.email], template="payments_bank_decided", context={
         "organisation": organisation, "account": account, "approved": approve, "note": note,
-        "iban": mask_iban(account.iban), "site_url": settings.PORTAL_SITE_URL,
+        "iban": mask_iban(account.iban), "site_url": site_url(),
         "url": reverse("payments:bank")})
     return account
 

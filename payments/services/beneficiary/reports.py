@@ -3,7 +3,6 @@ approves (which makes the tranches paid on that report due) or asks for changes.
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from payments.services.transitions import agreement_transition, report_transitio
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
 MIN_REPORT_CHARS = 200
@@ -141,7 +141,7 @@ def _managers_emails(report: ProgressReport) -> list[str]:
 def _report_context(report: ProgressReport) -> dict[str, Any]:
     application = report.agreement.application
     return {"report": report, "application": application, "call": application.call,
-            "site_url": settings.PORTAL_SITE_URL}
+            "site_url": site_url()}
 
 
 @transaction.atomic

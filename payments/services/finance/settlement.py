@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +28,7 @@ from payments.services.transitions import (
 )
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.site import site_url
 
 
 class PaymentRefused(DomainError):
@@ -235,7 +235,7 @@ def payment_mark_paid(*, payment: Payment, by: Any, bank_reference: str) -> Paym
     if beneficiary.email:
         mail_on_commit(to=[beneficiary.email], template="payments_payment_sent", context={
             "application": application, "call": application.call, "payment": payment,
-            "tranche": tranche, "site_url": settings.PORTAL_SITE_URL})
+            "tranche": tranche, "site_url": site_url()})
     _close_when_settled(batch, by)
     return payment
 
