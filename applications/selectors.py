@@ -8,6 +8,7 @@ from applications.models import (
     EligibilityResult,
     Organisation,
 )
+from applications.next_actions import next_actions
 from calls.models import EligibilityRule, OpenCall
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
@@ -53,6 +54,16 @@ def applications_of_applicant(user) -> QuerySet[Application]:
             .select_related("call", "call__eurocluster", "voucher_type")
             .annotate(version_count=Count("versions"), last_version=Max("versions__number"))
             .order_by("call__closes_at", "pk"))
+
+
+def dashboard_applications(user) -> list[Application]:
+    """The applicant's applications, each with ``next_action``: the most urgent next step
+    (applications.next_actions; its providers keep the query count fixed), or None."""
+    applications = list(applications_of_applicant(user))
+    actions = next_actions(applications)
+    for application in applications:
+        application.next_action = actions.get(application.pk)
+    return applications
 
 
 def application_for_editing(application: Application) -> Application:

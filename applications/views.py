@@ -30,8 +30,8 @@ from applications.models import BudgetLine, Declaration
 from applications.roles import SESSION_FLAG as APPLICANT_FLAG
 from applications.selectors import (
     application_for_editing,
-    applications_of_applicant,
     applications_visible_to,
+    dashboard_applications,
     organisation_of,
     released_eligibility,
 )
@@ -72,7 +72,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         return super().get_context_data(
             organisation=organisation_of(user),
-            applications=applications_of_applicant(user),
+            applications=dashboard_applications(user),
             open_calls=[c for c in calls_open_and_forthcoming()
                         if c.phase == OpenCall.Phase.OPEN],
             **kwargs,

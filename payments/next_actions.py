@@ -1,0 +1,77 @@
+"""The beneficiary's next steps that payments owns (applications.next_actions): sign the grant
+agreement, give bank details, hand in the report that is due. Four queries at most for any
+number of applications."""
+
+from collections.abc import Sequence
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application
+from applications.next_actions import NextAction
+from calls.models import TrancheStep
+from payments.models import BankAccount, GrantAgreement, ProgressReport, Tranche
+
+S = Application.Status
+A = GrantAgreement.Status
+R = ProgressReport.Status
+K = ProgressReport.Kind
+FUNDED = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS)
+
+
+def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction]:
+    by_id = {a.pk: a for a in applications if a.status in FUNDED}
+    if not by_id:
+        return {}
+    agreements = list(GrantAgreement.objects.filter(
+        application_id__in=by_id, status__in=(A.GENERATED, A.SIGNED_BY_BENEFICIARY,
+                                              A.COUNTERSIGNED)))
+    if not agreements:
+        return {}
+    with_bank = set(BankAccount.objects.filter(
+        organisation_id__in={by_id[a.application_id].organisation_id for a in agreements},
+        status__in=(BankAccount.Status.ACTIVE, BankAccount.Status.PENDING))
+        .values_list("organisation_id", flat=True))
+    active = [a.pk for a in agreements if a.status == A.COUNTERSIGNED]
+    with_interim = set(Tranche.objects.filter(
+        agreement_id__in=active, event=TrancheStep.Event.INTERIM_REPORT_APPROVED)
+        .values_list("agreement_id", flat=True)) if active else set()
+    reports = ({(r.agreement_id, r.kind): r.status
+                for r in ProgressReport.objects.filter(agreement_id__in=active)}
+               if active else {})
+    actions: dict[int, NextAction] = {}
+    for agreement in agreements:
+        application = by_id[agreement.application_id]
+        if agreement.status == A.GENERATED:
+            actions[application.pk] = NextAction(
+                label=_("Sign the grant agreement"),
+                url=reverse("payments:agreement", kwargs={"pk": application.pk}),
+                deadline=agreement.signing_deadline, deadline_label=_("Sign by"), urgency=10)
+        elif application.organisation_id not in with_bank:
+            actions[application.pk] = NextAction(label=_("Add bank details"),
+                                                 url=reverse("payments:bank"), urgency=20)
+        elif agreement.status == A.COUNTERSIGNED:
+            action = _report_action(application, agreement.pk, agreement.pk in with_interim,
+                                    reports)
+            if action is not None:
+                actions[application.pk] = action
+    return actions
+
+
+def _report_action(application, agreement_id: int, has_interim: bool,
+                   reports: dict) -> NextAction | None:
+    """The first report not yet approved, unless it waits for the manager's review."""
+    for kind in ([K.INTERIM, K.FINAL] if has_interim else [K.FINAL]):
+        status = reports.get((agreement_id, kind))
+        if status == R.APPROVED:
+            continue
+        if status == R.SUBMITTED:
+            return None
+        labels = {K.INTERIM: (_("Submit the interim report"), _("Revise the interim report")),
+                  K.FINAL: (_("Submit the final report"), _("Revise the final report"))}
+        submit, revise = labels[kind]
+        return NextAction(label=revise if status == R.CHANGES_REQUESTED else submit,
+                          url=reverse("payments:report",
+                                      kwargs={"pk": application.pk, "kind": kind}),
+                          urgency=30)
+    return None
