@@ -2,6 +2,11 @@
 
 Applications change only through their services (submission, eligibility, evaluation), so the
 admin lets nobody add, change or delete them, superusers included: it shows them.
+
+A draft belongs to the applicant until it is submitted: an application never submitted (a
+draft, or one withdrawn before its first submission) is shown to nobody here, superusers
+included (they keep the database itself for support; the portal's pages show them no draft
+either). The manager's list of calls still counts the drafts started, without their content.
 """
 
 import json
@@ -101,7 +106,8 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         # The change page reads these for its read-only links and for the permission check.
-        return super().get_queryset(request).select_related(
+        # Never-submitted applications are the applicant's alone (see the module's docstring).
+        return super().get_queryset(request).filter(submitted_at__isnull=False).select_related(
             "call__eurocluster", "organisation", "created_by", "voucher_type"
         )
 

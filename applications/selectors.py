@@ -37,15 +37,19 @@ def current_version_pk(application: str = "application") -> Subquery:
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
-    """Applications ``user`` may open: their own, or all of the Euroclusters they manage."""
+    """Applications ``user`` may open: their own, and the submitted ones of the Euroclusters
+    they manage (all of them for a superuser). A draft belongs to its applicant until it is
+    first submitted: nobody else sees it, superusers included."""
     queryset = Application.objects.select_related(
         "call", "call__eurocluster", "voucher_type", "organisation")
     if not user.is_authenticated:
         return queryset.none()
+    own = Q(organisation__user=user)
+    submitted = Q(submitted_at__isnull=False)
     if user.is_superuser:
-        return queryset
+        return queryset.filter(own | submitted)
     managed = eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-    return queryset.filter(Q(organisation__user=user) | Q(call__eurocluster_id__in=managed))
+    return queryset.filter(own | (submitted & Q(call__eurocluster_id__in=managed)))
 
 
 def applications_of_applicant(user) -> QuerySet[Application]:

@@ -18,7 +18,6 @@ from applications.models import (
 from euroclusters.models import Membership
 from tests.factories import (
     MINIMAL_PDF,
-    ApplicationFactory,
     BudgetLineFactory,
     EuroclusterFactory,
     MembershipFactory,
@@ -26,12 +25,19 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from tests.factories import ApplicationFactory as DraftFactory
 
 pytestmark = pytest.mark.django_db
 
 APPLICATIONS = "admin:applications_application_changelist"
 VERSIONS = "admin:applications_applicationversion_changelist"
 
+
+
+def ApplicationFactory(**kwargs):  # noqa: N802 (stands for the factory in the tests below)
+    """A submitted application: the admin shows no draft (see test_drafts_* below)."""
+    return DraftFactory(**{"status": Application.Status.SUBMITTED,
+                           "submitted_at": timezone.now(), **kwargs})
 
 
 def messages_of(response):
