@@ -124,7 +124,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     expect(page.locator("#status")).to_have_text("Selected")
     # Reports and payments come with the contract, not before.
     expect(page.get_by_role("link", name="Payments", exact=True)).to_have_count(0)
-    page.get_by_role("link", name="Grant agreement").click()
+    page.get_by_role("link", name="Grant agreement", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/agreement/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Grant agreement")
     state = page.locator("#agreement-state")
@@ -302,7 +302,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
 
     # The agreement in force, and its final document with the signature page.
     page.get_by_role("link", name="SWELD").click()
-    page.get_by_role("link", name="Grant agreement").click()
+    page.get_by_role("link", name="Grant agreement", exact=True).click()
     expect(page.locator("#agreement-status")).to_have_text("Countersigned (active)")
     expect(page.locator("#agreement-state")).to_contain_text(f"signed by {MANAGER_NAME}")
     name, final = _download(page, page.get_by_role(
