@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from euroclusters.models import Membership
+from tests.applications.test_views import ORG_POST
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -116,8 +117,6 @@ def test_a_manager_who_is_also_a_finance_officer_sees_both(client):
 
 
 def test_describing_the_enterprise_adds_the_applicant_items_without_a_new_login(client):
-    from tests.applications.test_views import ORG_POST
-
     user = evaluator()
     log_in(client, user)
     assert "My applications" not in menu(client)

@@ -350,6 +350,7 @@ def test_manager_of_the_eurocluster_sees_but_cannot_edit(client):
     application = complete_application()
     attachment = attachment_upload(application=application, by=application.created_by,
                                    uploaded=SimpleUploadedFile("a.pdf", MINIMAL_PDF))
+    _submitted(application)  # a draft is the applicant's alone (test_walk_drafts)
     manager = MembershipFactory(eurocluster=application.call.eurocluster).user
     _login(client, manager)
     assert client.get(reverse("applications:detail", kwargs={"pk": application.pk})

@@ -1,0 +1,20 @@
+"""What applications plugs into the registries and signals of the portal, once, from
+``AppConfig.ready()``: the manager's and the applicant's roles (accounts.roles: menu and home
+after login), the applicant's flag set at login, and the dashboard's own next step (a draft to
+finish)."""
+
+from django.contrib.auth.signals import user_logged_in
+
+from accounts.roles import register_role
+from applications.next_actions import draft_actions, register_next_actions
+from applications.roles import SESSION_FLAG, remember_applicant
+
+
+def register() -> None:
+    # The manager test is the menu's own (the per-request role cache answers it).
+    register_role(code="manager", priority=10, home="applications:manage_calls",
+                  held=lambda request: request.user.has_perm("applications.manage_eligibility"))
+    register_role(code="applicant", priority=90, home="applications:dashboard",
+                  held=lambda request: bool(request.session.get(SESSION_FLAG)), default=True)
+    user_logged_in.connect(remember_applicant, dispatch_uid="applications_remember_applicant")
+    register_next_actions("applications.drafts", draft_actions)

@@ -1,0 +1,17 @@
+"""What payments plugs into the registries of the apps below it, once, from
+``AppConfig.ready()``: the finance officer's role (accounts.roles: menu and home after login) and
+the beneficiary's next steps (applications.next_actions: sign, bank details, reports)."""
+
+from accounts.roles import register_role
+from applications.next_actions import register_next_actions
+from euroclusters.models import Membership
+from euroclusters.rules import eurocluster_ids_with_role
+from payments.next_actions import payment_actions
+
+
+def register() -> None:
+    # From the per-request role cache: no query of its own.
+    register_role(code="finance", priority=20, home="payments:finance",
+                  held=lambda request: bool(eurocluster_ids_with_role(
+                      request.user, Membership.Role.FINANCE)))
+    register_next_actions("payments.beneficiary", payment_actions)
