@@ -36,9 +36,9 @@ class IdentifierMixin:
 class OrganisationForm(IdentifierMixin, forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["legal_name", "registration_number", "country", "street", "postcode", "city",
-                  "nace_code", "year_founded", "staff_headcount", "annual_turnover",
-                  "balance_sheet_total"]
+        fields = ["legal_name", "registration_number", "country", "is_natural_person", "street",
+                  "postcode", "city", "nace_code", "year_founded", "staff_headcount",
+                  "annual_turnover", "balance_sheet_total"]
         help_texts = {
             "staff_headcount": _("Annual work units: full-time staff of the last closed year."),
             "annual_turnover": _("Of the last closed financial year."),

@@ -38,6 +38,12 @@ class Organisation(models.Model):
         help_text=_("EU VAT number (e.g. BE0403170701) or national company registration number."),
     )
     country = CountryField(_("country of legal establishment"))
+    # The public list of beneficiaries never names a natural person (Financial Regulation).
+    is_natural_person = models.BooleanField(
+        _("sole trader / natural person"), default=False,
+        help_text=_("Tick if the enterprise is a natural person (a sole trader): its name is "
+                    "then never published in the list of beneficiaries."),
+    )
     street = models.CharField(_("street and number"), max_length=250)
     postcode = models.CharField(_("postcode"), max_length=20)
     city = models.CharField(_("city"), max_length=120)

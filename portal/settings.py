@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "applications",
     "evaluation",
     "payments",
+    "reporting",
 ]
 
 MIDDLEWARE = [

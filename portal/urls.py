@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("evaluation.urls")),
     path("", include("payments.urls")),
+    path("", include("reporting.urls")),
     path("", include("calls.urls")),
 ]

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lower apps never import higher ones (STYLE.md); the portal is the base and imports no app (it
 # finds the apps' tasks by their registered names, see portal.queue).
 LAYERS = ("portal", "accounts", "euroclusters", "calls", "applications", "evaluation",
-          "payments")
+          "payments", "reporting")
 
 
 def modules_of(app: str) -> dict[str, Path]:

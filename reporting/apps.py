@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    """The top floor: reads every app below it, and nothing imports it."""
+
+    name = "reporting"
+    verbose_name = _("Reporting and open data")

@@ -1,0 +1,16 @@
+"""Who may do what in reporting (django-rules). The public list and the feeds need no permission.
+
+Withholding a beneficiary's publication, and publishing it again, is for the managers of the
+agreement's Eurocluster (and superusers); objects carry ``scope_eurocluster_id``.
+"""
+
+import rules
+
+from euroclusters.rules import is_admin, is_manager
+
+rules.add_perm("reporting.withhold_publication", is_manager | is_admin)
+
+# The admin is read-only: the services change, the admin shows.
+rules.add_perm("reporting.view_publicationwithholding", is_manager | is_admin)
+for _verb in ("add", "change", "delete"):
+    rules.add_perm(f"reporting.{_verb}_publicationwithholding", rules.always_deny)
