@@ -17,15 +17,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from calls.models import OpenCall
 from portal.errors import DomainError
+from portal.formats import brussels
 from reporting.csv_export import csv_lines
 from reporting.forms import BeneficiaryFilterForm, CallFilterForm, WithholdForm
 from reporting.ical import Event, calendar
@@ -147,8 +146,7 @@ class CallsAtomFeed(Feed):
     def item_description(self, call: OpenCall) -> str:
         return _("%(summary)s Opens %(opens)s; deadline %(closes)s (Brussels time).") % {
             "summary": call.summary,
-            "opens": date_format(timezone.localtime(call.opens_at), "DATETIME_FORMAT"),
-            "closes": date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT"),
+            "opens": brussels(call.opens_at), "closes": brussels(call.closes_at, seconds=True),
         }
 
     def item_guid(self, call: OpenCall) -> str:
@@ -177,7 +175,7 @@ def calls_ics(request):
         summary=_("Deadline: %(call)s") % {"call": call},
         description=_("%(summary)s Deadline %(closes)s (Brussels time).") % {
             "summary": call.summary,
-            "closes": date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")},
+            "closes": brussels(call.closes_at, seconds=True)},
         url=request.build_absolute_uri(call.get_absolute_url()),
         categories=(call.eurocluster.acronym,),
     ) for call in calls_feed()]

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from calls.models import OpenCall
+from portal.formats import brussels
 from reporting.ical import Event, calendar, escape_text, fold, utc
 from tests.factories import EuroclusterFactory, OpenCallFactory, VoucherTypeFactory
 
@@ -86,7 +86,6 @@ def test_the_calendar_has_one_event_per_deadline(client, calls):
     events = [lines[i + 1:lines.index("END:VEVENT", i)] for i, line in enumerate(lines)
               if line == "BEGIN:VEVENT"]
     assert len(events) == 2
-    closes = timezone.localtime(open_call.closes_at)
     first = dict(line.split(":", 1) for line in events[0])
     assert first == {
         "UID": f"call-{open_call.pk}-deadline@testserver",
@@ -94,7 +93,7 @@ def test_the_calendar_has_one_event_per_deadline(client, calls):
         "DTSTART": open_call.closes_at.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ"),
         "SUMMARY": "Deadline: DREAM-OC1 · Vouchers DREAM-OC1",
         "DESCRIPTION": "Vouchers\\; for SMEs\\, in manufacturing. Deadline "
-                       + escape_text(date_format(closes, "DATETIME_FORMAT"))
+                       + escape_text(brussels(open_call.closes_at, seconds=True))
                        + " (Brussels time).",
         "URL": "http://testserver/calls/dream-oc1/",
         "CATEGORIES": "DREAM",
@@ -112,8 +111,8 @@ def test_calendar_text_is_escaped_and_folded_at_75_octets():
     assert fold("x" * 74 + "é" + "y" * 80) == "x" * 74 + "\r\n é" + "y" * 72 + "\r\n " + "y" * 8
     with pytest.raises(ValueError):
         utc(datetime.datetime(2026, 1, 1))
-    brussels = datetime.timezone(datetime.timedelta(hours=1))
-    assert utc(datetime.datetime(2026, 1, 15, 17, 0, tzinfo=brussels)) == "20260115T160000Z"
+    cet = datetime.timezone(datetime.timedelta(hours=1))
+    assert utc(datetime.datetime(2026, 1, 15, 17, 0, tzinfo=cet)) == "20260115T160000Z"
     text = calendar(events=[Event(uid="u@x", start=UPDATED, stamp=UPDATED, summary="S, T")],
                     prodid="-//x//y//EN", name="N")
     assert text == ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
