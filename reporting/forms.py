@@ -8,12 +8,17 @@ from reporting.models import PublicationWithholding
 from reporting.selectors import BeneficiaryFilters
 
 
+def eurocluster_field() -> forms.ModelChoiceField:
+    """A Eurocluster by its slug, as the filters of the list and of the feeds take it."""
+    return forms.ModelChoiceField(
+        label=_("Eurocluster"), queryset=Eurocluster.objects.all(), to_field_name="slug",
+        required=False, error_messages={"invalid_choice": _("There is no such Eurocluster.")})
+
+
 class BeneficiaryFilterForm(forms.Form):
     """The public filters, read from the query string; an empty field is "any"."""
 
-    eurocluster = forms.ModelChoiceField(
-        label=_("Eurocluster"), queryset=Eurocluster.objects.all(), to_field_name="slug",
-        required=False, error_messages={"invalid_choice": _("There is no such Eurocluster.")})
+    eurocluster = eurocluster_field()
     call = forms.ModelChoiceField(
         label=_("Call"), queryset=OpenCall.objects.filter(status__in=OpenCall.VISIBLE),
         to_field_name="slug", required=False,
@@ -37,7 +42,7 @@ class BeneficiaryFilterForm(forms.Form):
 class CallFilterForm(forms.Form):
     """The filters of ``/api/calls.json``."""
 
-    eurocluster = BeneficiaryFilterForm.base_fields["eurocluster"]
+    eurocluster = eurocluster_field()
     phase = forms.ChoiceField(
         label=_("Phase"), required=False,
         choices=[("", ""), *((p.value, p.label) for p in (

@@ -10,7 +10,7 @@ from euroclusters.rules import is_admin, is_manager
 
 rules.add_perm("reporting.withhold_publication", is_manager | is_admin)
 
-# The admin is read-only: the services change, the admin shows.
-rules.add_perm("reporting.view_publicationwithholding", is_manager | is_admin)
+# The admin is read-only and for superusers: managers have their own page, and its audit trail.
+rules.add_perm("reporting.view_publicationwithholding", is_admin)
 for _verb in ("add", "change", "delete"):
     rules.add_perm(f"reporting.{_verb}_publicationwithholding", rules.always_deny)

@@ -169,3 +169,17 @@ def test_the_manager_page_has_a_fixed_number_of_queries(client, call_a, manager_
             beneficiary_withhold(agreement=agreement, reason=REASON, by=manager_a.user)
     with django_assert_num_queries(4):
         assert client.get(MANAGE).status_code == 200
+
+
+def test_the_admin_shows_withholdings_to_superusers_only_and_read_only(client, published,
+                                                                       manager_a):
+    withholding = beneficiary_withhold(agreement=published, reason=REASON, by=manager_a.user)
+    changelist = reverse("admin:reporting_publicationwithholding_changelist")
+    client.force_login(manager_a.user)
+    assert client.get(changelist).status_code == 403
+    client.force_login(get_user_model().objects.create_superuser(email="root@example.org",
+                                                                 password="x"))
+    assert client.get(changelist).status_code == 200
+    change = reverse("admin:reporting_publicationwithholding_change", args=[withholding.pk])
+    client.post(change, {"reason": "Changed in the admin, long enough."})
+    assert PublicationWithholding.objects.get().reason == REASON
