@@ -183,3 +183,13 @@ def test_the_admin_shows_withholdings_to_superusers_only_and_read_only(client, p
     change = reverse("admin:reporting_publicationwithholding_change", args=[withholding.pk])
     client.post(change, {"reason": "Changed in the admin, long enough."})
     assert PublicationWithholding.objects.get().reason == REASON
+
+
+def test_the_public_list_links_managers_to_their_page(client, published, manager_a,
+                                                      finance_user):
+    link = f'href="{MANAGE}"'
+    assert link not in client.get(reverse("reporting:beneficiaries")).content.decode()
+    client.force_login(finance_user)
+    assert link not in client.get(reverse("reporting:beneficiaries")).content.decode()
+    client.force_login(manager_a.user)
+    assert link in client.get(reverse("reporting:beneficiaries")).content.decode()
