@@ -25,6 +25,7 @@ from django.views import View
 from calls.models import OpenCall
 from portal.errors import DomainError
 from portal.formats import brussels
+from portal.site import absolute_url
 from reporting.csv_export import csv_lines
 from reporting.forms import BeneficiaryFilterForm, CallFilterForm, WithholdForm
 from reporting.ical import Event, calendar
@@ -122,7 +123,7 @@ def calls_json(request):
     calls = calls_open_data(eurocluster=form.cleaned_data["eurocluster"],
                             phase=form.cleaned_data["phase"] or None)
     return JsonResponse({"count": len(calls), "calls": [
-        call_public_data(call, url=request.build_absolute_uri(call.get_absolute_url()))
+        call_public_data(call, url=absolute_url(call.get_absolute_url()))
         for call in calls]}, json_dumps_params={"ensure_ascii": False})
 
 
@@ -176,7 +177,7 @@ def calls_ics(request):
         description=_("%(summary)s Deadline %(closes)s (Brussels time).") % {
             "summary": call.summary,
             "closes": brussels(call.closes_at, seconds=True)},
-        url=request.build_absolute_uri(call.get_absolute_url()),
+        url=absolute_url(call.get_absolute_url()),
         categories=(call.eurocluster.acronym,),
     ) for call in calls_feed()]
     text = calendar(events=events, prodid="-//Eurocluster portal//Open calls//EN",
