@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "euroclusters",
     "calls",
     "applications",
+    "activities",
     "evaluation",
     "payments",
     "reporting",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("applications.urls")),
+    path("", include("activities.urls")),
     path("", include("evaluation.urls")),
     path("", include("payments.urls")),
     path("", include("reporting.urls")),

@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Lower apps never import higher ones (STYLE.md); the portal is the base and imports no app (it
 # finds the apps' tasks by their registered names, see portal.queue).
-LAYERS = ("portal", "accounts", "euroclusters", "calls", "applications", "evaluation",
-          "payments", "reporting")
+LAYERS = ("portal", "accounts", "euroclusters", "calls", "applications", "activities",
+          "evaluation", "payments", "reporting")
 
 
 def modules_of(app: str) -> dict[str, Path]:
