@@ -55,7 +55,8 @@ class Activity(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
-                name="activity_ends_after_start"),
+                name="activity_ends_after_start",
+                violation_error_message=_("The last day cannot be before the first day.")),
         ]
 
     def __str__(self) -> str:
