@@ -166,34 +166,41 @@ class ActivityDetailView(ActivitiesMixin, View):
 
 
 class ParticipantAddView(ActivitiesMixin, View):
-    """Adds an organisation picked from the search (``organisation``) or entered by hand."""
+    """Adds an enterprise picked from the search (``organisation``: refused with a message) or
+    one entered by hand (refused on the form, shown again)."""
 
     http_method_names = ["post"]
 
     def post(self, request, pk):
         activity = self.get_activity(MANAGE)
         if "organisation" in request.POST:
-            pick = PickForm(request.POST)
-            if not pick.is_valid():
-                raise Http404
-            party = get_object_or_404(organisations_known_to(activity.eurocluster),
-                                      pk=pick.cleaned_data["organisation"])
-        else:
-            form = PartyForm(request.POST, prefix="new")
-            if not form.is_valid():
-                return detail_page(request, activity, party_form=form,
-                                                      status=400)
-            party = form.party()
+            return self.pick(request, activity)
+        form = PartyForm(request.POST, prefix="new")
+        if not form.is_valid():
+            return detail_page(request, activity, party_form=form, status=400)
         try:
-            participant = participant_add(activity=activity, by=request.user, party=party)
+            participant = participant_add(activity=activity, by=request.user,
+                                          party=form.party())
         except DomainError as error:
-            if "organisation" in request.POST:
-                messages.error(request, _error(error))
-                return redirect(activity)
             form.add_error(None, _error(error))
-            return detail_page(request, activity, party_form=form,
-                                                  status=409)
+            return detail_page(request, activity, party_form=form, status=409)
         messages.success(request, _("%(name)s is a participant.") % {"name": participant.name})
+        return redirect(activity)
+
+    def pick(self, request, activity):
+        pick = PickForm(request.POST)
+        if not pick.is_valid():
+            raise Http404
+        # Only an enterprise the Eurocluster knows: another's applicants stay out of reach.
+        organisation = get_object_or_404(organisations_known_to(activity.eurocluster),
+                                         pk=pick.cleaned_data["organisation"])
+        try:
+            participant_add(activity=activity, by=request.user, party=organisation)
+        except DomainError as error:
+            messages.error(request, _error(error))
+        else:
+            messages.success(request, _("%(name)s is a participant.")
+                             % {"name": organisation.legal_name})
         return redirect(activity)
 
 

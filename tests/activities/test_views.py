@@ -343,3 +343,56 @@ def test_a_file_over_one_megabyte_is_refused_before_it_is_read(manager_client, a
 def test_the_create_and_edit_forms_open_for_a_manager(manager_client, activity):
     assert manager_client.get(reverse("activities:create")).status_code == 200
     assert manager_client.get(reverse("activities:edit", args=[activity.pk])).status_code == 200
+
+
+# The session, the user, the user's roles, the activity, its participants.
+DETAIL_QUERIES = 5
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_the_detail_query_count_is_fixed(manager_client, activity, django_assert_num_queries,
+                                         n):
+    ParticipantFactory.create_batch(n, activity=activity,
+                                    organisation=ApplicationFactory().organisation)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = manager_client.get(activity.get_absolute_url())
+    assert len(response.context["participants"]) == n
+
+
+def test_the_preview_lists_a_thousand_rows_in_a_fixed_number_of_queries(
+        manager_client, activity, django_assert_num_queries):
+    rows = "".join(f"Firm {i},US,ABC{i:05d}\n" for i in range(1000))
+    upload(manager_client, activity, data=f"name,country,registration_number\n{rows}".encode())
+    staged = ParticipantImport.objects.get()
+    # The session, the user, the user's roles, the activity, the staged file.
+    with django_assert_num_queries(5):
+        response = manager_client.get(reverse("activities:import_preview",
+                                              args=[activity.pk, staged.pk]))
+    assert len(response.context["accepted"]) == 1000
+    assert b"Import 1000 rows" in response.content
+
+
+def test_picking_an_enterprise_twice_says_it_already_takes_part(manager_client, activity):
+    organisation = ApplicationFactory(call__eurocluster=activity.eurocluster,
+                                      organisation__legal_name="Legno Vivo S.r.l.",
+                                      organisation__country="BE",
+                                      organisation__registration_number=BE).organisation
+    url = reverse("activities:participant_add", args=[activity.pk])
+    manager_client.post(url, {"organisation": organisation.pk})
+    response = manager_client.post(url, {"organisation": organisation.pk}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Legno Vivo S.r.l. is a participant.",
+        "“Legno Vivo S.r.l.” (BE0403170701) is already a participant of this activity."]
+    assert activity.participants.count() == 1
+
+
+def test_removing_a_party_of_a_two_party_agreement_is_refused_with_why(manager_client,
+                                                                      eurocluster_a):
+    agreement = ActivityFactory(eurocluster=eurocluster_a, kind=Activity.Kind.BUSINESS_AGREEMENT)
+    first, _second = ParticipantFactory.create_batch(2, activity=agreement)
+    response = manager_client.post(reverse("activities:participant_remove",
+                                           args=[agreement.pk, first.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"A business agreement keeps at least two parties: add the right party before removing "
+        f"“{first.name}”."]
+    assert agreement.participants.count() == 2
