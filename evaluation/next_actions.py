@@ -13,16 +13,15 @@ from applications.next_actions import NextAction
 from evaluation.models import Ranking, RedressRequest
 from evaluation.selectors.results import CONTESTABLE, redress_deadline
 
-S = Application.Status
-EVALUATED = (S.SELECTED, S.RESERVE, S.REJECTED)
+EVALUATED = (Application.Status.SELECTED, Application.Status.RESERVE, Application.Status.REJECTED)
 
 
 def evaluation_actions(applications: Sequence[Application]) -> dict[int, NextAction]:
     now = timezone.now()
     evaluated = [a for a in applications if a.status in EVALUATED]
     # An ineligible application's window opens with the released eligibility results.
-    ineligible = [a for a in applications
-                  if a.status == S.INELIGIBLE and a.call.eligibility_released_at is not None]
+    ineligible = [a for a in applications if a.status == Application.Status.INELIGIBLE
+                  and a.call.eligibility_released_at is not None]
     if not evaluated and not ineligible:
         return {}
     published = ({r.call_id: r for r in Ranking.objects.filter(

@@ -12,11 +12,9 @@ from applications.next_actions import NextAction
 from calls.models import TrancheStep
 from payments.models import BankAccount, GrantAgreement, ProgressReport, Tranche
 
-S = Application.Status
-A = GrantAgreement.Status
-R = ProgressReport.Status
-K = ProgressReport.Kind
-FUNDED = (S.SELECTED, S.CONTRACTED, S.IN_PROGRESS)
+# Funded and still running: a completed project has nothing left to do.
+FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
+          Application.Status.IN_PROGRESS)
 
 
 def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction]:
@@ -24,15 +22,16 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
     if not by_id:
         return {}
     agreements = list(GrantAgreement.objects.filter(
-        application_id__in=by_id, status__in=(A.GENERATED, A.SIGNED_BY_BENEFICIARY,
-                                              A.COUNTERSIGNED)))
+        application_id__in=by_id,
+        status__in=(GrantAgreement.Status.GENERATED, GrantAgreement.Status.SIGNED_BY_BENEFICIARY,
+                    GrantAgreement.Status.COUNTERSIGNED)))
     if not agreements:
         return {}
     with_bank = set(BankAccount.objects.filter(
         organisation_id__in={by_id[a.application_id].organisation_id for a in agreements},
         status__in=(BankAccount.Status.ACTIVE, BankAccount.Status.PENDING))
         .values_list("organisation_id", flat=True))
-    active = [a.pk for a in agreements if a.status == A.COUNTERSIGNED]
+    active = [a.pk for a in agreements if a.status == GrantAgreement.Status.COUNTERSIGNED]
     with_interim = set(Tranche.objects.filter(
         agreement_id__in=active, event=TrancheStep.Event.INTERIM_REPORT_APPROVED)
         .values_list("agreement_id", flat=True)) if active else set()
@@ -42,7 +41,7 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
     actions: dict[int, NextAction] = {}
     for agreement in agreements:
         application = by_id[agreement.application_id]
-        if agreement.status == A.GENERATED:
+        if agreement.status == GrantAgreement.Status.GENERATED:
             actions[application.pk] = NextAction(
                 label=_("Sign the grant agreement"),
                 url=reverse("payments:agreement", kwargs={"pk": application.pk}),
@@ -50,7 +49,7 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
         elif application.organisation_id not in with_bank:
             actions[application.pk] = NextAction(label=_("Add bank details"),
                                                  url=reverse("payments:bank"), urgency=20)
-        elif agreement.status == A.COUNTERSIGNED:
+        elif agreement.status == GrantAgreement.Status.COUNTERSIGNED:
             action = _report_action(application, agreement.pk, agreement.pk in with_interim,
                                     reports)
             if action is not None:
@@ -61,16 +60,21 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
 def _report_action(application, agreement_id: int, has_interim: bool,
                    reports: dict) -> NextAction | None:
     """The first report not yet approved, unless it waits for the manager's review."""
-    for kind in ([K.INTERIM, K.FINAL] if has_interim else [K.FINAL]):
+    kinds = ProgressReport.Kind
+    for kind in ([kinds.INTERIM, kinds.FINAL] if has_interim else [kinds.FINAL]):
         status = reports.get((agreement_id, kind))
-        if status == R.APPROVED:
+        if status == ProgressReport.Status.APPROVED:
             continue
-        if status == R.SUBMITTED:
+        if status == ProgressReport.Status.SUBMITTED:
             return None
-        labels = {K.INTERIM: (_("Submit the interim report"), _("Revise the interim report")),
-                  K.FINAL: (_("Submit the final report"), _("Revise the final report"))}
+        labels = {
+            ProgressReport.Kind.INTERIM: (_("Submit the interim report"),
+                                          _("Revise the interim report")),
+            ProgressReport.Kind.FINAL: (_("Submit the final report"), _("Revise the final report")),
+        }
         submit, revise = labels[kind]
-        return NextAction(label=revise if status == R.CHANGES_REQUESTED else submit,
+        changes = status == ProgressReport.Status.CHANGES_REQUESTED
+        return NextAction(label=revise if changes else submit,
                           url=reverse("payments:report",
                                       kwargs={"pk": application.pk, "kind": kind}),
                           urgency=30)
