@@ -18,9 +18,6 @@ from evaluation.selectors.pool import scoped
 from evaluation.selectors.reviews import calls_for_reviews, criteria_of
 from portal.formats import BRUSSELS, brussels
 
-# An application that holds a grant, or is on its way to one.
-FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
-          Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 # Applications a ranking places: evaluation done (or waiting for its consensus).
 TO_RANK = (Application.Status.UNDER_EVALUATION, Application.Status.EVALUATED)
 # Outcomes an applicant may contest.
@@ -133,7 +130,8 @@ def ranking_page(call: OpenCall) -> RankingPage:
             by_criterion = {s.criterion_id: s.score
                             for s in (consensus.scores.all() if consensus else [])}
             entry.criterion_scores = [by_criterion.get(c.pk) for c in criteria]
-    used = sum((e.amount for e in entries if e.application.status in FUNDED), Decimal(0))
+    used = sum((e.amount for e in entries if e.application.status in Application.FUNDED),
+               Decimal(0))
     redress = list(
         RedressRequest.objects.filter(application__call=call,
                                       status=RedressRequest.Status.FILED)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Attachment, BudgetLine
+from applications.selectors import current_version
 from calls.models import Criterion, OpenCall
 from evaluation import scoring
 from evaluation.models import Assignment, CallEvaluator, Review, Score
@@ -130,7 +131,7 @@ def other_reviews(assignment: Assignment) -> list[Review]:
 def proposal_content(application: Application) -> dict:
     """What the evaluator reads: the content of the latest submitted version (or, for an
     application without one, its current fields), budget categories in words."""
-    version = application.versions.order_by("-number").first()
+    version = current_version(application)
     categories = dict(BudgetLine.Category.choices)
     if version is not None:
         content = dict(version.content)
@@ -173,7 +174,7 @@ def proposal_content(application: Application) -> dict:
 
 def proposal_attachment(application: Application, attachment_id: int) -> Attachment | None:
     """An attachment of the proposal as submitted (listed in its latest version), or None."""
-    version = application.versions.order_by("-number").first()
+    version = current_version(application)
     if version is not None:
         listed = {a.get("id") for a in version.content.get("attachments", [])}
         if attachment_id not in listed:

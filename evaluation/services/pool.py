@@ -63,8 +63,8 @@ def _check_invitable(call: OpenCall, user) -> None:
                                  role=Membership.Role.MANAGER).exists():
         raise PoolRefused(_("%(email)s is a manager of this Eurocluster and cannot evaluate its "
                             "proposals.") % {"email": user.email})
-    applied = Application.objects.filter(call=call, organisation__user=user).exclude(
-        status__in=(Application.Status.DRAFT, Application.Status.WITHDRAWN))
+    applied = Application.objects.filter(call=call, organisation__user=user,
+                                         status__in=Application.IN_CALL)
     if applied.exists():
         raise PoolRefused(_("%(email)s applied to this call and cannot evaluate it.")
                           % {"email": user.email})

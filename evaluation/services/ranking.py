@@ -24,7 +24,6 @@ from calls.transitions import call_transition
 from evaluation import ranking as pure
 from evaluation.models import Ranking, RankingEntry
 from evaluation.selectors.results import (
-    FUNDED,
     call_rules,
     consensus_problem,
     criteria_of,
@@ -242,7 +241,7 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
     if not freed:
         return []
     call = OpenCall.objects.get(pk=call.pk)
-    live = [e for e in entries if e.application.status in FUNDED]
+    live = [e for e in entries if e.application.status in Application.FUNDED]
     reserves = sorted((e for e in entries if e.application.status == Application.Status.RESERVE),
                       key=lambda e: (e.reserve_position or 0, e.rank or 0))
     limits = dict(call.voucher_types.values_list("pk", "number_of_vouchers"))

@@ -18,7 +18,6 @@ from calls.models import OpenCall
 from evaluation import ranking as pure
 from evaluation.models import Ranking, RankingEntry
 from evaluation.selectors.results import (
-    FUNDED,
     call_rules,
     consensus_problem,
     criteria_of,
@@ -35,7 +34,7 @@ from portal.site import site_url
 def _fixed(application: Application, entry: RankingEntry) -> str | None:
     """How an application already placed in the published ranking takes part in placing the
     re-examined ones: funded, waiting on the reserve list, or gone (keeps its rank only)."""
-    if application.status in FUNDED:
+    if application.status in Application.FUNDED:
         return pure.SELECTED
     if application.status == Application.Status.RESERVE:
         return pure.RESERVE

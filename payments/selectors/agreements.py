@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_countries import countries
 
 from applications.models import Application
-from applications.selectors import calls_managed_by
+from applications.selectors import calls_managed_by, current_version
 from calls.models import OpenCall, TrancheStep
 from euroclusters.models import Membership, Partner
 from euroclusters.rules import eurocluster_ids_with_role
@@ -21,10 +21,6 @@ from payments.pdf import euro
 from payments.selectors.beneficiary import agreement_of
 from portal.formats import brussels
 from portal.site import absolute_url
-
-# Applications a manager sees on the agreements page: selected and what comes after.
-WITH_AGREEMENT = (Application.Status.SELECTED, Application.Status.CONTRACTED,
-                  Application.Status.IN_PROGRESS, Application.Status.COMPLETED)
 
 
 def eurocluster_title(name: str) -> str:
@@ -73,7 +69,7 @@ def committed_to_third_party(third_party_id: int, *,
 
 def latest_content(application: Application) -> dict | None:
     """The content of the application's last submitted version, or None (never submitted)."""
-    version = application.versions.order_by("-number").first()
+    version = current_version(application)
     return version.content if version is not None else None
 
 
@@ -224,7 +220,8 @@ def agreements_page(call: OpenCall) -> AgreementsPage:
     declined) with its agreement and signatures; a fixed number of queries."""
     applications = list(
         Application.objects.filter(call=call)
-        .filter(Q(status__in=WITH_AGREEMENT) | Q(agreement__isnull=False))
+        # Selected and what comes after, and any that has (had) an agreement.
+        .filter(Q(status__in=Application.FUNDED) | Q(agreement__isnull=False))
         .select_related("organisation", "agreement")
         .prefetch_related(Prefetch("agreement__signatures",
                                    queryset=Signature.objects.select_related("signer")))

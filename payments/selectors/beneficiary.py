@@ -25,12 +25,6 @@ SIGNED = (GrantAgreement.Status.SIGNED_BY_BENEFICIARY, GrantAgreement.Status.COU
 EDITABLE = (ProgressReport.Status.DRAFT, ProgressReport.Status.CHANGES_REQUESTED)
 
 
-def organisation_of(user) -> Organisation | None:
-    if not user.is_authenticated:
-        return None
-    return Organisation.objects.filter(user=user).first()
-
-
 def bank_state(organisation: Organisation) -> dict:
     """The active account, the pending change and the latest refused one of ``organisation``."""
     accounts = list(BankAccount.objects.filter(organisation=organisation)

@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
+from applications.selectors import organisation_of
 from payments.forms.beneficiary import (
     AttachmentForm,
     BankAccountForm,
@@ -34,7 +35,6 @@ from payments.selectors.beneficiary import (
     call_reports,
     calls_for_reports,
     has_signed_agreement,
-    organisation_of,
     pending_bank_changes_for,
     report_blocker,
     report_for_manager,
