@@ -80,6 +80,7 @@ class ManagePoolView(PoolManagerMixin, View):
             "call": call, "entries": entries, "form": form,
             "accepted": sum(1 for e in entries if e.status == CallEvaluator.Status.ACCEPTED),
             "declared": sum(1 for e in entries if e.has_declared),
+            "EvaluatorStatus": CallEvaluator.Status,
         }, status=status)
 
     def get(self, request, pk):
@@ -159,6 +160,7 @@ class ManageAssignmentView(PoolManagerMixin, View):
             "applications": applications, "k": k,
             "missing": sum(1 for a in applications if a.lacks_evaluators),
             "active": next((r for r in runs[:1] if r.status in AssignmentRun.ACTIVE), None),
+            "RunStatus": AssignmentRun.Status,
         })
 
     def post(self, request, pk):
@@ -179,7 +181,7 @@ class ManageRunView(PoolManagerMixin, View):
         run = self.authorise(get_object_or_404(managed_runs(request.user), pk=pk))
         refresh = run.status in AssignmentRun.ACTIVE
         response = render(request, "evaluation/pool/manage_run.html", {
-            "run": run, "call": run.call, "refresh": refresh})
+            "run": run, "call": run.call, "refresh": refresh, "RunStatus": AssignmentRun.Status})
         if refresh:
             response["Refresh"] = "2"
         return response
@@ -205,6 +207,7 @@ class ManageApplicationAssignmentsView(PoolManagerMixin, View):
             "k": application.call.evaluators_per_application,
             "live": sum(1 for a in assignments if a.status in Assignment.LIVE),
             "add_form": forms.get("add_form") or AddEvaluatorForm(allowed=allowed),
+            "AssignmentStatus": Assignment.Status,
         }, status=status)
 
     def get(self, request, pk):
@@ -291,6 +294,7 @@ class InvitationView(View):
                                                   initial={"full_name": entry.user.full_name})
                              if new_account else None),
             "is_open": entry.status == CallEvaluator.Status.INVITED,
+            "EvaluatorStatus": CallEvaluator.Status,
             "other_account": (user.is_authenticated and user.pk != entry.user_id
                               and not new_account),
             "needs_login": not new_account and not user.is_authenticated,
@@ -351,7 +355,8 @@ class ProfileView(LoginRequiredMixin, View):
     def _render(self, request, form, status=200):
         calls = (CallEvaluator.objects.filter(user=request.user)
                  .select_related("call").order_by("-pk"))
-        return render(request, self.template_name, {"form": form, "pool_entries": calls},
+        return render(request, self.template_name, {"form": form, "pool_entries": calls,
+                                                    "EvaluatorStatus": CallEvaluator.Status},
                       status=status)
 
     def get(self, request):

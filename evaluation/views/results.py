@@ -26,7 +26,7 @@ from evaluation.forms.results import (
     RedressDecisionForm,
     RedressFileForm,
 )
-from evaluation.models import Ranking
+from evaluation.models import Ranking, RedressRequest
 from evaluation.selectors.results import (
     applications_of,
     calls_for_results,
@@ -143,6 +143,7 @@ class ManageRedressView(ManagerMixin, View):
         return render(request, self.template_name, {
             "redress": redress, "application": application, "call": application.call,
             "report": esr(application), "form": form,
+            "ApplicationStatus": Application.Status, "RedressStatus": RedressRequest.Status,
         }, status=status)
 
     def get(self, request, pk):

@@ -97,8 +97,9 @@ class QueueView(LoginRequiredMixin, View):
         queue = evaluator_queue(request.user)
         if queue and not request.session.get(SESSION_FLAG):
             request.session[SESSION_FLAG] = True  # written only when it changes
-        return render(request, "evaluation/reviews/queue.html", {"queue": queue,
-                                                                 "now": timezone.now()})
+        return render(request, "evaluation/reviews/queue.html", {
+            "queue": queue, "now": timezone.now(),
+            "AssignmentStatus": Assignment.Status, "ConsensusStatus": Consensus.Status})
 
 
 class CallDeclarationView(LoginRequiredMixin, View):
@@ -292,6 +293,7 @@ class ManageReviewsView(LoginRequiredMixin, View):
         return render(request, "evaluation/reviews/manage_reviews.html", {
             "call": call, "rows": rows, "criteria": criteria, "flagged_only": flagged_only,
             "count": len(applications),
+            "AssignmentStatus": Assignment.Status, "ConsensusStatus": Consensus.Status,
         })
 
 

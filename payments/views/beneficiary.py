@@ -151,6 +151,7 @@ class ReportMixin(BeneficiaryMixin):
             "attachment_form": attachment_form or AttachmentForm(), "editable": editable,
             "blocker": blocker, "refusal": refusal,
             "attachments": list(report.attachments.all()) if report else [],
+            "Status": ProgressReport.Status,
         }, status=status)
 
 
@@ -262,6 +263,7 @@ class ManageReportsView(LoginRequiredMixin, View):
         return render(request, "payments/beneficiary/manage_reports.html", {
             "call": call, "reports": reports,
             "waiting": sum(1 for r in reports if r.status == ProgressReport.Status.SUBMITTED),
+            "Status": ProgressReport.Status,
         })
 
 

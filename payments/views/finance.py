@@ -121,7 +121,7 @@ class BatchListView(FinanceMixin, View):
     def get(self, request):
         self.authorise(None)
         return render(request, "payments/finance/batches.html", {
-            "batches": batches_for(request.user)})
+            "batches": batches_for(request.user), "Status": PaymentBatch.Status})
 
     def post(self, request):
         self.authorise(None)
