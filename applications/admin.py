@@ -27,6 +27,7 @@ from applications.models import (
     ConsortiumMember,
 )
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
+from portal.formats import eur
 from portal.uploads import pdf_download
 
 
@@ -53,13 +54,25 @@ class ReadOnlyInline(ReadOnlyMixin, ScopedInline, admin.TabularInline):
 
 class BudgetLineInline(ReadOnlyInline):
     model = BudgetLine
-    fields = ["category", "description", "amount"]
+    fields = ["category", "description", "line_amount"]
+
+    @admin.display(description=_("amount"))
+    def line_amount(self, obj: BudgetLine) -> str:
+        return eur(obj.amount)
 
 
 class ConsortiumMemberInline(ReadOnlyInline):
     model = ConsortiumMember
     fields = ["legal_name", "registration_number", "country", "contact_email", "staff_headcount",
-              "annual_turnover", "balance_sheet_total", "role"]
+              "turnover", "balance_sheet", "role"]
+
+    @admin.display(description=_("annual turnover"))
+    def turnover(self, obj: ConsortiumMember) -> str:
+        return eur(obj.annual_turnover)
+
+    @admin.display(description=_("balance-sheet total"))
+    def balance_sheet(self, obj: ConsortiumMember) -> str:
+        return eur(obj.balance_sheet_total)
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -90,7 +103,7 @@ class VersionInline(ReadOnlyInline):
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
     scope_path = "call__eurocluster"
-    list_display = ["__str__", "title", "organisation", "call", "status", "requested_amount",
+    list_display = ["__str__", "title", "organisation", "call", "status", "requested",
                     "submitted_at"]
     list_select_related = ["call", "organisation"]
     list_filter = [("call", admin.RelatedOnlyFieldListFilter), "status"]
@@ -110,6 +123,10 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
         return super().get_queryset(request).filter(submitted_at__isnull=False).select_related(
             "call__eurocluster", "organisation", "created_by", "voucher_type"
         )
+
+    @admin.display(description=_("requested amount"), ordering="requested_amount")
+    def requested(self, obj: Application) -> str:
+        return eur(obj.requested_amount)
 
     @admin.display(description=_("description"))
     def description(self, obj: Application) -> str:

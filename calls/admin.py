@@ -27,6 +27,7 @@ from calls.models import (
 from calls.transitions import call_transition
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from portal.errors import DomainError
+from portal.formats import eur
 from portal.uploads import pdf_download
 
 
@@ -117,7 +118,8 @@ class TrancheStepInline(ScopedInline, admin.TabularInline):
 @admin.register(OpenCall)
 class OpenCallAdmin(ScopedAdmin):
     form = OpenCallAdminForm
-    list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at"]
+    list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at",
+                    "call_budget"]
     list_select_related = ["eurocluster"]
     list_filter = ["status", ("eurocluster", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference", "title", "summary"]
@@ -151,6 +153,10 @@ class OpenCallAdmin(ScopedAdmin):
         (_("Application form"), {"fields": ["description_sections", "max_upload_mb"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.display(description=_("call budget"), ordering="budget")
+    def call_budget(self, obj: OpenCall) -> str:
+        return eur(obj.budget)  # "EUR 100,000.00", as on the portal's pages
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["status", "eligibility_released_at", "created_at", "updated_at"]

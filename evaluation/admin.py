@@ -5,6 +5,7 @@ shows the pool, assignments, reviews, rankings and redress requests, scoped per 
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from applications.admin import ReadOnlyInline, ReadOnlyMixin
 from euroclusters.admin_scope import ScopedAdmin
@@ -20,6 +21,7 @@ from evaluation.models import (
     Review,
     Score,
 )
+from portal.formats import eur, score
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
@@ -63,9 +65,13 @@ class ScoreInline(ReadOnlyInline):
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
     scope_path = "assignment__application__call__eurocluster"
-    list_display = ["assignment", "status", "total", "submitted_at"]
-    list_select_related = ["assignment__application", "assignment__evaluator__user"]
+    list_display = ["assignment", "status", "review_total", "submitted_at"]
+    list_select_related = ["assignment__application__call", "assignment__evaluator__user"]
     inlines = [ScoreInline]
+
+    @admin.display(description=_("weighted total"), ordering="total")
+    def review_total(self, obj: Review) -> str:
+        return score(obj.total, obj.assignment.application.call.score_step)
 
 
 class ConsensusScoreInline(ReadOnlyInline):
@@ -76,14 +82,30 @@ class ConsensusScoreInline(ReadOnlyInline):
 @admin.register(Consensus)
 class ConsensusAdmin(ReadOnlyAdmin):
     scope_path = "application__call__eurocluster"
-    list_display = ["application", "status", "total", "recorded_at"]
-    list_select_related = ["application"]
+    list_display = ["application", "status", "consensus_total", "recorded_at"]
+    list_select_related = ["application__call"]
     inlines = [ConsensusScoreInline]
+
+    @admin.display(description=_("weighted total"), ordering="total")
+    def consensus_total(self, obj: Consensus) -> str:
+        return score(obj.total, obj.application.call.score_step)
 
 
 class RankingEntryInline(ReadOnlyInline):
     model = RankingEntry
-    fields = ["rank", "application", "total", "amount", "outcome", "reserve_position", "note"]
+    fields = ["rank", "application", "entry_total", "entry_amount", "outcome", "reserve_position",
+              "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application__call")
+
+    @admin.display(description=_("weighted total"))
+    def entry_total(self, obj: RankingEntry) -> str:
+        return score(obj.total, obj.application.call.score_step)
+
+    @admin.display(description=_("amount"))
+    def entry_amount(self, obj: RankingEntry) -> str:
+        return eur(obj.amount)
 
 
 @admin.register(Ranking)
