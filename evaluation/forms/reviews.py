@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Criterion
 from evaluation.scoring import number, score_choices
+from portal import formats
 
 
 class CallDeclarationForm(forms.Form):
@@ -55,9 +56,11 @@ class ScoresForm(forms.Form):
         self.criteria = criteria
         overall = self.fields.pop("overall_comment")
         for criterion in criteria:
+            # The value is what the service parses ("4", "3.5"); the label reads as on every
+            # page ("4.0", "3.5").
+            values = score_choices(max_score=criterion.max_score, step=step)
             choices = [("", _("– not scored yet –"))] + [
-                (number(v), number(v)) for v in score_choices(max_score=criterion.max_score,
-                                                                step=step)]
+                (number(v), formats.score(v, step)) for v in values]
             self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
                 label=_("Score for “%(name)s” (0 to %(max)s)")
                 % {"name": criterion.name, "max": number(criterion.max_score)},

@@ -207,6 +207,21 @@ def test_review_page_shows_the_proposal_and_the_form(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("step", "labels"), [
+    ("0.5", ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0"]),
+    ("1", ["0", "1", "2", "3", "4", "5"]),
+])
+def test_review_form_labels_scores_as_every_page_and_keeps_their_values(client, step, labels):
+    assignment = _assignment(application=_application(closed_call(score_step=D(step))))
+    response = _login(client, assignment).get(reverse("evaluation:review", args=[assignment.pk]))
+    criterion = assignment.application.call.criteria.order_by("position", "pk").first()
+    field = response.context["form"].fields[f"score_{criterion.pk}"]
+    assert [label for _value, label in field.choices[1:]] == labels
+    assert [value for value, _label in field.choices[1:]] == [
+        format(D(label).normalize(), "f") for label in labels]  # "4", "3.5": what is posted
+
+
+@pytest.mark.django_db
 def test_review_page_shows_the_latest_submitted_version(client):
     assignment = _assignment()
     application = assignment.application
