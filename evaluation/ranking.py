@@ -111,11 +111,29 @@ WAITING = gettext_noop(
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A moment in Brussels time and the decimals of a second shown with it (0, 3 or 6): a
+    parameter of a note, written "2026-03-01 13:00:00.250" here and as the pages write moments
+    where the note is shown (``translate``'s ``moment``)."""
+
+    at: datetime
+    digits: int = 0
+
+    def __str__(self) -> str:
+        return self.at.strftime("%Y-%m-%d %H:%M:%S") + fraction(self)
+
+
+def fraction(moment: Moment) -> str:
+    """The decimals of a second shown with ``moment``: "", ".250" or ".000007"."""
+    return f".{moment.at.microsecond:06d}"[:1 + moment.digits] if moment.digits else ""
+
+
+@dataclass(frozen=True)
 class Note:
     """A sentence for a person: a template (translate it) and its parameters."""
 
     template: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.template % dict(self.params)
@@ -240,21 +258,16 @@ def _tie_reason(rules: Rules, ahead: Candidate, behind: Candidate) -> Note:
     return Note(BY_ID, {"low": f"#{ahead.application_id}", "high": f"#{behind.application_id}"})
 
 
-def moments(first: datetime, second: datetime) -> tuple[str, str]:
+def moments(first: datetime, second: datetime) -> tuple[Moment, Moment]:
     """Two moments in Brussels time, to the precision that tells them apart: the second, else
     the millisecond, else the microsecond (two submissions in the same second are ordered by
     what the clock recorded, and the note shows it)."""
     first, second = first.astimezone(BRUSSELS), second.astimezone(BRUSSELS)
     for digits in (0, 3, 6):
-        texts = tuple(_moment(m, digits) for m in (first, second))
-        if texts[0] != texts[1]:
-            return texts
-    return texts
-
-
-def _moment(moment: datetime, digits: int) -> str:
-    text = moment.strftime("%Y-%m-%d %H:%M:%S")
-    return f"{text}.{moment.microsecond:06d}"[:len(text) + 1 + digits] if digits else text
+        pair = (Moment(first, digits), Moment(second, digits))
+        if str(pair[0]) != str(pair[1]):
+            return pair
+    return pair
 
 
 def _tie_note(template: str, total: Decimal, other: Candidate, reason: Note) -> Note:
@@ -364,12 +377,17 @@ def promote(*, budget: Decimal, voucher_limits: Mapping[int | None, int | None],
     return moved
 
 
-def translate(note: Note, gettext) -> str:
-    """``note`` in words through ``gettext`` (nested notes, such as a tie's reason, too)."""
-    params = {name: translate(value, gettext) if isinstance(value, Note) else value
-              for name, value in note.params.items()}
-    return gettext(note.template) % params
+def translate(note: Note, gettext, moment=str) -> str:
+    """``note`` in words through ``gettext`` (nested notes, such as a tie's reason, too), its
+    moments written by ``moment``."""
+
+    def word(value):
+        if isinstance(value, Note):
+            return translate(value, gettext, moment)
+        return moment(value) if isinstance(value, Moment) else value
+
+    return gettext(note.template) % {name: word(value) for name, value in note.params.items()}
 
 
-def words(entry: Entry, gettext=lambda message: message) -> str:
-    return " ".join(translate(note, gettext) for note in entry.notes)
+def words(entry: Entry, gettext=lambda message: message, moment=str) -> str:
+    return " ".join(translate(note, gettext, moment) for note in entry.notes)

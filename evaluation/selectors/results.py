@@ -45,6 +45,17 @@ def applications_of(user) -> QuerySet[Application]:
                             "call__ranking"))
 
 
+def note_moment(moment: pure.Moment) -> str:
+    """A moment of a ranking note as every page writes it, "1 March 2026, 13:00:00", with the
+    decimals of a second that decided a tie (".250"); the note says "Brussels time" once."""
+    return brussels(moment.at, seconds=True) + pure.fraction(moment)
+
+
+def note_words(entry: pure.Entry) -> str:
+    """The notes of a ranked entry in the active language, as stored on its ranking row."""
+    return pure.words(entry, _, moment=note_moment)
+
+
 def call_rules(call: OpenCall, criteria: list[Criterion] | None = None) -> pure.Rules:
     criteria = criteria_of(call) if criteria is None else criteria
     return pure.Rules(

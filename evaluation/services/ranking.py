@@ -28,6 +28,7 @@ from evaluation.selectors.results import (
     consensus_problem,
     criteria_of,
     esr,
+    note_words,
     ranking_applications,
     ranking_candidate,
 )
@@ -116,7 +117,7 @@ def ranking_compute(*, call: OpenCall, by: Any) -> Ranking:
     RankingEntry.objects.bulk_create(
         RankingEntry(ranking=ranking, application_id=e.application_id, rank=e.rank,
                      total=e.total, amount=e.amount, outcome=e.outcome,
-                     reserve_position=e.reserve_position, note=pure.words(e, _))
+                     reserve_position=e.reserve_position, note=note_words(e))
         for e in entries)
     ranking.computed_at = timezone.now()
     ranking.save(update_fields=["computed_at"])

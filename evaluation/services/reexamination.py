@@ -22,6 +22,7 @@ from evaluation.selectors.results import (
     consensus_problem,
     criteria_of,
     esr,
+    note_words,
     ranking_candidate,
 )
 from evaluation.services.ranking import locked_ranking
@@ -119,7 +120,7 @@ def ranking_place_reexamined(*, call: OpenCall, by: Any) -> list[Application]:
         entry.outcome, entry.reserve_position = result.outcome, result.reserve_position
         entry.note = " ".join(filter(None, [
             _("Re-examined after redress; placed on %(date)s.") % {"date": today},
-            pure.words(result, _)]))
+            note_words(result)]))
         entry.save(update_fields=["rank", "total", "amount", "outcome", "reserve_position",
                                   "note"])
         application.status = application_transition(

@@ -1,6 +1,6 @@
 """Ranking services: compute, approve, publish with the ESR e-mails, decline, the reserve list."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -83,6 +83,22 @@ def test_compute_leaves_out_withdrawn_applications(call, manager_a):
     assert [e.application_id for e in ranking.entries.all()] == [kept.pk]
     assert ranking.status == Ranking.Status.DRAFT
     assert [a.action for a in audit_trail(ranking)] == ["ranking_computed"]
+
+
+@pytest.mark.parametrize(("later", "early", "late"), [
+    (timedelta(seconds=1), "1 March 2026, 13:00:00", "1 March 2026, 13:00:01"),
+    (timedelta(milliseconds=250), "1 March 2026, 13:00:00.000", "1 March 2026, 13:00:00.250"),
+])
+def test_a_submission_tie_break_note_writes_its_moments_as_every_page(call, manager_a, later,
+                                                                     early, late):
+    first, second = evaluated(call, [4, 4, 4]), evaluated(call, [4, 4, 4])
+    noon = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # 13:00 in Brussels
+    Application.objects.filter(pk=first.pk).update(submitted_at=noon)
+    Application.objects.filter(pk=second.pk).update(submitted_at=noon + later)
+    ranking = ranking_compute(call=call, by=manager_a.user)
+    note = ranking.entries.get(application=first).note
+    assert note == (f"Same total (12) as {second.acronym}, ranked ahead of it: submitted earlier "
+                    f"({early} against {late}, Brussels time).")
 
 
 def test_approve_then_publish_moves_every_status_and_mails_every_applicant(
