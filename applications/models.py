@@ -199,6 +199,10 @@ class Application(models.Model):
                Status.CONTRACTED, Status.IN_PROGRESS, Status.COMPLETED)
     # Holding a grant, or on the way to one: what counts against the caps and the call's budget.
     FUNDED = (Status.SELECTED, Status.CONTRACTED, Status.IN_PROGRESS, Status.COMPLETED)
+    # Under a grant agreement that both parties signed.
+    CONTRACTED_OR_LATER = (Status.CONTRACTED, Status.IN_PROGRESS, Status.COMPLETED)
+    # The call's results were published for it: it has an Evaluation Summary Report.
+    WITH_RESULTS = (Status.SELECTED, Status.RESERVE, Status.REJECTED, *CONTRACTED_OR_LATER)
     SCOPE_PATH = "call__eurocluster"
 
     call = models.ForeignKey(OpenCall, on_delete=models.PROTECT, related_name="applications")
@@ -249,6 +253,31 @@ class Application(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    # What the applicant's pages ask of the status (so templates never spell a status).
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
+    @property
+    def has_results(self) -> bool:
+        return self.status in self.WITH_RESULTS
+
+    @property
+    def is_funded(self) -> bool:
+        return self.status in self.FUNDED
+
+    @property
+    def is_contracted(self) -> bool:
+        return self.status in self.CONTRACTED_OR_LATER
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.Status.WITHDRAWN in self.TRANSITIONS[self.status]
 
     @property
     def applicant_status(self) -> str:
