@@ -7,12 +7,12 @@ from playwright.sync_api import expect
 
 from activities.models import Activity
 from portal.audit import audit_trail
+from tests.browser.actions import log_in
 from tests.factories import ApplicationFactory, MembershipFactory
 
 pytestmark = pytest.mark.browser
 
 MANAGER_EMAIL = "giulia.ferraresi@re-centre.example"
-PASSWORD = "correct-horse-42"  # the factories' password
 
 
 def test_manager_records_a_mission_and_adds_participants(page):
@@ -22,10 +22,7 @@ def test_manager_records_a_mission_and_adds_participants(page):
                                organisation__country="IT",
                                organisation__registration_number="IT74689300379").organisation
 
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(MANAGER_EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    log_in(page, MANAGER_EMAIL)
     page.get_by_role("navigation").first.get_by_role("link", name="Manage calls").click()
     page.locator("#activities-link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Support activities")

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from applications.models import Application, Attachment
 from evaluation.models import Assignment, CallEvaluator, Review
 from portal.audit import audit_trail
+from tests.browser.actions import log_in
 from tests.evaluation.factories import (
     AssignmentFactory,
     CallEvaluatorFactory,
@@ -29,21 +30,12 @@ from tests.factories import MINIMAL_PDF, UserFactory
 pytestmark = pytest.mark.browser
 
 EVALUATOR_EMAIL = "ines.moreau@expert.example"
-PASSWORD = "correct-horse-42"  # the factories' password
 COMMENTS = {
     "Excellence": "A clear ambition, well beyond the state of the art in small welding shops.",
     "Impact": "Scrap falls measurably; the market for retrofits is real but only sketched.",
     "Implementation": "A credible nine-month plan with a capable integrator as subcontractor.",
 }
 SCORES = {"Excellence": "4", "Impact": "3.5", "Implementation": "4.5"}
-
-
-def _log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text(email)
 
 
 def _assigned_proposal() -> Assignment:
@@ -65,7 +57,7 @@ def test_evaluator_declares_scores_and_submits(page):
     assignment = _assigned_proposal()
     call = assignment.application.call
 
-    _log_in(page, EVALUATOR_EMAIL)
+    log_in(page, EVALUATOR_EMAIL)
     page.get_by_role("navigation").first.get_by_role("link", name="Evaluations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your evaluations")
     section = page.locator(f"section[data-call='{call.pk}']")

@@ -12,7 +12,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import expect
 
 from applications import demo_data
 from applications.models import Application
@@ -21,6 +20,7 @@ from euroclusters.models import Eurocluster
 from evaluation import demo as evaluation_demo
 from payments import demo as payments_demo
 from payments.models import PaymentBatch
+from tests.browser.actions import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -92,12 +92,7 @@ def demo(transactional_db):
 
 
 def _log_in(page, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(demo_data.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.locator("nav.navbar")).to_contain_text(email)
+    log_in(page, email, demo_data.DEMO_PASSWORD)
 
 
 def _problems(page, urls: list[str], *, strict: bool) -> dict[str, list[str]]:

@@ -17,6 +17,7 @@ from applications.models import Application, Declaration, EligibilityResult
 from applications.services import application_submit
 from calls.models import OpenCall
 from portal.audit import audit_trail
+from tests.browser.actions import log_in
 from tests.factories import (
     MembershipFactory,
     OpenCallFactory,
@@ -28,7 +29,6 @@ pytestmark = pytest.mark.browser
 
 MANAGER_EMAIL = "marta.keller@ec-digital.example"
 APPLICANT_EMAIL = "office@zurich-robotics.example"
-PASSWORD = "correct-horse-42"  # the factories' password
 JUSTIFICATION = "The 2025 accounts show EUR 900,000 turnover; the form had a typo."
 INCONSISTENT = (
     "The figures of Liège Laser Works SA look inconsistent: turnover EUR 9,000,000.00 with 3.0 "
@@ -54,14 +54,6 @@ def _submitted(call: OpenCall, *, acronym: str, **organisation) -> EligibilityRe
         application=application, by=application.created_by, declarations=Declaration.values
     )
     return eligibility_check(version_id=version.pk)
-
-
-def _log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text(email)
 
 
 def _open_eligibility_of(page, call: OpenCall) -> None:
@@ -90,7 +82,7 @@ def test_manager_decides_a_case_needing_review_with_a_justification(page):
     assert (eligible.outcome, review.outcome) == ("eligible", "needs_review")
     receipt = review.version.receipt_code
 
-    _log_in(page, MANAGER_EMAIL)
+    log_in(page, MANAGER_EMAIL)
     _open_eligibility_of(page, call)
 
     # The counts, and the one case waiting for the manager.
@@ -178,7 +170,7 @@ def test_after_the_deadline_the_released_result_reaches_the_applicant(page, mail
     )
     mailoutbox.clear()  # the receipt of the submission; the result mail is what counts here
 
-    _log_in(page, MANAGER_EMAIL)
+    log_in(page, MANAGER_EMAIL)
     _open_eligibility_of(page, call)
     release = page.locator("#release")
     expect(release).to_contain_text("Applicants do not see their result yet.")
@@ -196,7 +188,7 @@ def test_after_the_deadline_the_released_result_reaches_the_applicant(page, mail
     ]
 
     page.get_by_role("button", name="Log out").click()
-    _log_in(page, APPLICANT_EMAIL)
+    log_in(page, APPLICANT_EMAIL)
     page.get_by_role("navigation").first.get_by_role("link", name="My applications").click()
     page.locator("#applications").get_by_role("link", name="ZROBO").click()
     expect(page.locator("#status")).to_have_text("Not eligible")

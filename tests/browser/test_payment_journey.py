@@ -26,12 +26,13 @@ from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, 
 from payments.services.agreements import agreement_generate
 from portal.audit import audit_trail
 from portal.formats import brussels
+from tests.browser.actions import FACTORY_PASSWORD, log_in
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.payments.factories import IBAN_DE, results_call, selected_application
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-42"  # the factories' password
+PASSWORD = FACTORY_PASSWORD
 MANAGER_EMAIL = "marta.keller@ec-digital.example"
 MANAGER_NAME = "Marta Keller"
 FINANCE_EMAIL = "jonas.weber@ec-digital.example"
@@ -43,14 +44,6 @@ IBAN = "BE68539007547034"
 BIC = "GKCCBEBB"
 BANK_REFERENCE = "KBC-2026-0417-88231"
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
-
-
-def _log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text(email)
 
 
 def _log_out(page) -> None:
@@ -103,7 +96,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     assert (agreement.status, agreement.amount) == ("generated", Decimal("20000.00"))
 
     # --- the beneficiary: bank details, then the signature -----------------------------------
-    _log_in(page, BENEFICIARY_EMAIL)
+    log_in(page, BENEFICIARY_EMAIL)
     _nav(page, "My enterprise")
     page.get_by_role("link", name="Bank details for grant payments").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bank details")
@@ -162,7 +155,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     _log_out(page)
 
     # --- the cluster manager countersigns ----------------------------------------------------
-    _log_in(page, MANAGER_EMAIL)
+    log_in(page, MANAGER_EMAIL)
     _nav(page, "Manage calls")
     expect(page.get_by_role("heading", level=1)).to_have_text("Calls you manage")
     page.locator("#managed-calls tbody tr").filter(has_text=call.title).get_by_role(
@@ -197,7 +190,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     _log_out(page)
 
     # --- the finance officer: approve, batch, SEPA file, sent, paid --------------------------
-    _log_in(page, FINANCE_EMAIL)
+    log_in(page, FINANCE_EMAIL)
     _nav(page, "Finance")
     expect(page.get_by_role("heading", level=1)).to_have_text("Finance")
     first = Tranche.objects.get(agreement=agreement, position=1)
@@ -281,7 +274,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     _log_out(page)
 
     # --- the beneficiary sees the payment ----------------------------------------------------
-    _log_in(page, BENEFICIARY_EMAIL)
+    log_in(page, BENEFICIARY_EMAIL)
     _open_application(page, application)
     expect(page.locator("#status")).to_have_text("In progress")
     page.get_by_role("link", name="Payments", exact=True).click()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from applications.identifiers import example_vat_number
 from payments.services.agreements import agreement_generate
+from tests.browser.actions import log_in
 from tests.factories import (
     MembershipFactory,
     OpenCallFactory,
@@ -23,16 +24,6 @@ from tests.factories import (
 from tests.payments.factories import results_call, selected_application
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct-horse-42"  # the factories' password
-
-
-def _log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text(email)
 
 
 def _on_screen(page, locator) -> None:
@@ -52,7 +43,7 @@ def test_a_selected_sme_is_told_to_sign_her_agreement(page, width):
     agreement = agreement_generate(application=application, by=manager.user)
     page.set_viewport_size({"width": width, "height": 900})
 
-    _log_in(page, "ines@minho-sensores.example")
+    log_in(page, "ines@minho-sensores.example")
 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     row = page.locator("#applications tbody tr", has_text="GREENSENS")
@@ -68,7 +59,7 @@ def test_a_selected_sme_is_told_to_sign_her_agreement(page, width):
 
 def test_a_manager_lands_on_the_manager_area_with_the_managers_menu(page):
     MembershipFactory(user__email="marta.keller@ec-digital.example")
-    _log_in(page, "marta.keller@ec-digital.example")
+    log_in(page, "marta.keller@ec-digital.example")
     expect(page).to_have_url(re.compile(r"/manage/$"))
     menu = page.get_by_role("navigation").first
     expect(menu.get_by_role("link", name="Manage calls", exact=True)).to_be_visible()
@@ -91,7 +82,7 @@ def test_apply_goes_on_to_the_application_after_the_enterprise_and_partners_foll
     VoucherTypeFactory(call=call, name="Collaboration project", min_consortium_size=2,
                        max_consortium_size=4)
     UserFactory(email="new.sme@example.org")
-    _log_in(page, "new.sme@example.org")
+    log_in(page, "new.sme@example.org")
 
     page.goto(call.get_absolute_url())
     page.get_by_role("button", name="Apply").click()
