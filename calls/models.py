@@ -265,6 +265,10 @@ class VoucherType(models.Model):
         _("minimum countries in the project"), default=1, validators=[MinValueValidator(1)]
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # The KPI "SMEs internationalised" counts the enterprises contracted under such vouchers.
+    internationalisation = models.BooleanField(
+        _("internationalisation voucher"), default=False,
+        help_text=_("Its beneficiaries count as SMEs internationalised in the KPIs."))
 
     class Meta:
         verbose_name = _("voucher type")

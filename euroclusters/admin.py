@@ -28,7 +28,7 @@ class PartnerInline(ScopedInline, admin.TabularInline):
 class KpiTargetInline(ScopedInline, admin.TabularInline):
     model = KpiTarget
     extra = 0
-    fields = ["name", "objective", "target"]
+    fields = ["name", "objective", "target", "measure"]
 
 
 @admin.register(Eurocluster)
@@ -39,7 +39,8 @@ class EuroclusterAdmin(ScopedAdmin):
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}
     fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website",
-              "address", "registration_number", "account_holder", "iban", "bic"]
+              "address", "registration_number", "account_holder", "iban", "bic",
+              "starts_on", "ends_on"]
     inlines = [PartnerInline, KpiTargetInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

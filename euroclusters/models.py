@@ -40,6 +40,10 @@ class Eurocluster(models.Model):
     account_holder = models.CharField(_("account holder"), max_length=70, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    # The grant's action period: the KPIs' "on track" line runs from the first day to the last.
+    starts_on = models.DateField(_("first day of the grant"), null=True, blank=True)
+    ends_on = models.DateField(_("last day of the grant"), null=True, blank=True,
+                               help_text=_("The KPI targets are due by this day."))
 
     class Meta:
         verbose_name = _("Eurocluster")
@@ -114,12 +118,28 @@ class Membership(models.Model):
 
 
 class KpiTarget(models.Model):
+    class Measure(models.TextChoices):
+        """How the actual value is found: reported by a manager, or one of the computations of
+        ``reporting.kpis.computations`` over the portal's own data (same names)."""
+
+        REPORTED = "reported", _("Reported by a manager")
+        PROJECTS_FUNDED = "projects_funded", _("Projects funded")
+        SMES_SUPPORTED = "smes_supported", _("SMEs supported")
+        SMES_INTERNATIONALISED = "smes_internationalised", _("SMEs internationalised")
+        AMOUNT_CONTRACTED = "amount_contracted", _("Amount contracted (EUR)")
+        AMOUNT_PAID = "amount_paid", _("Amount paid (EUR)")
+        COUNTRIES_REACHED = "countries_reached", _("Countries reached")
+        NEW_PRODUCTS = "new_products", _("New products or services")
+        BUSINESS_AGREEMENTS = "business_agreements", _("Business agreements signed")
+
     eurocluster = models.ForeignKey(
         Eurocluster, on_delete=models.CASCADE, related_name="kpi_targets"
     )
     name = models.CharField(_("indicator"), max_length=200)
     objective = models.CharField(_("objective"), max_length=32, choices=Objective.choices)
     target = models.PositiveIntegerField(_("target"))
+    measure = models.CharField(_("measured as"), max_length=32, choices=Measure.choices,
+                               default=Measure.REPORTED)
 
     class Meta:
         verbose_name = _("KPI target")

@@ -257,6 +257,8 @@ class ProgressReport(models.Model):
                               default=Status.DRAFT)
     text = models.TextField(_("progress and results"), blank=True)
     deliverables = models.TextField(_("deliverables"), blank=True)
+    # Declared in the final report; the KPI "new products or services" adds up approved ones.
+    new_products = models.PositiveIntegerField(_("new products or services"), default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")

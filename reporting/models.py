@@ -1,9 +1,13 @@
-"""What the reporting app stores of its own: the beneficiaries whose publication is withheld."""
+"""What the reporting app stores of its own: the beneficiaries whose publication is withheld,
+and the values of the KPIs that managers report."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from euroclusters.models import KpiTarget
 from payments.models import GrantAgreement
 
 
@@ -33,3 +37,41 @@ class PublicationWithholding(models.Model):
     @property
     def scope_eurocluster_id(self) -> int:
         return self.agreement.application.call.eurocluster_id
+
+
+def kpi_evidence_path(instance, filename: str) -> str:
+    return f"kpis/{instance.target_id}/{uuid.uuid4().hex}.pdf"
+
+
+class KpiValue(models.Model):
+    """A value of a reported KPI, entered by a manager as of a day, with a note and an optional
+    PDF as evidence (private storage, served by a permission-checked view). Never changed: a
+    correction is a new entry; the latest by date is the KPI's actual value."""
+
+    SCOPE_PATH = "target__eurocluster"
+
+    target = models.ForeignKey(KpiTarget, on_delete=models.CASCADE, related_name="values",
+                               verbose_name=_("KPI"))
+    value = models.PositiveIntegerField(_("value"))
+    measured_on = models.DateField(_("as of"))
+    note = models.TextField(_("note"), blank=True)
+    evidence = models.FileField(upload_to=kpi_evidence_path, max_length=300, blank=True)
+    evidence_name = models.CharField(_("evidence"), max_length=160, blank=True)
+    evidence_size = models.PositiveIntegerField(null=True, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reported KPI value")
+        verbose_name_plural = _("reported KPI values")
+        ordering = ["-measured_on", "-pk"]
+        indexes = [models.Index(fields=["target", "measured_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.target.name}: {self.value} ({self.measured_on})"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.target.eurocluster_id

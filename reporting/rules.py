@@ -6,6 +6,7 @@ agreement's Eurocluster (and superusers); objects carry ``scope_eurocluster_id``
 
 import rules
 
+from activities.rules import is_observer
 from euroclusters.rules import is_admin, is_manager
 
 rules.add_perm("reporting.withhold_publication", is_manager | is_admin)
@@ -14,3 +15,10 @@ rules.add_perm("reporting.withhold_publication", is_manager | is_admin)
 rules.add_perm("reporting.view_publicationwithholding", is_admin)
 for _verb in ("add", "change", "delete"):
     rules.add_perm(f"reporting.{_verb}_publicationwithholding", rules.always_deny)
+
+# KPI progress: the Eurocluster's managers and observers read it, its managers report values.
+rules.add_perm("reporting.view_kpis", is_manager | is_observer | is_admin)
+rules.add_perm("reporting.report_kpi", is_manager | is_admin)
+rules.add_perm("reporting.view_kpivalue", is_admin)
+for _verb in ("add", "change", "delete"):
+    rules.add_perm(f"reporting.{_verb}_kpivalue", rules.always_deny)

@@ -36,11 +36,17 @@ class ReportForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 5}),
                                    help_text=_("One per line: what the project produced."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kind: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].help_text = gettext(
             "What was done, what it achieved, and any change to the plan (at least %(n)d "
             "characters to submit).") % {"n": MIN_REPORT_CHARS}
+        if kind == "final":
+            # The Eurocluster's KPI "new products or services" adds up the approved ones.
+            self.fields["new_products"] = forms.IntegerField(
+                label=_("New products or services"), min_value=0, initial=0, required=False,
+                help_text=_("How many new or improved products, services or processes the "
+                            "project brought to the market or into use."))
 
 
 class AttachmentForm(forms.Form):

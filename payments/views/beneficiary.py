@@ -158,19 +158,22 @@ class ReportMixin(BeneficiaryMixin):
 class ReportView(ReportMixin, View):
     def get(self, request, pk, kind):
         application, agreement, report = self._load()
-        initial = {"text": report.text, "deliverables": report.deliverables} if report else {}
-        return self._render(request, application, agreement, report, ReportForm(initial=initial))
+        initial = {"text": report.text, "deliverables": report.deliverables,
+                   "new_products": report.new_products} if report else {}
+        return self._render(request, application, agreement, report,
+                            ReportForm(initial=initial, kind=kind))
 
     def post(self, request, pk, kind):
         application, agreement, report = self._load()
-        form = ReportForm(request.POST)
+        form = ReportForm(request.POST, kind=kind)
         if not form.is_valid():
             return self._render(request, application, agreement, report, form, status=400)
         submit = request.POST.get("action") == "submit"
         try:
             report_save(agreement=agreement, kind=kind, by=request.user,
                         text=form.cleaned_data["text"],
-                        deliverables=form.cleaned_data["deliverables"], submit=submit)
+                        deliverables=form.cleaned_data["deliverables"], submit=submit,
+                        new_products=form.cleaned_data.get("new_products"))
         except ReportNotSubmitted as error:
             # The draft is saved; say what the submission still needs.
             return self._render(request, application, agreement,
@@ -191,8 +194,9 @@ class ReportAttachView(ReportMixin, View):
     def post(self, request, pk, kind):
         application, agreement, report = self._load()
         form = AttachmentForm(request.POST, request.FILES)
-        initial = {"text": report.text, "deliverables": report.deliverables} if report else {}
-        report_form = ReportForm(initial=initial)
+        initial = {"text": report.text, "deliverables": report.deliverables,
+                   "new_products": report.new_products} if report else {}
+        report_form = ReportForm(initial=initial, kind=kind)
         if not form.is_valid():
             return self._render(request, application, agreement, report, report_form,
                                 status=400, attachment_form=form)

@@ -51,14 +51,17 @@ def _locked_report(report: ProgressReport) -> ProgressReport:
 
 
 def report_save(*, agreement: GrantAgreement, kind: str, by: Any, text: str,
-                deliverables: str, submit: bool = False) -> ProgressReport:
+                deliverables: str, submit: bool = False,
+                new_products: int | None = None) -> ProgressReport:
     """Create or update the beneficiary's ``kind`` report of ``agreement`` (a draft, or one the
     manager sent back), then, with ``submit``, submit it (``report_submit``). Audited when
     created. Raises ReportRefused when the agreement is not countersigned, when it asks for no
     such report, when the final report is asked for before the interim one is approved, or when
     the report was submitted or approved; ReportNotSubmitted (with what is missing as details)
-    when the text is saved but the submission is refused: the draft stays saved."""
-    report = _save(agreement=agreement, kind=kind, by=by, text=text, deliverables=deliverables)
+    when the text is saved but the submission is refused: the draft stays saved.
+    ``new_products``: the new products or services a final report declares (None: unchanged)."""
+    report = _save(agreement=agreement, kind=kind, by=by, text=text, deliverables=deliverables,
+                   new_products=new_products)
     if submit:
         try:
             report = report_submit(report=report, by=by)
@@ -69,7 +72,7 @@ def report_save(*, agreement: GrantAgreement, kind: str, by: Any, text: str,
 
 @transaction.atomic
 def _save(*, agreement: GrantAgreement, kind: str, by: Any, text: str,
-          deliverables: str) -> ProgressReport:
+          deliverables: str, new_products: int | None = None) -> ProgressReport:
     blocker = report_blocker(agreement, kind)
     if blocker:
         raise ReportRefused(blocker)
@@ -78,7 +81,14 @@ def _save(*, agreement: GrantAgreement, kind: str, by: Any, text: str,
     report = _locked_report(report)
     _editable(report)
     report.text, report.deliverables = text.strip(), deliverables.strip()
-    report.save(update_fields=["text", "deliverables", "updated_at"])
+    fields = ["text", "deliverables", "updated_at"]
+    if new_products is not None and kind == ProgressReport.Kind.FINAL:
+        if new_products < 0:
+            raise ReportRefused(_("The number of new products or services cannot be "
+                                  "negative."))
+        report.new_products = new_products
+        fields.append("new_products")
+    report.save(update_fields=fields)
     if created:
         audit_record(subject=report, action="report_started", actor=by)
     return report

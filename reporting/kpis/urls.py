@@ -1,0 +1,3 @@
+from reporting.kpis.views import urlpatterns
+
+__all__ = ["urlpatterns"]
