@@ -18,9 +18,9 @@ from payments.services.finance import payment_mark_paid
 from reporting.kpis import computations as c
 from reporting.kpis.selectors import kpis_of, trend_days
 from tests.activities.factories import ActivityFactory, ParticipantFactory
-from tests.payments.test_finance_services import finance_officer, funded, sent_batch
 from tests.factories import MembershipFactory, OrganisationFactory, VoucherTypeFactory
 from tests.payments.factories import agreement_row, results_call, selected_application
+from tests.payments.test_finance_services import finance_officer, funded, sent_batch
 
 pytestmark = pytest.mark.django_db
 
