@@ -66,6 +66,7 @@ class KpiDetailView(KpiMixin, View):
     template_name = "reporting/kpis/detail.html"
 
     def get_target(self):
+        self.authorise(None)
         return self.authorise(get_object_or_404(kpi_targets_readable_by(self.request.user),
                                                 pk=self.kwargs["pk"]))
 
@@ -102,6 +103,7 @@ class KpiDetailView(KpiMixin, View):
 
 class KpiEvidenceView(KpiMixin, View):
     def get(self, request, pk):
+        self.authorise(None)
         entry = self.authorise(get_object_or_404(kpi_values_readable_by(request.user), pk=pk))
         if not entry.evidence:
             raise Http404

@@ -1,0 +1,247 @@
+"""The KPI pages: the list and a KPI's page for each role, reported values with their evidence
+(audited; a file that is not a PDF or too large refused), the query counts of the list at 1 and
+25 KPIs, and the new products declared in a final report."""
+
+import datetime
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from euroclusters.models import KpiTarget, Membership, Objective
+from payments.models import ProgressReport
+from portal.audit import audit_trail
+from reporting.kpis import services
+from reporting.models import KpiValue
+from tests.factories import MINIMAL_PDF, MembershipFactory, UserFactory
+from tests.payments.test_reports import TEXT, contracted
+
+pytestmark = pytest.mark.django_db
+M = KpiTarget.Measure
+LIST = reverse("reporting:kpis")
+
+
+def target(eurocluster, name="Staff trained", measure=M.REPORTED, value=15) -> KpiTarget:
+    return KpiTarget.objects.create(eurocluster=eurocluster, name=name, target=value,
+                                    objective=Objective.TRAIN, measure=measure)
+
+
+@pytest.fixture
+def reported(eurocluster_a):
+    eurocluster_a.starts_on, eurocluster_a.ends_on = date(2026, 1, 1), date(2027, 12, 31)
+    eurocluster_a.save()
+    return target(eurocluster_a)
+
+
+@pytest.fixture
+def manager(manager_a):
+    return manager_a.user
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def detail(kpi) -> str:
+    return reverse("reporting:kpi", args=[kpi.pk])
+
+
+def post_value(client, kpi, **extra):
+    data = {"value": "7", "measured_on": "2026-06-30", "note": "Two courses, lists attached.",
+            **extra}
+    return client.post(detail(kpi), data)
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+def test_the_list_shows_target_actual_share_chart_and_status(client, manager, reported):
+    KpiValue.objects.create(target=reported, value=6, measured_on=date(2026, 3, 31),
+                            recorded_by=manager)
+    response = login(client, manager).get(LIST)
+    assert response.status_code == 200
+    [kpi] = response.context["kpis"]
+    assert (kpi.actual, kpi.percent, kpi.target_text) == (6, 40, "15")
+    html = response.content.decode()
+    assert 'class="kpi-bullet" role="img" aria-label="6 of a target of 15"' in html
+    assert f'id="trend-{reported.pk}"' in html  # the figures as a table
+    assert "eurocluster-switcher" not in html  # one Eurocluster: no switcher
+
+
+def test_a_person_with_several_euroclusters_switches(client, manager_a, reported, eurocluster_b):
+    MembershipFactory(user=manager_a.user, eurocluster=eurocluster_b)
+    target(eurocluster_b, name="Webinars")
+    client = login(client, manager_a.user)
+    first, second = sorted([manager_a.eurocluster, eurocluster_b], key=lambda e: e.acronym)
+    assert client.get(LIST).context["eurocluster"] == first
+    response = client.get(LIST, {"eurocluster": second.slug})
+    assert response.context["eurocluster"] == second
+    assert 'id="eurocluster-switcher"' in response.content.decode()
+    assert client.get(LIST, {"eurocluster": "nowhere"}).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_the_list_query_count_does_not_grow_with_the_kpis(client, manager, eurocluster_a, rows,
+                                                        django_assert_num_queries):
+    measures = list(M.values)
+    for number in range(rows):
+        kpi = target(eurocluster_a, name=f"KPI {number}", measure=measures[number % len(measures)])
+        if kpi.measure == M.REPORTED:
+            KpiValue.objects.create(target=kpi, value=number, measured_on=date(2026, 1, 31),
+                                    recorded_by=manager)
+    client = login(client, manager)
+    # session, user, roles, Euroclusters, targets, reported values; then one read per
+    # computation used (two for those that join funded SMEs with activities' participants).
+    expected = 6 if rows == 1 else 6 + 11
+    with django_assert_num_queries(expected):
+        assert client.get(LIST).status_code == 200
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def test_another_euroclusters_manager_gets_404(client, reported, eurocluster_b):
+    other = MembershipFactory(eurocluster=eurocluster_b).user
+    client = login(client, other)
+    assert client.get(detail(reported)).status_code == 404
+    assert post_value(client, reported).status_code == 404
+    assert client.get(LIST, {"eurocluster": reported.eurocluster.slug}).status_code == 404
+    assert not KpiValue.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["applicant", "finance"])
+def test_applicants_and_finance_officers_get_403(client, reported, role):
+    user = (UserFactory() if role == "applicant" else MembershipFactory(
+        eurocluster=reported.eurocluster, role=Membership.Role.FINANCE).user)
+    client = login(client, user)
+    assert client.get(LIST).status_code == 403
+    assert client.get(detail(reported)).status_code == 403
+    assert post_value(client, reported).status_code == 403
+
+
+def test_anonymous_visitors_go_to_the_login_page(client, reported):
+    for url in (LIST, detail(reported)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+
+def test_an_observer_reads_but_does_not_report(client, reported):
+    observer = MembershipFactory(eurocluster=reported.eurocluster,
+                                 role=Membership.Role.OBSERVER).user
+    client = login(client, observer)
+    assert client.get(LIST).status_code == 200
+    response = client.get(detail(reported))
+    assert response.status_code == 200
+    assert response.context["form"] is None
+    assert post_value(client, reported).status_code == 403
+    assert not KpiValue.objects.exists()
+
+
+# --- reported values --------------------------------------------------------------------------
+
+
+def test_a_manager_records_a_value_audited_and_shown_in_the_history(client, manager, reported):
+    client = login(client, manager)
+    response = post_value(client, reported)
+    assert response.status_code == 302
+    entry = KpiValue.objects.get()
+    assert (entry.target, entry.value, entry.measured_on, entry.note, entry.recorded_by) == (
+        reported, 7, date(2026, 6, 30), "Two courses, lists attached.", manager)
+    [audit] = audit_trail(reported)
+    assert (audit.action, audit.actor, audit.data) == ("kpi_value_recorded", manager, {
+        "value_id": entry.pk, "value": 7, "measured_on": "2026-06-30",
+        "note": "Two courses, lists attached.", "evidence": "", "sha256": ""})
+    page = client.get(detail(reported))
+    assert [e.pk for e in page.context["history"]] == [entry.pk]
+    assert page.context["kpi"].actual == 7
+    assert f'data-value="{entry.pk}"' in page.content.decode()
+
+
+def test_the_latest_value_by_date_is_the_actual(client, manager, reported):
+    client = login(client, manager)
+    post_value(client, reported, value="9", measured_on="2026-09-30")
+    post_value(client, reported, value="4", measured_on="2026-03-31")  # entered late
+    assert client.get(detail(reported)).context["kpi"].actual == 9
+    assert len(audit_trail(reported)) == 2
+
+
+def test_a_pdf_is_kept_as_evidence_and_served_to_the_eurocluster_only(client, manager, reported,
+                                                                       eurocluster_b):
+    client = login(client, manager)
+    response = post_value(client, reported,
+                          evidence=SimpleUploadedFile("lists.pdf", MINIMAL_PDF))
+    assert response.status_code == 302
+    entry = KpiValue.objects.get()
+    assert (entry.evidence_name, entry.evidence_size) == ("lists.pdf", len(MINIMAL_PDF))
+    assert audit_trail(reported)[0].data["evidence"] == "lists.pdf"
+    url = reverse("reporting:kpi_evidence", args=[entry.pk])
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == MINIMAL_PDF
+    assert login(client, MembershipFactory(eurocluster=eurocluster_b).user).get(
+        url).status_code == 404
+    assert login(client, UserFactory()).get(url).status_code == 403
+
+
+def test_evidence_that_is_not_a_pdf_is_refused(client, manager, reported):
+    response = post_value(login(client, manager), reported,
+                          evidence=SimpleUploadedFile("lists.pdf", b"PK\x03\x04 a zip file"))
+    assert response.status_code == 409
+    assert "is not a PDF document" in response.content.decode()
+    assert not KpiValue.objects.exists()
+    assert not audit_trail(reported).exists()
+
+
+def test_evidence_over_the_limit_is_refused(client, manager, reported, monkeypatch):
+    monkeypatch.setattr(services, "EVIDENCE_MAX_MB", 0.0001)  # 104 bytes
+    big = MINIMAL_PDF[:-6] + b" " * 200 + b"%%EOF\n"
+    response = post_value(login(client, manager), reported,
+                          evidence=SimpleUploadedFile("big.pdf", big))
+    assert response.status_code == 409
+    assert "the limit is" in response.content.decode()
+    assert not KpiValue.objects.exists()
+
+
+def test_a_computed_kpi_takes_no_reported_value(client, manager, eurocluster_a):
+    computed = target(eurocluster_a, name="Projects", measure=M.PROJECTS_FUNDED)
+    client = login(client, manager)
+    page = client.get(detail(computed))
+    assert page.context["form"] is None
+    assert "The grant agreements countersigned" in page.content.decode()
+    assert post_value(client, computed).status_code == 409
+    assert not KpiValue.objects.exists()
+
+
+def test_a_value_in_the_future_or_negative_is_refused(client, manager, reported):
+    client = login(client, manager)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert post_value(client, reported, measured_on=tomorrow.isoformat()).status_code == 400
+    assert post_value(client, reported, value="-1").status_code == 400
+    assert not KpiValue.objects.exists()
+
+
+# --- new products declared in the final report ------------------------------------------------
+
+
+def test_the_final_report_declares_new_products(client):
+    agreement = contracted(tranches=((50, "agreement_countersigned"),
+                                     (50, "final_report_approved")))
+    client = login(client, agreement.application.organisation.user)
+    url = reverse("payments:report", args=[agreement.application_id, "final"])
+    assert "new_products" in client.get(url).context["form"].fields
+    data = {"text": TEXT, "deliverables": "Prototype", "action": "draft"}
+    assert client.post(url, {**data, "new_products": "-1"}).status_code == 400
+    assert client.post(url, {**data, "new_products": "4"}).status_code == 302
+    assert ProgressReport.objects.get(agreement=agreement, kind="final").new_products == 4
+
+
+def test_the_interim_report_asks_for_no_new_products(client):
+    agreement = contracted()
+    client = login(client, agreement.application.organisation.user)
+    url = reverse("payments:report", args=[agreement.application_id, "interim"])
+    assert "new_products" not in client.get(url).context["form"].fields
