@@ -25,8 +25,25 @@ class PartnerInline(ScopedInline, admin.TabularInline):
     fields = ["name", "country", "registration_number", "is_coordinator"]
 
 
+class KpiTargetForm(forms.ModelForm):
+    """Left empty, the measure stays as it is (a new target: reported by a manager)."""
+
+    class Meta:
+        model = KpiTarget
+        fields = ["name", "objective", "target", "measure"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].required = False
+
+    def clean_measure(self) -> str:
+        return (self.cleaned_data.get("measure") or self.instance.measure
+                or KpiTarget.Measure.REPORTED)
+
+
 class KpiTargetInline(ScopedInline, admin.TabularInline):
     model = KpiTarget
+    form = KpiTargetForm
     extra = 0
     fields = ["name", "objective", "target", "measure"]
 

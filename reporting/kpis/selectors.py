@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from euroclusters.models import Eurocluster, KpiTarget, Membership
 from euroclusters.rules import eurocluster_ids_with_role
@@ -21,6 +22,14 @@ from portal.formats import brussels, eur, score
 from reporting.kpis import charts
 from reporting.kpis.computations import Computation, computation, fold_series
 from reporting.models import KpiValue
+
+# How each status shows: a badge's colour and words.
+STATUS_BADGES = {
+    "reached": ("success", gettext_lazy("Target reached")),
+    "on_track": ("primary", gettext_lazy("On track")),
+    "behind": ("warning", gettext_lazy("Behind")),
+    "unknown": ("secondary", gettext_lazy("No grant end date")),
+}
 
 # The trend shows at most this many month ends (two years), the last being today.
 MAX_POINTS = 24
@@ -64,9 +73,12 @@ def _month_end(day: date) -> date:
 
 
 def trend_days(eurocluster: Eurocluster, today: date) -> list[date]:
-    """The month ends from the grant's first month (or a year back without one) before
+    """The month ends from the grant's first month (or 11 months back without one) before
     ``today``, then ``today``: at most ``MAX_POINTS`` days, ascending."""
-    start = eurocluster.starts_on or today.replace(day=1) - timedelta(days=335)
+    start = eurocluster.starts_on
+    if start is None:
+        months_back = today.year * 12 + today.month - 1 - (MAX_POINTS // 2 - 1)
+        start = date(months_back // 12, months_back % 12 + 1, 1)
     days, month_end = [], _month_end(start)
     while month_end < today:
         days.append(month_end)
@@ -140,6 +152,10 @@ class Kpi:
             "first": self.show(first[1]), "from": brussels(first[0]),
             "last": self.show(last[1]), "to": brussels(last[0])}
         return charts.trend(self.trend, target=self.target.target, label=label)
+
+    @property
+    def status_badge(self) -> tuple[str, str]:
+        return STATUS_BADGES[self.status]
 
     @property
     def status(self) -> str:

@@ -213,3 +213,30 @@ def test_the_trend_folds_the_same_events_at_month_ends(world):
 
 def test_every_measure_but_reported_has_a_computation():
     assert set(c.COMPUTATIONS) == set(KpiTarget.Measure.values) - {"reported"}
+
+
+@pytest.mark.parametrize(("today", "actual", "expected", "status"), [
+    (date(2025, 12, 31), 0, Decimal("0.0"), "on_track"),  # before the grant: nothing expected
+    (date(2026, 1, 1), 0, Decimal("0.0"), "on_track"),
+    (date(2026, 12, 31), 15, Decimal("15.0"), "on_track"),  # half-way: half the target
+    (date(2026, 12, 31), 14, Decimal("15.0"), "behind"),
+    (date(2028, 3, 1), 30, Decimal("30.0"), "reached"),  # after the end: the whole target
+    (date(2027, 12, 31), 31, Decimal("30.0"), "reached"),
+])
+def test_on_track_follows_a_straight_line_to_the_end_date(eurocluster_a, today, actual,
+                                                          expected, status):
+    eurocluster_a.starts_on, eurocluster_a.ends_on = date(2026, 1, 1), date(2027, 12, 31)
+    target = KpiTarget.objects.create(eurocluster=eurocluster_a, name="Trained",
+                                      objective=Objective.TRAIN, target=30)
+    target.values.create(value=actual, measured_on=date(2025, 12, 31),
+                         recorded_by=MembershipFactory(eurocluster=eurocluster_a).user)
+    [kpi] = kpis_of(eurocluster_a, targets=[target], today=today)
+    assert (kpi.actual, kpi.expected, kpi.status) == (actual, expected, status)
+
+
+def test_without_grant_dates_on_track_is_unknown(eurocluster_a):
+    target = KpiTarget.objects.create(eurocluster=eurocluster_a, name="Trained",
+                                      objective=Objective.TRAIN, target=30)
+    [kpi] = kpis_of(eurocluster_a, targets=[target], today=date(2026, 12, 5))
+    assert (kpi.actual, kpi.expected, kpi.status) == (0, None, "unknown")
+    assert len(kpi.trend) == 12  # a year back without a first day
