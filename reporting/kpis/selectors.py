@@ -7,7 +7,7 @@ of all its KPIs in one query: its number of queries does not grow with the numbe
 """
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -100,7 +100,6 @@ class Kpi:
     # target at its last; None without both days.
     expected: Decimal | None = None
     last_reported: KpiValue | None = None
-    history: list[KpiValue] = field(default_factory=list)
 
     @property
     def reported(self) -> bool:
@@ -188,7 +187,7 @@ def _reported_series(values: list[KpiValue], days: list[date]) -> list[Decimal]:
 
 
 def kpis_of(eurocluster: Eurocluster, *, targets: list[KpiTarget] | None = None,
-            today: date | None = None, with_history: bool = False) -> list[Kpi]:
+            today: date | None = None) -> list[Kpi]:
     """Each KPI target of ``eurocluster`` (or ``targets``) with its figures, as of ``today``."""
     today = today or timezone.localdate()
     if targets is None:
@@ -197,10 +196,8 @@ def kpis_of(eurocluster: Eurocluster, *, targets: list[KpiTarget] | None = None,
     reported_ids = [t.pk for t in targets if computation(t.measure) is None]
     values: dict[int, list[KpiValue]] = {pk: [] for pk in reported_ids}
     if reported_ids:
-        queryset = KpiValue.objects.filter(target_id__in=reported_ids)
-        if with_history:
-            queryset = queryset.select_related("recorded_by")
-        for value in queryset.filter(measured_on__lte=today).order_by("-measured_on", "-pk"):
+        for value in (KpiValue.objects.filter(target_id__in=reported_ids, measured_on__lte=today)
+                      .order_by("-measured_on", "-pk")):
             values[value.target_id].append(value)
     series_of: dict[str, list[Decimal]] = {}
     kpis = []
@@ -213,10 +210,9 @@ def kpis_of(eurocluster: Eurocluster, *, targets: list[KpiTarget] | None = None,
                 series_of[found.measure] = fold_series(found.events(eurocluster), days,
                                                        distinct=found.distinct)
             series = series_of[found.measure]
-        history = values.get(target.pk, [])
+        reported = values.get(target.pk)
         kpis.append(Kpi(target=target, computation=found, actual=series[-1],
                         trend=list(zip(days, series, strict=True)),
                         expected=expected_by(eurocluster, target.target, today),
-                        last_reported=history[0] if history else None,
-                        history=history if with_history else []))
+                        last_reported=reported[0] if reported else None))
     return kpis

@@ -245,3 +245,16 @@ def test_the_interim_report_asks_for_no_new_products(client):
     client = login(client, agreement.application.organisation.user)
     url = reverse("payments:report", args=[agreement.application_id, "interim"])
     assert "new_products" not in client.get(url).context["form"].fields
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_kpis_page_query_count_does_not_grow_with_its_history(client, manager, reported, rows,
+                                                                django_assert_num_queries):
+    for month in range(1, rows + 1):
+        KpiValue.objects.create(target=reported, value=month, measured_on=date(2026, month, 1),
+                                recorded_by=manager)
+    client = login(client, manager)
+    # session, user, roles, the target, its values for the figures, the history with authors.
+    with django_assert_num_queries(6):
+        response = client.get(detail(reported))
+    assert len(response.context["history"]) == rows
