@@ -9,12 +9,12 @@ from playwright.sync_api import expect
 
 from euroclusters.models import KpiTarget, Objective
 from reporting.models import KpiValue
+from tests.browser.actions import log_in
 from tests.factories import MINIMAL_PDF, MembershipFactory
 
 pytestmark = pytest.mark.browser
 
 MANAGER_EMAIL = "claire.dubreuil@dream.example"
-PASSWORD = "correct-horse-42"  # the factories' password
 
 
 def test_manager_records_a_reported_kpi_with_evidence(page, tmp_path):
@@ -30,10 +30,7 @@ def test_manager_records_a_reported_kpi_with_evidence(page, tmp_path):
     evidence = tmp_path / "attendance.pdf"
     evidence.write_bytes(MINIMAL_PDF)
 
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(MANAGER_EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    log_in(page, MANAGER_EMAIL)
     page.get_by_role("navigation").first.get_by_role("link", name="KPIs").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"KPI progress of {eurocluster.acronym}")
