@@ -4,7 +4,8 @@
 the user reads by default; a switcher when several) with target, actual, share, a bullet chart,
 the trend and whether it is on track. ``kpi`` (``/manage/kpis/<pk>/``): one KPI with its chart,
 its figures month by month, the history of reported values and, for a manager of a reported KPI,
-the form to record one. ``kpi_evidence``: the PDF of a reported value.
+the form to record one. ``kpi_evidence``: the PDF of a reported value. ``kpis_csv`` and
+``kpi_csv``: the figures of the list and of a KPI's trend as CSV ("download data").
 
 Reading (``reporting.view_kpis``): the Eurocluster's managers and observers, superusers.
 Reporting (``reporting.report_kpi``): its managers. 404 for another Eurocluster's KPI, 403 for a
@@ -14,7 +15,7 @@ person with neither role anywhere (and for an observer who posts); anonymous: th
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from django.views import View
 
 from portal.errors import DomainError
 from portal.uploads import pdf_download
+from reporting.csv_export import csv_lines
 from reporting.kpis.forms import KpiValueForm
 from reporting.kpis.selectors import (
     history,
@@ -43,7 +45,21 @@ class KpiMixin(LoginRequiredMixin):
         return obj
 
 
+def _csv(name: str, header: list[str], rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(header, rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _plain(value) -> str:
+    """A figure for a spreadsheet: no grouping, a dot for decimals; empty for none."""
+    return "" if value is None else str(value)
+
+
 class KpiListView(KpiMixin, View):
+    csv = False
+
     def get(self, request):
         self.authorise(None)
         euroclusters = list(kpi_euroclusters(request.user))
@@ -56,9 +72,17 @@ class KpiListView(KpiMixin, View):
                 raise Http404
         else:
             eurocluster = euroclusters[0]
+        kpis = kpis_of(eurocluster)
+        if self.csv:
+            return _csv(f"kpis-{eurocluster.slug}.csv", [
+                _("Indicator"), _("Objective"), _("Measured as"), _("Target"), _("Actual"),
+                _("Share of the target (%)"), _("Expected by today"), _("Status")],
+                ([k.target.name, k.target.get_objective_display(),
+                  str(k.computation.label) if k.computation else _("Reported"),
+                  k.target.target, _plain(k.actual), _plain(k.percent), _plain(k.expected),
+                  str(k.status_badge[1])] for k in kpis))
         return render(request, "reporting/kpis/list.html", {
-            "eurocluster": eurocluster, "euroclusters": euroclusters,
-            "kpis": kpis_of(eurocluster),
+            "eurocluster": eurocluster, "euroclusters": euroclusters, "kpis": kpis,
         })
 
 
@@ -101,6 +125,19 @@ class KpiDetailView(KpiMixin, View):
         return redirect(reverse("reporting:kpi", args=[target.pk]))
 
 
+class KpiDataView(KpiDetailView):
+    """The figures of a KPI's charts, month end by month end, as CSV."""
+
+    def get(self, request, pk):
+        target = self.get_target()
+        kpi = kpis_of(target.eurocluster, targets=[target])[0]
+        return _csv(f"kpi-{target.pk}.csv", [_("Day"), _("Value"), _("Target")],
+                    ([day.isoformat(), _plain(value), target.target] for day, value in kpi.trend))
+
+    def post(self, request, pk):
+        raise Http404
+
+
 class KpiEvidenceView(KpiMixin, View):
     def get(self, request, pk):
         self.authorise(None)
@@ -112,7 +149,9 @@ class KpiEvidenceView(KpiMixin, View):
 
 urlpatterns = [
     path("manage/kpis/", KpiListView.as_view(), name="kpis"),
+    path("manage/kpis.csv", KpiListView.as_view(csv=True), name="kpis_csv"),
     path("manage/kpis/<int:pk>/", KpiDetailView.as_view(), name="kpi"),
+    path("manage/kpis/<int:pk>/data.csv", KpiDataView.as_view(), name="kpi_csv"),
     path("manage/kpis/values/<int:pk>/evidence/", KpiEvidenceView.as_view(),
          name="kpi_evidence"),
 ]

@@ -258,3 +258,38 @@ def test_a_kpis_page_query_count_does_not_grow_with_its_history(client, manager,
     with django_assert_num_queries(6):
         response = client.get(detail(reported))
     assert len(response.context["history"]) == rows
+
+
+# --- download data ----------------------------------------------------------------------------
+
+
+def csv_of(response) -> str:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return b"".join(response.streaming_content).decode()
+
+
+def test_the_list_and_a_kpis_trend_download_as_csv(client, manager, reported, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 3, 15))
+    KpiValue.objects.create(target=reported, value=6, measured_on=date(2026, 2, 10),
+                            recorded_by=manager)
+    target(reported.eurocluster, name="=HYPERLINK(1)", measure=M.AMOUNT_PAID, value=1000)
+    client = login(client, manager)
+    # 73 of 729 days: 1.5 of 15 and 100.1 of 1,000 expected by 15 March 2026.
+    assert csv_of(client.get(reverse("reporting:kpis_csv"))).splitlines() == [
+        "Indicator,Objective,Measured as,Target,Actual,Share of the target (%),"
+        "Expected by today,Status",
+        "'=HYPERLINK(1),Train,Amount paid (EUR),1000,0,0,100.1,Behind",
+        "Staff trained,Train,Reported,15,6,40,1.5,On track"]
+    assert csv_of(client.get(reverse("reporting:kpi_csv", args=[reported.pk]))).splitlines() == [
+        "Day,Value,Target", "2026-01-31,0,15", "2026-02-28,6,15", "2026-03-15,6,15"]
+
+
+def test_the_downloads_are_refused_outside_the_eurocluster(client, reported, eurocluster_b):
+    client = login(client, MembershipFactory(eurocluster=eurocluster_b).user)
+    assert client.get(reverse("reporting:kpi_csv", args=[reported.pk])).status_code == 404
+    assert client.get(reverse("reporting:kpis_csv"),
+                      {"eurocluster": reported.eurocluster.slug}).status_code == 404
+    client = login(client, UserFactory())
+    assert client.get(reverse("reporting:kpi_csv", args=[reported.pk])).status_code == 403
+    assert client.get(reverse("reporting:kpis_csv")).status_code == 403
