@@ -274,7 +274,13 @@ CELERY_BEAT_SCHEDULE = {
                                              "schedule": 300.0},
     "payments-decline-overdue-agreements": {"task": "payments.decline_overdue_agreements",
                                             "schedule": 900.0},
+    "reporting-remove-expired-exports": {"task": "reporting.remove_expired_exports",
+                                         "schedule": 3600.0},
 }
+# Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
+# EXPORT_KEEP_DAYS days.
+EXPORT_SYNC_MAX_ROWS = int(env("EXPORT_SYNC_MAX_ROWS", "5000"))
+EXPORT_KEEP_DAYS = 7
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie

@@ -75,3 +75,51 @@ class KpiValue(models.Model):
     @property
     def scope_eurocluster_id(self) -> int:
         return self.target.eurocluster_id
+
+
+def export_path(export: "Export", filename: str) -> str:
+    return f"exports/{export.requested_by_id}/{export.pk or 'new'}-{filename}"
+
+
+class Export(models.Model):
+    """A large export, built by a task (``reporting.build_export``) and offered for download to
+    the person who asked, and to nobody else, until ``expires_at`` (then the file is removed)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS = {
+        Status.QUEUED: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.READY, Status.FAILED},
+        Status.READY: {Status.EXPIRED},
+        Status.FAILED: {Status.EXPIRED},
+        Status.EXPIRED: set(),
+    }
+    LIVE = (Status.QUEUED, Status.RUNNING)
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                     related_name="+")
+    name = models.CharField(_("export"), max_length=40)
+    file_format = models.CharField(_("format"), max_length=4)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(upload_to=export_path, max_length=300, blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("removed after"))
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}.{self.file_format} #{self.pk}"

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from reporting.exports.views import urlpatterns as _exports
 from reporting.views import urlpatterns as _views
 
 app_name = "reporting"
 urlpatterns = [
     *_views,
+    *_exports,
     path("", include("reporting.kpis.urls")),
 ]
 __all__ = ["app_name", "urlpatterns"]
