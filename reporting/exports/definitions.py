@@ -264,6 +264,8 @@ def tranche_rows(scope: Scope):
     rows = (Tranche.objects.select_related("agreement__application__organisation",
                                            "agreement__application__call")
             .order_by("agreement__application_id", "position"))
+    if "status" in scope.filters:
+        rows = rows.filter(status=scope.filters["status"])
     return scope.scoped(rows, "agreement__application__call__eurocluster_id",
                         "agreement__application__call_id")
 
