@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from portal.queue import enqueue_on_commit
 from portal.transitions import transition_row
+from reporting.exports import definitions  # noqa: F401 -- fills the registry in a worker too
 from reporting.exports.registry import REGISTRY, resolve_scope
 from reporting.exports.writers import csv_stream, write_xlsx
 from reporting.models import Export
