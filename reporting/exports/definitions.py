@@ -80,7 +80,8 @@ APPLICATION_COLUMNS = [
     Column(_("Submitted at (Brussels)"), lambda r: r["submitted_at"], DATETIME),
 ]
 
-manager_export("applications", _("Applications"), rows=application_rows,
+# Without ``?call=``: every application of the user's Euroclusters (or of ``?eurocluster=``).
+manager_export("applications", _("Applications"), rows=application_rows, per_call=False,
                columns=APPLICATION_COLUMNS, filters={"status": choice(Application.Status)})
 
 

@@ -164,6 +164,7 @@ def test_another_euroclusters_rows_never_appear(client, call, application):
     rows = csv_rows(client.get(url("applications", call=call.pk)))
     assert [row[1] for row in rows[1:]] == ["SWELD"]
     assert client.get(url("applications", call=other.pk)).status_code == 404
+    assert [row[1] for row in csv_rows(client.get(url("applications")))[1:]] == ["SWELD"]
     assert client.get(url("ledger", eurocluster=other.eurocluster_id)).status_code == 404
     ledger = csv_rows(client.get(url("ledger")))
     assert [row[1] for row in ledger[1:]] == ["DREAM-2026-01"]
@@ -192,7 +193,7 @@ def test_unknown_export_format_or_missing_call_is_404(client, call):
     client.force_login(manager_of(call))
     assert client.get(url("nothing")).status_code == 404
     assert client.get(url("applications", "pdf", call=call.pk)).status_code == 404
-    assert client.get(url("applications")).status_code == 404
+    assert client.get(url("reviews")).status_code == 404
 
 
 def test_superuser_exports_every_call(client, call, application):
@@ -290,3 +291,48 @@ def test_exports_page_queries_do_not_grow_with_rows(client, django_assert_num_qu
     # session, user, exports, the menu's roles
     with django_assert_num_queries(4):
         assert client.get(reverse("reporting:exports")).status_code == 200
+
+
+def test_the_tasks_run_twice_change_nothing_more_and_beat_removes_expired_files(
+        settings, call, application):
+    from reporting.exports.services import export_request  # noqa: PLC0415
+    from reporting.exports.tasks import (  # noqa: PLC0415
+        task_build_export,
+        task_remove_expired_exports,
+    )
+
+    export = export_request(user=manager_of(call), name="applications", file_format="csv",
+                            params={"call": str(call.pk)})
+    task_build_export.delay(export_id=export.pk)
+    task_build_export.delay(export_id=export.pk)
+    export.refresh_from_db()
+    assert (export.status, export.rows) == (Export.Status.READY, 1)
+    assert default_storage.open(export.file.name).read().decode("utf-8").startswith(
+        "\ufeffReference,")
+    Export.objects.filter(pk=export.pk).update(expires_at=timezone.now())
+    task_remove_expired_exports.delay()
+    task_remove_expired_exports.delay()
+    export.refresh_from_db()
+    assert export.status == Export.Status.EXPIRED
+    assert settings.CELERY_BEAT_SCHEDULE["reporting-remove-expired-exports"]["task"] == (
+        "reporting.remove_expired_exports")
+
+
+def test_an_export_the_requester_may_no_longer_see_fails(call, application):
+    from reporting.exports.services import export_build, export_request  # noqa: PLC0415
+
+    manager = manager_of(call)
+    export = export_request(user=manager, name="applications", file_format="xlsx",
+                            params={"call": str(call.pk)})
+    Membership.objects.filter(user=manager).delete()
+    manager = type(manager).objects.get(pk=manager.pk)
+    export = export_build(export_id=export.pk)
+    assert (export.status, export.file.name) == (Export.Status.FAILED, "")
+
+
+def test_the_benchmarks_measure_gives_rows_seconds_and_peak(call, application):
+    from reporting.bench import measure_export  # noqa: PLC0415
+
+    figures = measure_export(user=UserFactory(is_superuser=True), log=lambda line: None)
+    assert figures["export_rows"] == 1
+    assert set(figures) == {"export_rows", "export_seconds", "export_peak_mb", "export_file_mb"}
