@@ -46,6 +46,9 @@ BEAT_TESTS = {
                                             "published_calls_only",
     "payments.decline_overdue_agreements": "tests.portal.test_beat_tasks::"
                                            "test_decline_overdue_agreements_task",
+    "reporting.remove_expired_exports": "tests.reporting.test_exports::"
+                                        "test_the_tasks_run_twice_change_nothing_more_and_beat_"
+                                        "removes_expired_files",
 }
 
 

@@ -295,23 +295,20 @@ def test_exports_page_queries_do_not_grow_with_rows(client, django_assert_num_qu
 
 def test_the_tasks_run_twice_change_nothing_more_and_beat_removes_expired_files(
         settings, call, application):
+    from portal.queue import registered_task  # noqa: PLC0415
     from reporting.exports.services import export_request  # noqa: PLC0415
-    from reporting.exports.tasks import (  # noqa: PLC0415
-        task_build_export,
-        task_remove_expired_exports,
-    )
 
     export = export_request(user=manager_of(call), name="applications", file_format="csv",
                             params={"call": str(call.pk)})
-    task_build_export.delay(export_id=export.pk)
-    task_build_export.delay(export_id=export.pk)
+    registered_task("reporting.build_export").apply(kwargs={"export_id": export.pk}).get()
+    registered_task("reporting.build_export").apply(kwargs={"export_id": export.pk}).get()
     export.refresh_from_db()
     assert (export.status, export.rows) == (Export.Status.READY, 1)
     assert default_storage.open(export.file.name).read().decode("utf-8").startswith(
         "\ufeffReference,")
     Export.objects.filter(pk=export.pk).update(expires_at=timezone.now())
-    task_remove_expired_exports.delay()
-    task_remove_expired_exports.delay()
+    registered_task("reporting.remove_expired_exports").apply().get()
+    registered_task("reporting.remove_expired_exports").apply().get()
     export.refresh_from_db()
     assert export.status == Export.Status.EXPIRED
     assert settings.CELERY_BEAT_SCHEDULE["reporting-remove-expired-exports"]["task"] == (
