@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.queue import enqueue_on_commit
-from portal.transitions import transition_row
 from reporting.exports import definitions  # noqa: F401 -- fills the registry in a worker too
 from reporting.exports.registry import REGISTRY, resolve_scope
+from reporting.exports.transitions import export_transition
 from reporting.exports.writers import csv_stream, write_xlsx
 from reporting.models import Export
 
@@ -45,7 +45,7 @@ def export_build(*, export_id: int) -> Export | None:
         export = Export.objects.select_for_update().filter(pk=export_id).first()
         if export is None or export.status != Export.Status.QUEUED:
             return export
-        export = transition_row(export, to=Export.Status.RUNNING, by=None)
+        export = export_transition(export=export, to=Export.Status.RUNNING, by=None)
     try:
         definition = REGISTRY[export.name]
         scope = resolve_scope(export.requested_by, definition, export.params)
@@ -72,14 +72,14 @@ def export_build(*, export_id: int) -> Export | None:
                             progress(rows)
             with open(path, "rb") as stored, transaction.atomic():
                 export.file.save(f"{export.name}.{export.file_format}", File(stored), save=False)
-                return transition_row(export, to=Export.Status.READY, by=None, extra={
+                return export_transition(export=export, to=Export.Status.READY, by=None, extra={
                     "file": export.file.name, "rows": rows, "progress": 100,
                     "finished_at": timezone.now()})
         finally:
             os.unlink(path)
     except Exception as error:  # the person sees "failed" and may ask again; the log has why
         logger.exception("export %s failed", export.pk)
-        return transition_row(export, to=Export.Status.FAILED, by=None, extra={
+        return export_transition(export=export, to=Export.Status.FAILED, by=None, extra={
             "error": type(error).__name__, "finished_at": timezone.now()})
 
 
@@ -92,6 +92,6 @@ def exports_remove_expired(*, now: datetime.datetime | None = None) -> int:
                                         status__in=(Export.Status.READY, Export.Status.FAILED)):
         if export.file:
             export.file.delete(save=False)
-        transition_row(export, to=Export.Status.EXPIRED, by=None, extra={"file": ""})
+        export_transition(export=export, to=Export.Status.EXPIRED, by=None, extra={"file": ""})
         count += 1
     return count

@@ -22,11 +22,12 @@ from django.apps import apps
 from django.db.models.fields import NOT_PROVIDED
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "accounts", "euroclusters", "calls", "applications", "evaluation", "payments")
+APPS = ("portal", "accounts", "euroclusters", "calls", "applications", "evaluation", "payments",
+        "reporting")
 # The mechanism and the one transition service of each state machine.
 TRANSITION_MODULES = ("portal/transitions.py", "calls/transitions.py",
                       "applications/transitions.py", "evaluation/services/transitions.py",
-                      "payments/services/transitions.py")
+                      "payments/services/transitions.py", "reporting/exports/transitions.py")
 ALLOWED = {
     # Seed data, not a lifecycle step: a demo call is put at the stage its dates show, and a
     # closed one is reopened for the block in which its demo proposals are submitted.
@@ -51,8 +52,8 @@ def initial_states(model) -> set[str]:
     return set(model.Status) - set().union(*model.TRANSITIONS.values())
 
 
-def test_the_portal_has_its_fifteen_state_machines():
-    assert len(STATE_MACHINES) == 15, [m.__name__ for m in STATE_MACHINES]
+def test_the_portal_has_its_sixteen_state_machines():
+    assert len(STATE_MACHINES) == 16, [m.__name__ for m in STATE_MACHINES]
 
 
 @pytest.mark.parametrize("model", STATE_MACHINES, ids=lambda m: m.__name__)
