@@ -98,7 +98,8 @@ def export_list(request):
         definition = REGISTRY.get(export.name)
         export.title = definition.title if definition else export.name
     return render(request, "reporting/exports/list.html", {
-        "exports": exports, "running": any(e.status in Export.LIVE for e in exports)})
+        "exports": exports, "running": any(e.status in Export.LIVE for e in exports),
+        "Status": Export.Status})
 
 
 @login_required
