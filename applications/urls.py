@@ -22,7 +22,8 @@ urlpatterns = [
          name="receipt"),
     path("applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     # The cluster manager's area.
-    path("manage/", views_manage.ManagedCallsView.as_view(), name="manage_calls"),
+    # The manager area's home, /manage/, is the dashboard (reporting); the calls table is here.
+    path("manage/calls/", views_manage.ManagedCallsView.as_view(), name="manage_calls"),
     path("manage/calls/<int:pk>/eligibility/", views_manage.CallEligibilityView.as_view(),
          name="manage_call_eligibility"),
     path("manage/calls/<int:pk>/eligibility/release/",

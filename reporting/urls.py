@@ -8,5 +8,6 @@ urlpatterns = [
     *_views,
     *_exports,
     path("", include("reporting.kpis.urls")),
+    path("", include("reporting.dashboard.urls")),
 ]
 __all__ = ["app_name", "urlpatterns"]

@@ -1,0 +1,120 @@
+"""The dashboard's charts: server-side SVG drawn by pygal, inlined in the page (no JavaScript, no
+CDN), each with its figures as a table (for screen readers and for the CSV download).
+
+A ``Chart`` holds the series once; ``svg`` draws it, ``header`` and ``rows`` are the table and the
+CSV. The figures in the table are exact (Decimal); the drawing uses floats.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pygal
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+from portal.formats import amount, brussels
+from reporting.dashboard.selectors import Dashboard
+
+STYLE = Style(background="transparent", plot_background="transparent", font_family="inherit",
+              colors=("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#dc3545", "#20c997"),
+              label_font_size=13, major_label_font_size=13, legend_font_size=13,
+              value_font_size=12, title_font_size=15)
+CONFIG = {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 720,
+          "height": 320, "legend_at_bottom": True, "print_values": False,
+          "truncate_legend": -1, "truncate_label": -1}
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    kind: str  # bar, hbar, line, pie
+    header: list[str]
+    rows: list[list]  # first column: the label; then one value per series
+    series: list[str]
+    money: bool = False
+    note: str = ""
+
+    def cells(self) -> list[list[str]]:
+        """The rows as the table shows them (money and counts in the portal's format)."""
+        return [[row[0], *(self._cell(v) for v in row[1:])] for row in self.rows]
+
+    def _cell(self, value) -> str:
+        if isinstance(value, Decimal):
+            return amount(value)
+        return str(value)
+
+    def svg(self) -> str:
+        chart = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line,
+                 "pie": pygal.Pie}[self.kind](**CONFIG)
+        if self.kind == "pie":
+            for row in self.rows:
+                chart.add(str(row[0]), [float(row[1])])
+        else:
+            chart.x_labels = [str(row[0]) for row in self.rows]
+            for index, name in enumerate(self.series, start=1):
+                chart.add(name, [float(row[index]) for row in self.rows])
+            if self.kind == "line":
+                chart.show_dots = len(self.rows) < 40
+                chart.x_label_rotation = 30
+        # pygal builds the SVG with an XML tree, which escapes every label and title.
+        return mark_safe(chart.render(is_unicode=True))  # noqa: S308
+
+
+def budget_chart(board: Dashboard) -> Chart:
+    """Allocated, committed, paid and remaining: the Eurocluster and each call."""
+    ledger = board.ledger
+    rows = [[board.eurocluster.acronym, ledger.allocated, ledger.committed, ledger.paid,
+             ledger.remaining]]
+    rows += [[c.call.reference, c.ledger.allocated, c.ledger.committed, c.ledger.paid,
+              c.ledger.remaining] for c in board.calls]
+    series = [_("Allocated"), _("Committed"), _("Paid"), _("Remaining")]
+    return Chart("budget", _("Budget (EUR)"), "bar", [_("Budget of"), *series], rows, series,
+                 money=True)
+
+
+def share_chart(board: Dashboard) -> Chart:
+    """The cascade budget (the share that goes to SMEs): committed against still free."""
+    ledger = board.ledger
+    free = max(ledger.allocated - ledger.committed, Decimal("0.00"))
+    rows = [[_("Committed to SMEs"), ledger.committed], [_("Not yet committed"), free]]
+    return Chart("share", _("Cascade budget to SMEs: committed and not yet committed (EUR)"),
+                 "pie", [_("Part"), _("Amount (EUR)")], rows, [_("Amount (EUR)")], money=True,
+                 note=_("The Eurocluster's record holds its cascade budget (the part that goes "
+                        "to SMEs), not its total budget: the chart shows how much of the "
+                        "cascade budget is committed."))
+
+
+def curve_chart(figures) -> Chart:
+    rows = [[brussels(day, date_only=True), started, submitted]
+            for day, started, submitted in figures.curve]
+    series = [_("Drafts started"), _("Submitted")]
+    return Chart(f"curve-{figures.call.pk}",
+                 _("Applications to %(call)s so far, cumulated") % {
+                     "call": figures.call.reference},
+                 "line", [_("Day"), *series], rows, series)
+
+
+def funnel_chart(figures, slug: str, title: str, stages=None) -> Chart:
+    stages = figures.funnel if stages is None else stages
+    rows = [[stage.label, stage.count, stage.amount] for stage in stages]
+    return Chart(slug, title, "hbar", [_("Stage"), _("Applications"), _("Amount (EUR)")], rows,
+                 [_("Applications")])
+
+
+def who_charts(board: Dashboard) -> list[Chart]:
+    series = [_("Applications"), _("Selected")]
+    return [Chart(f"who-{b.code}", b.title, "hbar", [b.title, *series],
+                  [list(row) for row in b.rows], series) for b in board.who]
+
+
+def all_charts(board: Dashboard) -> dict[str, Chart]:
+    """Every chart of a dashboard by slug (the page and the CSV download use the same ones)."""
+    charts = [budget_chart(board), share_chart(board), *who_charts(board)]
+    for figures in board.calls:
+        charts.append(funnel_chart(figures, f"funnel-{figures.call.pk}",
+                                   _("Pipeline of %(call)s") % {"call": figures.call.reference}))
+        if figures.is_open:
+            charts.append(curve_chart(figures))
+    return {chart.slug: chart for chart in charts}
