@@ -68,7 +68,7 @@ class DashboardView(DashboardMixin, View):
             raise Http404
         board = (selectors.dashboard(eurocluster=self.authorise(eurocluster), user=request.user)
                  if eurocluster is not None else None)
-        summary = selectors.portal_summary() if request.user.is_superuser else None
+        summary = selectors.portal_summary(euroclusters) if request.user.is_superuser else None
         return render(request, "reporting/dashboard/home.html", {
             "euroclusters": euroclusters, "board": board,
             "charts": all_charts(board) if board else {},
