@@ -60,6 +60,8 @@ class Chart:
             if self.kind == "line":
                 chart.show_dots = len(self.rows) < 40
                 chart.x_label_rotation = 30
+                chart.include_x_axis = True  # a count starts at zero
+                chart.show_minor_y_labels = False
         # pygal always embeds its tooltips' configuration as a script; the page needs none.
         svg = SCRIPT.sub("", chart.render(is_unicode=True))
         # pygal builds the SVG with an XML tree, which escapes every label and title.
