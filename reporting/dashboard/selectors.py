@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from applications.models import Application, ApplicationVersion, EligibilityResult, Organisation
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    EligibilityResult,
+    Organisation,
+    RelatedEnterprise,
+)
+from applications.sme import Figures, SmeClass, classify_enterprise
 from calls.models import OpenCall
 from euroclusters.models import Eurocluster, Membership
 from euroclusters.rules import eurocluster_ids_with_role
@@ -37,11 +44,13 @@ from payments.selectors.finance import (
 from portal.formats import BRUSSELS
 
 SOON = timedelta(days=3)
-A = Application.Status
 SIGNED = (GrantAgreement.Status.COUNTERSIGNED, GrantAgreement.Status.CLOSED)
 # Reached the end of the evaluation: a final consensus, and a place in the ranking or beyond.
-EVALUATED = (A.EVALUATED, A.SELECTED, A.RESERVE, A.REJECTED, A.CONTRACTED, A.IN_PROGRESS,
-             A.COMPLETED)
+EVALUATED = (Application.Status.EVALUATED, Application.Status.SELECTED,
+             Application.Status.RESERVE, Application.Status.REJECTED,
+             Application.Status.CONTRACTED, Application.Status.IN_PROGRESS,
+             Application.Status.COMPLETED)
+LEFT = (Application.Status.DRAFT, Application.Status.WITHDRAWN)  # not (or no longer) in the call
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -209,7 +218,7 @@ def latest_results(call_ids: list[int]) -> QuerySet[EligibilityResult]:
               .order_by("-number").values("pk")[:1])
     return (EligibilityResult.objects
             .filter(version__application__call_id__in=call_ids, version_id=Subquery(latest))
-            .exclude(version__application__status__in=(A.DRAFT, A.WITHDRAWN)))
+            .exclude(version__application__status__in=LEFT))
 
 
 def _eligibility_sums(call_ids: list[int]) -> dict[int, dict[str, tuple[int, Decimal]]]:
@@ -254,17 +263,17 @@ def _pair(sums: dict[str, tuple[int, Decimal]], *codes: str) -> tuple[int, Decim
 
 def _funnel(status: dict, eligibility: dict, agreements: dict, paid_count: int,
             ledger: CallLedger) -> list[Stage]:
-    R = EligibilityResult.Outcome
+    Outcome = EligibilityResult.Outcome
     values = {
-        "draft": _pair(status, A.DRAFT),
+        "draft": _pair(status, Application.Status.DRAFT),
         "submitted": _pair(status, *Application.IN_CALL),
-        "eligible": _pair(eligibility, R.ELIGIBLE),
-        "ineligible": _pair(eligibility, R.INELIGIBLE),
-        "to_review": _pair(eligibility, R.NEEDS_REVIEW, R.PENDING),
+        "eligible": _pair(eligibility, Outcome.ELIGIBLE),
+        "ineligible": _pair(eligibility, Outcome.INELIGIBLE),
+        "to_review": _pair(eligibility, Outcome.NEEDS_REVIEW, Outcome.PENDING),
         "evaluated": _pair(status, *EVALUATED),
         "selected": _pair(status, *Application.FUNDED),
-        "reserve": _pair(status, A.RESERVE),
-        "rejected": _pair(status, A.REJECTED),
+        "reserve": _pair(status, Application.Status.RESERVE),
+        "rejected": _pair(status, Application.Status.REJECTED),
         "contracted": (agreements.get("contracted", 0),
                        agreements.get("contracted_amount") or ZERO),
         "paid": (paid_count, ledger.paid),
@@ -289,12 +298,13 @@ def _curves(calls: list[OpenCall]) -> dict[int, list[tuple[date, int, int]]]:
     started: dict[int, Counter] = defaultdict(Counter)
     submitted: dict[int, Counter] = defaultdict(Counter)
     if ids:
-        for row in (Application.objects.filter(call_id__in=ids).exclude(status=A.WITHDRAWN)
+        for row in (Application.objects.filter(call_id__in=ids)
+                    .exclude(status=Application.Status.WITHDRAWN)
                     .values("call_id", day=TruncDate("created_at", tzinfo=BRUSSELS))
                     .annotate(n=Count("pk")).order_by()):
             started[row["call_id"]][row["day"]] += row["n"]
         for row in (ApplicationVersion.objects.filter(application__call_id__in=ids, number=1)
-                    .exclude(application__status=A.WITHDRAWN)
+                    .exclude(application__status=Application.Status.WITHDRAWN)
                     .values(call_id=F("application__call_id"),
                             day=TruncDate("submitted_at", tzinfo=BRUSSELS))
                     .annotate(n=Count("pk")).order_by()):
@@ -362,7 +372,7 @@ def manager_queue(calls: list[OpenCall], figures: list[CallFigures], *,
         overdue=Count("pk", filter=Q(application__call__evaluation_deadline__lt=now)),
         soon=Count("pk", filter=Q(application__call__evaluation_deadline__gte=now)))
     ready = Counter(
-        Application.objects.filter(call_id__in=ids, status=A.UNDER_EVALUATION)
+        Application.objects.filter(call_id__in=ids, status=Application.Status.UNDER_EVALUATION)
         .exclude(Exists(Consensus.objects.filter(application=OuterRef("pk"),
                                                  status=Consensus.Status.FINAL)))
         .annotate(live=Count("assignments", filter=Q(assignments__status__in=Assignment.LIVE)),
@@ -465,26 +475,47 @@ def finance_queue(eurocluster: Eurocluster) -> list[QueueLine]:
 
 
 def who_applies(call_ids: list[int]) -> list[Breakdown]:
-    """Submitted applications and selected SMEs by country, SME class and voucher type: three
-    queries (the applications, their enterprises and the enterprises' related enterprises, for
-    the SME class, which is computed in Python as everywhere else)."""
-    rows = list(Application.objects.filter(call_id__in=call_ids, status__in=Application.IN_CALL)
-                .values_list("organisation_id", "organisation__country", "voucher_type__name",
-                             "status"))
-    organisations = {o.pk: o for o in Organisation.objects.filter(
-        pk__in={row[0] for row in rows}).prefetch_related("related_enterprises")}
+    """Submitted applications and selected SMEs by country, SME class and voucher type.
+
+    The SME class is computed in Python (``applications.sme``) as everywhere else, once per
+    distinct set of figures: the applications of enterprises without partner or linked
+    enterprises come grouped by country, voucher type, status and figures (one query, as many
+    rows as distinct groups); those of the few with related enterprises come one by one with
+    their enterprise and its related enterprises (two more queries when there are some)."""
+    applications = Application.objects.filter(call_id__in=call_ids,
+                                               status__in=Application.IN_CALL)
+    related = RelatedEnterprise.objects.filter(organisation=OuterRef("organisation"))
+    grouped = (applications.exclude(Exists(related))
+               .values("organisation__country", "voucher_type__name", "status",
+                       "organisation__staff_headcount", "organisation__annual_turnover",
+                       "organisation__balance_sheet_total")
+               .annotate(n=Count("pk")).order_by())
+    rows: list[tuple[str, str | None, str, SmeClass, int]] = []
+    classes: dict[tuple, SmeClass] = {}
+    for row in grouped:
+        figures = (row["organisation__staff_headcount"], row["organisation__annual_turnover"],
+                   row["organisation__balance_sheet_total"])
+        if figures not in classes:
+            classes[figures] = classify_enterprise(Figures(*figures))
+        rows.append((row["organisation__country"], row["voucher_type__name"], row["status"],
+                     classes[figures], row["n"]))
+    for application in (applications.filter(Exists(related))
+                        .select_related("organisation", "voucher_type")
+                        .prefetch_related("organisation__related_enterprises")):
+        rows.append((application.organisation.country.code,
+                     application.voucher_type.name if application.voucher_type else None,
+                     application.status, application.organisation.sme_class, 1))
     labels = Organisation.SME_LABELS
     names = dict(countries)
     counts = {"country": defaultdict(lambda: [0, 0]), "sme": defaultdict(lambda: [0, 0]),
               "voucher": defaultdict(lambda: [0, 0])}
-    for organisation_id, country, voucher, status in rows:
-        funded = status in Application.FUNDED
-        keys = {"country": str(names.get(country, country)),
-                "sme": str(labels[organisations[organisation_id].sme_class]),
+    for country, voucher, status, sme_class, n in rows:
+        funded = n if status in Application.FUNDED else 0
+        keys = {"country": str(names.get(country, country)), "sme": str(labels[sme_class]),
                 "voucher": voucher or _("No voucher type")}
         for dimension, key in keys.items():
-            counts[dimension][key][0] += 1
-            counts[dimension][key][1] += int(funded)
+            counts[dimension][key][0] += n
+            counts[dimension][key][1] += funded
     titles = {"country": _("By country"), "sme": _("By SME class"),
               "voucher": _("By voucher type")}
     return [Breakdown(code, titles[code], sorted(
