@@ -8,6 +8,8 @@ CSV. The figures in the table are exact (Decimal); the drawing uses floats.
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from uuid import uuid4
 
 import pygal
 from django.utils.safestring import mark_safe
@@ -48,24 +50,33 @@ class Chart:
         return str(value)
 
     def svg(self) -> str:
-        chart = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line,
-                 "pie": pygal.Pie}[self.kind](**CONFIG)
-        if self.kind == "pie":
-            for row in self.rows:
-                chart.add(str(row[0]), [float(row[1])])
-        else:
-            chart.x_labels = [str(row[0]) for row in self.rows]
-            for index, name in enumerate(self.series, start=1):
-                chart.add(name, [float(row[index]) for row in self.rows])
-            if self.kind == "line":
-                chart.show_dots = len(self.rows) < 40
-                chart.x_label_rotation = 30
-                chart.include_x_axis = True  # a count starts at zero
-                chart.show_minor_y_labels = False
-        # pygal always embeds its tooltips' configuration as a script; the page needs none.
-        svg = SCRIPT.sub("", chart.render(is_unicode=True))
-        # pygal builds the SVG with an XML tree, which escapes every label and title.
-        return mark_safe(svg)  # noqa: S308
+        # The same series draw the same picture: a warm page redraws only the charts whose
+        # figures (or language) changed since.
+        svg, uuid = _draw(self.kind, tuple(self.series), tuple(tuple(row) for row in self.rows))
+        # Each drawing on a page keeps ids (and the style scoped to them) of its own.
+        return mark_safe(svg.replace(uuid, uuid4().hex))  # noqa: S308
+
+
+@lru_cache(maxsize=512)
+def _draw(kind: str, series: tuple[str, ...], rows: tuple[tuple, ...]) -> tuple[str, str]:
+    """The SVG of a chart: pygal builds it with an XML tree, which escapes every label."""
+    chart = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line,
+             "pie": pygal.Pie}[kind](**CONFIG)
+    if kind == "pie":
+        for row in rows:
+            chart.add(str(row[0]), [float(row[1])])
+    else:
+        chart.x_labels = [str(row[0]) for row in rows]
+        for index, name in enumerate(series, start=1):
+            chart.add(name, [float(row[index]) for row in rows])
+        if kind == "line":
+            chart.show_dots = len(rows) < 40
+            chart.x_label_rotation = 30
+            chart.include_x_axis = True  # a count starts at zero
+            chart.show_minor_y_labels = False
+    # pygal always embeds its tooltips' configuration as a script; the page needs none.
+    svg = SCRIPT.sub("", chart.render(is_unicode=True))
+    return svg, chart.uuid
 
 
 def budget_chart(board: Dashboard) -> Chart:

@@ -19,6 +19,7 @@ Call O (open, budget 100,000): c1 draft 20,000; c2 submitted 30,000 (check pendi
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -323,6 +324,8 @@ def test_the_page_shows_the_figures_and_the_charts(calls, manager_client, eurocl
     assert "OTHER-1" not in page
     assert page.count("<svg") == 9  # budget, share, 3 who apply, 3 funnels, the open call's curve
     assert "<script type" not in page  # pygal's own script is taken out
+    # Drawings are kept between renders, but each on the page has ids of its own.
+    assert len(set(re.findall(r'<svg[^>]* id="chart-([0-9a-f]{32})"', page))) == 9
     assert "EUR 1,015,000.00" in page
     assert reverse("applications:manage_calls") in page  # the table of calls stays reachable
     assert reverse("reporting:dashboard_call", args=[calls["R"].pk]) in page
