@@ -81,11 +81,8 @@ def _draw(kind: str, series: tuple[str, ...], rows: tuple[tuple, ...]) -> tuple[
 
 def budget_chart(board: Dashboard) -> Chart:
     """Allocated, committed, paid and remaining: the Eurocluster and each call."""
-    ledger = board.ledger
-    rows = [[board.eurocluster.acronym, ledger.allocated, ledger.committed, ledger.paid,
-             ledger.remaining]]
-    rows += [[c.call.reference, c.ledger.allocated, c.ledger.committed, c.ledger.paid,
-              c.ledger.remaining] for c in board.calls]
+    rows = [[label, ledger.allocated, ledger.committed, ledger.paid, ledger.remaining]
+            for label, ledger in board.ledger_rows]
     series = [_("Allocated"), _("Committed"), _("Paid"), _("Remaining")]
     return Chart("budget", _("Budget (EUR)"), "bar", [_("Budget of"), *series], rows, series,
                  money=True)
@@ -128,7 +125,9 @@ def who_charts(board: Dashboard) -> list[Chart]:
 
 def all_charts(board: Dashboard) -> dict[str, Chart]:
     """Every chart of a dashboard by slug (the page and the CSV download use the same ones)."""
-    charts = [budget_chart(board), share_chart(board), *who_charts(board)]
+    charts = [budget_chart(board), *who_charts(board)]
+    if not board.partial:
+        charts.insert(1, share_chart(board))
     for figures in board.calls:
         charts.append(funnel_chart(figures, f"funnel-{figures.call.pk}",
                                    _("Pipeline of %(call)s") % {"call": figures.call.reference}))

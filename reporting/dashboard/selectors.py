@@ -177,11 +177,13 @@ class Dashboard:
     queue: list[QueueLine]
     who: list[Breakdown]
     now: datetime
+    # Some calls only (a call's page): no Eurocluster-wide figures, which would count those only.
+    partial: bool = False
 
     @property
     def ledger_rows(self) -> list[tuple[str, Ledger]]:
-        return [(self.eurocluster.acronym, self.ledger),
-                *((f.call.reference, f.ledger) for f in self.calls)]
+        calls = [(f.call.reference, f.ledger) for f in self.calls]
+        return calls if self.partial else [(self.eurocluster.acronym, self.ledger), *calls]
 
     @property
     def total_funnel(self) -> list[Stage]:
@@ -544,7 +546,7 @@ def dashboard(*, eurocluster: Eurocluster, user, calls: list[OpenCall] | None = 
         committed=sum((f.ledger.committed for f in figures), ZERO),
         paid=sum((f.ledger.paid for f in figures), ZERO))
     return Dashboard(eurocluster=eurocluster, ledger=ledger, calls=figures, queue=queue,
-                     who=who_applies([c.pk for c in calls]), now=now)
+                     who=who_applies([c.pk for c in calls]), now=now, partial=not whole)
 
 
 def portal_summary(euroclusters: list[Eurocluster]) -> list[EuroclusterLedger]:

@@ -342,6 +342,10 @@ def test_the_call_page_shows_one_call_with_its_tabs(calls, manager_client):
         assert reverse(name, args=[call.pk]) in page
     assert [line.code for line in response.context["board"].queue] == [
         "redress", "countersign", "reports"]
+    # The call's figures only: no Eurocluster-wide row that would count this call alone.
+    assert [(label, ledger.committed) for label, ledger in
+            response.context["board"].ledger_rows] == [("DASH-R", D("35000"))]
+    assert "share" not in response.context["charts"]
 
 
 def test_the_csv_of_a_chart(calls, manager_client, eurocluster_a):
