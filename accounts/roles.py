@@ -13,7 +13,7 @@ explicit ``?next=`` wins over all of this.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.http import HttpRequest
 
@@ -35,6 +35,12 @@ def register_role(*, code: str, priority: int, home: str, held: Callable[[HttpRe
                   default: bool = False) -> None:
     """Register (or replace, so that a second ``ready()`` is harmless) the role ``code``."""
     _ROLES[code] = Role(code=code, priority=priority, home=home, held=held, default=default)
+
+
+def move_home(*, code: str, home: str) -> None:
+    """Give the registered role ``code`` another landing page: a higher app that builds a better
+    home for a role than the app that registered it (the manager's dashboard) says so here."""
+    _ROLES[code] = replace(_ROLES[code], home=home)
 
 
 def roles_of(request: HttpRequest) -> list[Role]:

@@ -7,3 +7,8 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = _("Reporting and open data")
+
+    def ready(self) -> None:
+        from reporting import hooks  # noqa: PLC0415 -- models not ready
+
+        hooks.register()

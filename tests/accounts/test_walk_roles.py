@@ -58,7 +58,7 @@ def menu(client) -> list[str]:
     (applicant, "applications:dashboard"),
     (UserFactory, "applications:dashboard"),  # a new SME, no enterprise yet
     (evaluator, "evaluation:queue"),
-    (manager, "applications:manage_calls"),
+    (manager, "reporting:dashboard"),
     (finance, "payments:finance"),
 ])
 def test_each_role_lands_on_its_own_home(client, make, home):
@@ -78,7 +78,7 @@ def test_several_roles_land_on_the_first_by_priority(client):
     assert log_in(client, user)["Location"] == reverse("payments:finance")
     client.logout()
     MembershipFactory(user=user, role=Membership.Role.MANAGER)
-    assert log_in(client, user)["Location"] == reverse("applications:manage_calls")
+    assert log_in(client, user)["Location"] == reverse("reporting:dashboard")
 
 
 def test_an_explicit_next_wins(client):
