@@ -9,5 +9,6 @@ urlpatterns = [
     *_exports,
     path("", include("reporting.kpis.urls")),
     path("", include("reporting.dashboard.urls")),
+    path("", include("reporting.pack.urls")),
 ]
 __all__ = ["app_name", "urlpatterns"]

@@ -476,7 +476,8 @@ def finance_queue(eurocluster: Eurocluster) -> list[QueueLine]:
 # --- who applies ------------------------------------------------------------------------------
 
 
-def who_applies(call_ids: list[int]) -> list[Breakdown]:
+def who_applies(call_ids: list[int], *, applications: QuerySet[Application] | None = None,
+                ) -> list[Breakdown]:
     """Submitted applications and selected SMEs by country, SME class and voucher type.
 
     The SME class is computed in Python (``applications.sme``) as everywhere else, once per
@@ -484,8 +485,9 @@ def who_applies(call_ids: list[int]) -> list[Breakdown]:
     enterprises come grouped by country, voucher type, status and figures (one query, as many
     rows as distinct groups); those of the few with related enterprises come one by one with
     their enterprise and its related enterprises (two more queries when there are some)."""
-    applications = Application.objects.filter(call_id__in=call_ids,
-                                               status__in=Application.IN_CALL)
+    if applications is None:  # the reporting pack passes those submitted in its period
+        applications = Application.objects.filter(call_id__in=call_ids,
+                                                   status__in=Application.IN_CALL)
     related = RelatedEnterprise.objects.filter(organisation=OuterRef("organisation"))
     grouped = (applications.exclude(Exists(related))
                .values("organisation__country", "voucher_type__name", "status",

@@ -73,14 +73,28 @@ def write_xlsx(target, *, title: str, columns: list[Column], rows: Iterable,
                                             "strings_to_formulas": False,
                                             "strings_to_urls": False,
                                             "strings_to_numbers": False})
+    formats = cell_formats(workbook)
+    count = write_sheet(workbook, title=title, columns=columns, rows=rows, formats=formats,
+                        progress=progress, every=every)
+    workbook.close()
+    return count
+
+
+def cell_formats(workbook) -> dict:
+    """The formats of the typed cells (and of the header), once per workbook."""
+    return {"header": workbook.add_format({"bold": True}),
+            MONEY: workbook.add_format({"num_format": "#,##0.00"}),
+            DATE: workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            DATETIME: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
+
+
+def write_sheet(workbook, *, title: str, columns: list[Column], rows: Iterable, formats: dict,
+                progress: Callable[[int], None] | None = None, every: int = 1000) -> int:
+    """Add one sheet of ``rows`` under a bold, frozen header; return the number of rows."""
     sheet = workbook.add_worksheet(str(title)[:31])
-    bold = workbook.add_format({"bold": True})
-    formats = {MONEY: workbook.add_format({"num_format": "#,##0.00"}),
-               DATE: workbook.add_format({"num_format": "yyyy-mm-dd"}),
-               DATETIME: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
     for index, column in enumerate(columns):
         sheet.set_column(index, index, column.width)
-        sheet.write_string(0, index, neutralise(str(column.header)), bold)
+        sheet.write_string(0, index, neutralise(str(column.header)), formats["header"])
     sheet.freeze_panes(1, 0)
     count = 0
     for count, row in enumerate(rows, start=1):
@@ -88,7 +102,6 @@ def write_xlsx(target, *, title: str, columns: list[Column], rows: Iterable,
             _write(sheet, count, index, column.accessor(row), column.kind, formats)
         if progress is not None and count % every == 0:
             progress(count)
-    workbook.close()
     return count
 
 
