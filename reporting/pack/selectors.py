@@ -59,6 +59,7 @@ class Pack:
     kpis: list[Kpi]
     ledger: EuroclusterLedger
     today: datetime.date
+    kpis_on: datetime.date  # the period's end, or today for a period that ends later
 
     @property
     def contracted(self) -> Decimal:
@@ -151,6 +152,8 @@ def ledger_of(eurocluster: Eurocluster) -> EuroclusterLedger:
 
 def pack(*, eurocluster: Eurocluster, period: Period) -> Pack:
     """Everything the pack's files show, for one Eurocluster and period."""
+    today = timezone.localdate()
+    kpis_on = min(period.end, today)
     return Pack(
         eurocluster=eurocluster, period=period,
         calls=list(pack_calls(eurocluster, period)),
@@ -160,5 +163,5 @@ def pack(*, eurocluster: Eurocluster, period: Period) -> Pack:
         payments=list(paid_in(eurocluster, period).select_related(
             "batch", "tranche__agreement__application__call",
             "tranche__agreement__application__organisation").order_by("settled_at", "pk")),
-        kpis=kpis_of(eurocluster, today=period.end),
-        ledger=ledger_of(eurocluster), today=timezone.localdate())
+        kpis=kpis_of(eurocluster, today=kpis_on),
+        ledger=ledger_of(eurocluster), today=today, kpis_on=kpis_on)

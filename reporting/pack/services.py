@@ -87,7 +87,7 @@ def _sheets(data: Pack) -> list[tuple[str, list[Column], list]]:
         (_("KPIs"), [
             Column(_("Indicator"), lambda k: k.target.name, width=40),
             Column(_("Target"), lambda k: k.target.target, NUMBER),
-            Column(_("Actual at the end of the period"), lambda k: k.actual, NUMBER),
+            Column(_("Actual at the end of the period (or today)"), lambda k: k.actual, NUMBER),
             Column(_("Evidence"), _evidence, width=40),
         ], data.kpis),
         (_("Ledger"), [

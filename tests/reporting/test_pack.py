@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from applications.models import Application
@@ -187,6 +188,7 @@ def test_the_pdf_gives_the_period_the_figures_and_the_kpis(client, world):
     assert "Amount paid EUR 10,000.00" in text
     assert "The payments ledger as of" in text
     assert "SMEs supported" in text
+    assert "Actual values as of 2026-06-30." in text
     assert "OTHER-2026-01" not in text
 
 
@@ -205,6 +207,13 @@ def test_the_period_counts_what_happened_in_it_only(client, world):
     assert [(row[5], row[6], row[8]) for row in parties] == [(12345.67, 6172.84, "no"),
                                                              (7654.33, 3827.16, "no")]
     assert len(book["Payments"]) == 3
+
+
+def test_the_kpis_of_a_period_ending_later_are_those_of_today(client, world):
+    _response, archive = download(client, world, end="2099-12-31")
+    today = timezone.localdate().isoformat()
+    assert f"Actual values as of {today}." in pdf_text(archive)
+    assert sheets(archive)["KPIs"][1][:3] == ("SMEs supported", 10, 2)
 
 
 def test_another_euroclusters_rows_never_appear(client, world):
