@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.identifiers import example_vat_number
+from tests.browser.actions import fill_enterprise
 from tests.factories import (
     MINIMAL_PDF,
     OpenCallFactory,
@@ -76,18 +77,7 @@ def test_an_sme_signs_up_describes_itself_applies_and_gets_a_receipt(page, mailo
     page.get_by_role("link", name="My enterprise").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My enterprise")
     vat = example_vat_number("BE", random.Random(1))
-    page.get_by_label("Legal name").fill("Brasov Motion BV")
-    page.get_by_label("VAT or company registration number").fill(vat)
-    page.get_by_label("Country of legal establishment").select_option("BE")
-    page.get_by_label("Street and number").fill("Rue de la Loi 16")
-    page.get_by_label("Postcode").fill("1000")
-    page.get_by_label("City").fill("Brussels")
-    page.get_by_label("NACE sector").fill("C28.4")
-    page.get_by_label("Year founded").fill("2015")
-    # 12 staff: above the micro ceiling (fewer than 10), within the small one (fewer than 50).
-    page.get_by_label("Staff (annual work units)").fill("12")
-    page.get_by_label("Annual turnover (EUR)").fill("1500000")
-    page.get_by_label("Balance-sheet total (EUR)").fill("900000")
+    fill_enterprise(page, vat=vat)  # 12 staff: a small enterprise
     page.get_by_role("button", name="Save enterprise").click()
     expect(page.get_by_role("alert").filter(has_text="saved")).to_have_text(
         re.compile(r"Your enterprise details are saved\.")

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from applications.identifiers import example_vat_number
 from payments.services.agreements import agreement_generate
-from tests.browser.actions import log_in
+from tests.browser.actions import fill_enterprise, log_in
 from tests.factories import (
     MembershipFactory,
     OpenCallFactory,
@@ -87,18 +87,7 @@ def test_apply_goes_on_to_the_application_after_the_enterprise_and_partners_foll
     page.goto(call.get_absolute_url())
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My enterprise")
-    page.get_by_label("Legal name").fill("Brasov Motion BV")
-    page.get_by_label("VAT or company registration number").fill(
-        example_vat_number("BE", random.Random(1)))
-    page.get_by_label("Country of legal establishment").select_option("BE")
-    page.get_by_label("Street and number").fill("Rue de la Loi 16")
-    page.get_by_label("Postcode").fill("1000")
-    page.get_by_label("City").fill("Brussels")
-    page.get_by_label("NACE sector").fill("C28.4")
-    page.get_by_label("Year founded").fill("2015")
-    page.get_by_label("Staff (annual work units)").fill("12")
-    page.get_by_label("Annual turnover (EUR)").fill("1500000")
-    page.get_by_label("Balance-sheet total (EUR)").fill("900000")
+    fill_enterprise(page, vat=example_vat_number("BE", random.Random(1)))
     page.get_by_role("button", name="Save enterprise").click()
 
     expect(page).to_have_url(re.compile(r"/applications/\d+/edit/$"))
