@@ -13,7 +13,7 @@ from django_countries import countries
 from activities.models import Activity, Participant, ParticipantImport
 from applications.models import Organisation
 from euroclusters.models import Eurocluster, Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_in_scope, managed_eurocluster_ids
 
 # How many organisations the participant search shows: a manager narrows the words, not pages.
 SEARCH_LIMIT = 20
@@ -24,16 +24,7 @@ SEARCH_LIMIT = 20
 
 def readable_eurocluster_ids(user) -> frozenset[int] | None:
     """The Euroclusters whose activities ``user`` reads (manager or observer); None: all."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER, Membership.Role.OBSERVER)
-
-
-def managed_eurocluster_ids(user) -> frozenset[int] | None:
-    """The Euroclusters whose activities ``user`` changes (manager); None: all."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
+    return eurocluster_ids_in_scope(user, Membership.Role.MANAGER, Membership.Role.OBSERVER)
 
 
 def _scoped(queryset: QuerySet, path: str, ids: frozenset[int] | None) -> QuerySet:

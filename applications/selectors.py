@@ -11,7 +11,7 @@ from applications.models import (
 from applications.next_actions import next_actions
 from calls.models import EligibilityRule, OpenCall
 from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_with_role, managed_eurocluster_ids
 
 
 def organisation_of(user) -> Organisation | None:
@@ -97,20 +97,13 @@ def released_eligibility(application: Application) -> EligibilityResult | None:
             .order_by("-version__number").first())
 
 
-def _managed(user) -> frozenset[int] | None:
-    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-
-
 def calls_managed_by(user) -> QuerySet[OpenCall]:
     """Calls of the Euroclusters ``user`` manages, with the number of applications in each."""
     queryset = (OpenCall.objects.select_related("eurocluster")
                 .annotate(in_call=Count("applications", filter=Q(
                     applications__status__in=Application.IN_CALL)))
                 .order_by("-closes_at", "pk"))
-    managed = _managed(user)
+    managed = managed_eurocluster_ids(user)
     return queryset if managed is None else queryset.filter(eurocluster_id__in=managed)
 
 
@@ -118,7 +111,7 @@ def results_managed_by(user) -> QuerySet[EligibilityResult]:
     queryset = EligibilityResult.objects.select_related(
         "version__application__call__eurocluster", "version__application__organisation",
         "version__application__voucher_type", "decided_by")
-    managed = _managed(user)
+    managed = managed_eurocluster_ids(user)
     if managed is None:
         return queryset
     return queryset.filter(version__application__call__eurocluster_id__in=managed)

@@ -25,6 +25,19 @@ def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
     return frozenset().union(*(cache.get(role, set()) for role in roles))
 
 
+def eurocluster_ids_in_scope(user, *roles: str) -> frozenset[int] | None:
+    """The Euroclusters whose data ``user`` reaches through one of ``roles``; None for a
+    superuser, who reaches every one (callers filter only when they get a set)."""
+    if user.is_authenticated and user.is_superuser:
+        return None
+    return eurocluster_ids_with_role(user, *roles)
+
+
+def managed_eurocluster_ids(user) -> frozenset[int] | None:
+    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
+    return eurocluster_ids_in_scope(user, Membership.Role.MANAGER)
+
+
 def _has_role(user, obj, *roles: str) -> bool:
     ids = eurocluster_ids_with_role(user, *roles)
     if obj is None:

@@ -18,8 +18,8 @@ from django_countries import countries as countries_list
 
 from calls.models import OpenCall, VoucherType
 from calls.selectors import calls_public
-from euroclusters.models import Eurocluster, Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.models import Eurocluster
+from euroclusters.rules import managed_eurocluster_ids
 from payments.models import GrantAgreement, Signature
 
 # Published once the Eurocluster has countersigned, and still after the agreement is closed.
@@ -190,13 +190,6 @@ def call_public_data(call: OpenCall, *, url: str) -> dict[str, Any]:
 
 
 # --- the manager's page ------------------------------------------------------------------------
-
-def managed_eurocluster_ids(user) -> frozenset[int] | None:
-    """The Euroclusters whose beneficiaries ``user`` manages; None: all (a superuser)."""
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-
 
 def managed_agreements(user) -> QuerySet[GrantAgreement]:
     """Agreements of the Euroclusters ``user`` manages (every one for a superuser)."""

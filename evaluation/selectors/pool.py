@@ -9,8 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from applications.models import Application
 from applications.selectors import calls_managed_by
 from calls.models import OpenCall
-from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import managed_eurocluster_ids
 from evaluation.conflicts import _applications_with_members, call_exclusions, pool_members
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator
 from evaluation.selectors.assignment import live_loads, load_bounds
@@ -21,13 +20,6 @@ ASSIGNMENT_STATUSES = (
     Application.Status.EVALUATED, Application.Status.SELECTED, Application.Status.RESERVE,
     Application.Status.REJECTED,
 )
-
-
-def managed_eurocluster_ids(user) -> frozenset[int] | None:
-    """The Euroclusters ``user`` manages; None for a superuser (all of them)."""
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER)
 
 
 def scoped(queryset: QuerySet, user, path: str) -> QuerySet:

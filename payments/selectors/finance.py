@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application
 from calls.models import OpenCall
 from euroclusters.models import Eurocluster, Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_in_scope
 from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, Tranche
 
 ZERO = Decimal("0.00")
@@ -25,16 +25,12 @@ ZERO = Decimal("0.00")
 
 def finance_eurocluster_ids(user) -> frozenset[int] | None:
     """The Euroclusters where ``user`` is a finance officer; None for a superuser (all)."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.FINANCE)
+    return eurocluster_ids_in_scope(user, Membership.Role.FINANCE)
 
 
 def ledger_eurocluster_ids(user) -> frozenset[int] | None:
     """The Euroclusters whose ledger ``user`` reads (manager or finance); None: all."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER, Membership.Role.FINANCE)
+    return eurocluster_ids_in_scope(user, Membership.Role.MANAGER, Membership.Role.FINANCE)
 
 
 def _scoped(queryset: QuerySet, path: str, ids: frozenset[int] | None) -> QuerySet:

@@ -30,7 +30,7 @@ from applications.models import (
 from applications.sme import Figures, SmeClass, classify_enterprise
 from calls.models import OpenCall
 from euroclusters.models import Eurocluster, Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_in_scope, eurocluster_ids_with_role
 from evaluation.models import Assignment, CallEvaluator, Consensus, Ranking, RedressRequest
 from evaluation.scoring import MIN_REVIEWS_FOR_CONSENSUS
 from payments.models import BankAccount, GrantAgreement, Payment, ProgressReport, Tranche
@@ -58,9 +58,7 @@ LEFT = (Application.Status.DRAFT, Application.Status.WITHDRAWN)  # not (or no lo
 
 def dashboard_eurocluster_ids(user) -> frozenset[int] | None:
     """The Euroclusters whose dashboard ``user`` reads (manager or finance); None: all."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER, Membership.Role.FINANCE)
+    return eurocluster_ids_in_scope(user, Membership.Role.MANAGER, Membership.Role.FINANCE)
 
 
 def dashboard_euroclusters(user) -> list[Eurocluster]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from calls.models import OpenCall
 from euroclusters.models import Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_in_scope
 from portal.errors import DomainError
 from reporting.exports.rules import FINANCE_EXPORT, MANAGER_EXPORT
 from reporting.exports.writers import Column
@@ -96,9 +96,7 @@ def finance_export(name, title, *, rows, columns, **kwargs) -> ExportDefinition:
 
 
 def allowed_eurocluster_ids(user, definition: ExportDefinition) -> frozenset[int] | None:
-    if user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, *definition.roles)
+    return eurocluster_ids_in_scope(user, *definition.roles)
 
 
 def resolve_scope(user, definition: ExportDefinition, params: Mapping[str, str]) -> Scope:

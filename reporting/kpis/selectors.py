@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from euroclusters.models import Eurocluster, KpiTarget, Membership
-from euroclusters.rules import eurocluster_ids_with_role
+from euroclusters.rules import eurocluster_ids_in_scope
 from portal.formats import brussels, eur, score
 from reporting.kpis import charts
 from reporting.kpis.computations import Computation, computation, fold_series
@@ -37,9 +37,7 @@ MAX_POINTS = 24
 
 def readable_eurocluster_ids(user) -> frozenset[int] | None:
     """The Euroclusters whose KPIs ``user`` reads (manager or observer); None: all."""
-    if user.is_authenticated and user.is_superuser:
-        return None
-    return eurocluster_ids_with_role(user, Membership.Role.MANAGER, Membership.Role.OBSERVER)
+    return eurocluster_ids_in_scope(user, Membership.Role.MANAGER, Membership.Role.OBSERVER)
 
 
 def kpi_euroclusters(user) -> QuerySet[Eurocluster]:
