@@ -203,7 +203,16 @@ def managed_agreements(user) -> QuerySet[GrantAgreement]:
 def managed_beneficiaries(user) -> QuerySet[GrantAgreement]:
     """The countersigned or closed agreements of the Euroclusters ``user`` manages, with what the
     manager's page shows loaded: published, withheld (with the reason) or a natural person."""
-    return (_with_countersignature(managed_agreements(user).filter(status__in=PUBLISHED_STATUSES))
+    return beneficiaries_of(managed_eurocluster_ids(user))
+
+
+def beneficiaries_of(eurocluster_ids: frozenset[int] | None) -> QuerySet[GrantAgreement]:
+    """``managed_beneficiaries`` of the Euroclusters ``eurocluster_ids`` (None: all), the rows of
+    the manager's page and of its export."""
+    agreements = GrantAgreement.objects.filter(status__in=PUBLISHED_STATUSES)
+    if eurocluster_ids is not None:
+        agreements = agreements.filter(application__call__eurocluster_id__in=eurocluster_ids)
+    return (_with_countersignature(agreements)
             .select_related("application__organisation", "application__call__eurocluster",
                             "application__voucher_type", "publication_withholding__withheld_by")
             .order_by("application__call__eurocluster__acronym", "-countersigned_at",

@@ -16,7 +16,7 @@ from typing import Any
 from accounts.models import User
 from applications.bench import Builder
 from portal.bench import Log, positive_int, refresh_statistics, register
-from reporting.exports import definitions  # noqa: F401 -- fills the registry
+from reporting.exports import catalogue  # noqa: F401 -- fills the registry
 from reporting.exports.registry import REGISTRY, resolve_scope
 from reporting.exports.writers import write_xlsx
 

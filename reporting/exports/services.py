@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.queue import enqueue_on_commit
-from reporting.exports import definitions  # noqa: F401 -- fills the registry in a worker too
+from reporting.exports import catalogue  # noqa: F401 -- fills the registry in a worker too
 from reporting.exports.registry import REGISTRY, resolve_scope
 from reporting.exports.transitions import export_transition
 from reporting.exports.writers import csv_stream, write_xlsx

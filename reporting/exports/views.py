@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from reporting.exports import definitions  # noqa: F401 -- fills the registry
+from reporting.exports import catalogue  # noqa: F401 -- fills the registry
 from reporting.exports.registry import (
     REGISTRY,
     BadFilter,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 
 from portal.formats import BRUSSELS
 from reporting.csv_export import neutralise
@@ -28,6 +29,11 @@ class Column:
     accessor: Callable[[Any], Any]
     kind: str = TEXT
     width: int = 18
+
+
+def yes_no(value: bool) -> str:
+    """A yes-or-no cell, in words (a spreadsheet filters on them; TRUE/FALSE read as formulas)."""
+    return _("yes") if value else _("no")
 
 
 def local(moment: datetime.datetime | None) -> datetime.datetime | None:
