@@ -94,7 +94,7 @@ def bank_change_rows(scope: Scope):
         call_reference=F("organisation__applications__call__reference"),
         enterprise=F("organisation__legal_name"),
         requested_by=F("created_by__full_name"), requested_by_email=F("created_by__email"),
-        decided_by=F("decided_by__full_name"), decided_by_email=F("decided_by__email"),
+        decider=F("decided_by__full_name"), decider_email=F("decided_by__email"),
     ).order_by("created_at", "pk", "application_id")
 
 
@@ -119,7 +119,7 @@ register(ExportDefinition(
         Column(_("New IBAN"), lambda r: mask_iban(r["iban_end"]), width=12),
         Column(_("Status"), lambda r: BANK_STATUS.get(r["status"], r["status"]), width=24),
         Column(_("Approved or refused by"),
-               lambda r: _person(r["decided_by"], r["decided_by_email"]), width=24),
+               lambda r: _person(r["decider"], r["decider_email"]), width=24),
         Column(_("Decided at (Brussels)"), lambda r: r["decided_at"], DATETIME),
         Column(_("Finance note"), lambda r: r["decision_note"], width=40),
     ]))
