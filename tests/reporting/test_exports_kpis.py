@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from euroclusters.models import KpiTarget, Membership, Objective
-from reporting.models import KpiValue
+from reporting.models import Export, KpiValue
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import EuroclusterFactory, MembershipFactory, UserFactory
 from tests.payments.factories import results_call
@@ -230,3 +230,23 @@ def test_kpi_progress_queries_do_not_grow_with_rows(client, django_assert_num_qu
     with django_assert_num_queries(8):
         rows = csv_rows(client.get(url("kpi_progress")))
     assert len(rows) == 1 + (20 if many else 2)
+
+
+def test_a_large_kpi_export_is_built_by_the_task_with_the_page_filters(
+        client, settings, manager, kpis, eurocluster_a, django_capture_on_commit_callbacks):
+    trained, _funded = kpis
+    settings.EXPORT_SYNC_MAX_ROWS = 0
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url("kpi_progress", "xlsx", eurocluster=eurocluster_a.pk)
+                          ).status_code == 302
+        assert client.get(url("kpi_values", kpi=trained.pk)).status_code == 302
+    progress, values = Export.objects.order_by("pk")
+    assert (progress.status, progress.rows, progress.params) == (
+        Export.Status.READY, 2, {"eurocluster": str(eurocluster_a.pk)})
+    assert (values.status, values.rows, values.params) == (
+        Export.Status.READY, 2, {"kpi": str(trained.pk)})
+    header, first, second = xlsx_rows(client.get(reverse("reporting:export_file",
+                                                         args=[progress.pk])))
+    assert (first[1], first[5], second[1], second[5]) == ("Innovation projects", 1,
+                                                          "Staff trained", 9)
