@@ -156,6 +156,13 @@ def identifier(raw: str) -> int:
     return int(raw)
 
 
+def download_name(name: str, call_reference: str | None, file_format: str) -> str:
+    """The file name of an export: ``<call reference>-<name>.<format>`` for a call's export,
+    ``<name>.<format>`` otherwise; the same whether it is sent at once or built by a task."""
+    stem = f"{call_reference}-{name}" if call_reference else name
+    return f"{stem}.{file_format}".replace(" ", "_")
+
+
 def params_of(query: Mapping[str, str], definition: ExportDefinition) -> dict[str, str]:
     """The query parameters that the export reads, for an Export row (nothing else is kept)."""
     keys = ["call", "eurocluster", *(definition.filters or {})]

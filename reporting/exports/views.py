@@ -23,9 +23,11 @@ from reporting.exports.registry import (
     BadFilter,
     NotAllowed,
     NotFound,
+    download_name,
     params_of,
     resolve_scope,
 )
+from reporting.exports.selectors import export_call_reference, exports_of
 from reporting.exports.services import FORMATS, export_request, sync_max_rows
 from reporting.exports.writers import csv_stream, write_xlsx
 from reporting.models import Export
@@ -34,8 +36,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def filename(definition, scope, file_format: str) -> str:
-    stem = f"{scope.call.reference}-{definition.name}" if scope.call else definition.name
-    return f"{stem}.{file_format}".replace(" ", "_")
+    return download_name(definition.name, scope.call.reference if scope.call else None,
+                         file_format)
 
 
 class _DeleteOnClose:
@@ -93,10 +95,7 @@ def export_download(request, name: str, file_format: str):
 
 @login_required
 def export_list(request):
-    exports = list(Export.objects.filter(requested_by=request.user)[:100])
-    for export in exports:
-        definition = REGISTRY.get(export.name)
-        export.title = definition.title if definition else export.name
+    exports = exports_of(request.user)
     return render(request, "reporting/exports/list.html", {
         "exports": exports, "running": any(e.status in Export.LIVE for e in exports),
         "Status": Export.Status})
@@ -110,7 +109,8 @@ def export_file(request, pk: int):
         raise Http404
     content_type = XLSX if export.file_format == "xlsx" else "text/csv; charset=utf-8"
     return FileResponse(export.file.open("rb"), as_attachment=True, content_type=content_type,
-                        filename=f"{export.name}.{export.file_format}")
+                        filename=download_name(export.name, export_call_reference(export),
+                                               export.file_format))
 
 
 urlpatterns = [

@@ -217,9 +217,14 @@ def test_large_export_is_built_by_a_task_for_the_requester_only(
         Export.Status.READY, 1, 100, {"call": str(call.pk), "status": "eligible"})
     assert abs(export.expires_at - export.created_at - datetime.timedelta(days=7)) < (
         datetime.timedelta(seconds=1))
-    page = client.get(reverse("reporting:exports"))
-    assert reverse("reporting:export_file", args=[export.pk]) in page.content.decode()
-    header, row = xlsx_rows(client.get(reverse("reporting:export_file", args=[export.pk])))
+    page = client.get(reverse("reporting:exports")).content.decode()
+    assert reverse("reporting:export_file", args=[export.pk]) in page
+    assert "<td>Applications (XLSX) · DREAM-2026-01</td>" in page
+    response = client.get(reverse("reporting:export_file", args=[export.pk]))
+    # The name of the file sent at once: which call it is of is not lost.
+    assert response["Content-Disposition"] == (
+        'attachment; filename="DREAM-2026-01-applications.xlsx"')
+    header, row = xlsx_rows(response)
     assert row[1] == "SWELD"
     other_manager = manager_of(call)
     client.force_login(other_manager)
@@ -284,13 +289,34 @@ def test_applications_export_queries_do_not_grow_with_rows(client, django_assert
 def test_exports_page_queries_do_not_grow_with_rows(client, django_assert_num_queries, call,
                                                     extra):
     manager = manager_of(call)
-    for _n in range(extra + 1):
+    other = closed_call(eurocluster=call.eurocluster, reference="DREAM-2026-02")
+    for n in range(extra + 1):
         Export.objects.create(requested_by=manager, name="applications", file_format="csv",
+                              params={"call": str((call, other)[n % 2].pk)},
                               expires_at=timezone.now())
     client.force_login(manager)
-    # session, user, exports, the menu's roles
-    with django_assert_num_queries(4):
-        assert client.get(reverse("reporting:exports")).status_code == 200
+    # session, user, exports, their calls' references, the menu's roles
+    with django_assert_num_queries(5):
+        page = client.get(reverse("reporting:exports")).content.decode()
+    assert page.count("<td>Applications (CSV) · DREAM-2026-01</td>") == extra // 2 + 1
+    assert page.count("<td>Applications (CSV) · DREAM-2026-02</td>") == (extra + 1) // 2
+
+
+def test_an_export_of_no_call_keeps_its_plain_name(client, settings, call,
+                                                   django_capture_on_commit_callbacks):
+    settings.EXPORT_SYNC_MAX_ROWS = 0
+    manager = manager_of(call)
+    Activity.objects.create(eurocluster=call.eurocluster, kind=Activity.Kind.MISSION,
+                            title="Mission to Chile", starts_on=datetime.date(2026, 5, 4),
+                            objective=OBJECTIVE[0], place="Santiago", created_by=manager)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url("activities"))
+    export = Export.objects.get()
+    assert "<td>Support activities (CSV)</td>" in client.get(
+        reverse("reporting:exports")).content.decode()
+    response = client.get(reverse("reporting:export_file", args=[export.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="activities.csv"'
 
 
 def test_the_tasks_run_twice_change_nothing_more_and_beat_removes_expired_files(
