@@ -93,20 +93,26 @@ def _follow_the_queue(page, call: OpenCall) -> None:
         expect(row).to_contain_text("Signed by the beneficiary")
 
 
-def _download_agreements_xlsx(page, call: OpenCall, tmp_path) -> None:
-    """The call's agreements as XLSX: one row per agreement, the grants adding up."""
+def _open_xlsx(download, tmp_path, name: str) -> tuple[list[str], list[dict]]:
+    """The one sheet of a downloaded export: its header and rows."""
+    path = tmp_path / name
+    download.save_as(path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    assert workbook.sheetnames == ["Grant agreements"]
+    header, rows = _sheet_rows(workbook["Grant agreements"])
+    workbook.close()
+    return header, rows
+
+
+def _download_agreements_xlsx(page, call: OpenCall, tmp_path) -> list[dict]:
+    """The call's agreements as XLSX, at once: one row per agreement, the grants adding up."""
     agreements = GrantAgreement.objects.filter(application__call=call)
     with page.expect_download() as info:
         page.locator(".export-links[data-export=agreements]").get_by_role(
             "link", name="Download XLSX").click()
     download = info.value
     assert download.suggested_filename == f"{call.reference}-agreements.xlsx"
-    path = tmp_path / download.suggested_filename
-    download.save_as(path)
-
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    assert workbook.sheetnames == ["Grant agreements"]
-    header, rows = _sheet_rows(workbook["Grant agreements"])
+    header, rows = _open_xlsx(download, tmp_path, "now.xlsx")
     assert header[:3] == ["Reference", "Acronym", "Enterprise"]
     assert len(rows) == agreements.count() > 0
     assert sum(_money(row["Grant (EUR)"]) for row in rows) == agreements.aggregate(
@@ -118,7 +124,28 @@ def _download_agreements_xlsx(page, call: OpenCall, tmp_path) -> None:
             agreement.application.organisation.legal_name, agreement.amount,
             agreement.get_status_display())
         assert row["Reference"] == f"{call.reference}-{agreement.application_id:06d}"
-    workbook.close()
+    return rows
+
+
+def _download_a_large_export(page, settings, call: OpenCall, tmp_path, rows: list[dict]) -> None:
+    """Above EXPORT_SYNC_MAX_ROWS the same link asks for the file instead: a task builds it (at
+    once here: Celery is eager) and "My exports" offers it, with the same rows and name."""
+    settings.EXPORT_SYNC_MAX_ROWS = len(rows) - 1
+    page.locator(".export-links[data-export=agreements]").get_by_role(
+        "link", name="Download XLSX").click()
+    expect(page).to_have_url(re.compile(r"/manage/exports/$"))
+    expect(page.get_by_role("alert").filter(has_text="This export is large")).to_be_visible()
+    line = page.locator("#exports tbody tr")
+    expect(line).to_have_count(1)
+    expect(line.locator("td").nth(0)).to_have_text(f"Grant agreements (XLSX) · {call.reference}")
+    expect(line.locator("td").nth(2)).to_have_text("Ready")
+    expect(line.locator("td").nth(3)).to_have_text(str(len(rows)))
+    with page.expect_download() as info:
+        line.get_by_role("link", name="Download").click()
+    download = info.value
+    assert download.suggested_filename == f"{call.reference}-agreements.xlsx"
+    _header, built = _open_xlsx(download, tmp_path, "built.xlsx")
+    assert built == rows
 
 
 def _record_a_reported_kpi(page, eurocluster: Eurocluster, manager, tmp_path) -> KpiValue:
@@ -273,14 +300,15 @@ def _the_public_list(page) -> None:
 
 
 def test_a_manager_runs_the_cockpit_on_the_demo_and_the_public_sees_the_beneficiaries(
-        page, demo, tmp_path):
+        page, demo, settings, tmp_path):
     eurocluster = demo
     call = OpenCall.objects.get(reference=payments_demo.CALL)
     log_in(page, MANAGER, demo_data.DEMO_PASSWORD)
     manager = call.eurocluster.memberships.get(user__email=MANAGER).user
 
     _follow_the_queue(page, call)
-    _download_agreements_xlsx(page, call, tmp_path)
+    rows = _download_agreements_xlsx(page, call, tmp_path)
+    _download_a_large_export(page, settings, call, tmp_path, rows)
     entry = _record_a_reported_kpi(page, eurocluster, manager, tmp_path)
     _download_the_reporting_pack(page, eurocluster, entry, tmp_path)
     _the_public_list(page)
