@@ -14,6 +14,7 @@ import zipfile
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,6 +24,7 @@ from django.db.models import Sum
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from applications import demo_data
 from calls.models import OpenCall
@@ -30,6 +32,7 @@ from euroclusters.models import Eurocluster, KpiTarget
 from payments import demo as payments_demo
 from payments.models import GrantAgreement, Payment
 from payments.selectors.finance import call_ledgers
+from portal.formats import eur
 from portal.models import AuditEntry
 from reporting.models import KpiValue
 from reporting.selectors import PUBLISHED_STATUSES
@@ -185,6 +188,10 @@ def _record_a_reported_kpi(page, eurocluster: Eurocluster, manager, tmp_path) ->
     expect(newest.locator("td").nth(2)).to_have_text(note)
     expect(newest.get_by_role("link", name="green-advice-attendance.pdf")).to_have_attribute(
         "href", f"/manage/kpis/values/{entry.pk}/evidence/")
+    with page.expect_download() as info:
+        newest.get_by_role("link", name="green-advice-attendance.pdf").click()
+    assert info.value.suggested_filename == "green-advice-attendance.pdf"
+    assert Path(info.value.path()).read_bytes() == EVIDENCE
     percent = (Decimal(value * 100) / kpi.target).quantize(Decimal(1))
     expect(page.locator("#actual")).to_have_text(f"{value} ({percent} %)")
 
@@ -241,7 +248,13 @@ def _download_the_reporting_pack(page, eurocluster: Eurocluster, entry: KpiValue
         pdf = archive.read(f"{stem}.pdf")
         workbook = openpyxl.load_workbook(io.BytesIO(archive.read(f"{stem}.xlsx")),
                                           read_only=True)
-    assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+    assert pdf.startswith(b"%PDF-")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+                    .split())
+    assert f"Period: {start.isoformat()} to {today.isoformat()}" in text
+    assert f"Amount paid {eur(paid_total)}" in text
+    assert f"Agreements countersigned {countersigned.count()}" in text
+    assert entry.target.name in text
     assert workbook.sheetnames == ["Calls", "Applications received", "Evaluation results",
                                    "Third parties supported", "Payments", "KPIs", "Ledger"]
 
