@@ -32,7 +32,7 @@ from euroclusters.models import Eurocluster, KpiTarget
 from payments import demo as payments_demo
 from payments.models import GrantAgreement, Payment
 from payments.selectors.finance import call_ledgers
-from portal.formats import eur
+from portal.formats import amount, eur
 from portal.models import AuditEntry
 from reporting.models import KpiValue
 from reporting.selectors import PUBLISHED_STATUSES
@@ -307,6 +307,11 @@ def _the_public_list(page) -> None:
     rows = page.locator("#beneficiaries tbody tr")
     expect(rows).to_have_count(len(expected))
     assert sorted(rows.locator("td:first-child").all_inner_texts()) == expected
+    for agreement in contracted.select_related("application__call"):
+        row = rows.filter(has_text=agreement.application.organisation.legal_name)
+        expect(row.locator("td").nth(3)).to_have_text(agreement.application.call.reference)
+        expect(row.locator("td").nth(5)).to_contain_text(f"({agreement.application.acronym})")
+        expect(row.locator("td").nth(6)).to_have_text(amount(agreement.amount))
     table = page.locator("#beneficiaries")
     for name in others:
         expect(table).not_to_contain_text(name)
