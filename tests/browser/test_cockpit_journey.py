@@ -249,7 +249,7 @@ def _download_the_reporting_pack(page, eurocluster: Eurocluster, entry: KpiValue
         workbook = openpyxl.load_workbook(io.BytesIO(archive.read(f"{stem}.xlsx")),
                                           read_only=True)
     assert pdf.startswith(b"%PDF-")
-    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(" ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf)).pages)
                     .split())
     assert f"Period: {start.isoformat()} to {today.isoformat()}" in text
     assert f"Amount paid {eur(paid_total)}" in text
