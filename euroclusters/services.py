@@ -62,9 +62,10 @@ def membership_grant(*, eurocluster: Eurocluster, email: str, role: str, by: Any
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+    # The person by id only: an audit line is never rewritten, so it holds no e-mail to erase.
     audit_record(
         subject=membership, action="membership_granted", actor=by, from_state=previous_role,
-        to_state=role, data={"email": user.email, "eurocluster": eurocluster.acronym},
+        to_state=role, data={"user": user.pk, "eurocluster": eurocluster.acronym},
     )
     return membership
 
@@ -82,7 +83,7 @@ def membership_revoke(*, membership: Membership, by: Any) -> None:
     user = get_user_model().objects.select_for_update().get(pk=membership.user_id)
     audit_record(
         subject=membership, action="membership_revoked", actor=by, from_state=membership.role,
-        data={"email": user.email, "eurocluster": membership.eurocluster.acronym},
+        data={"user": user.pk, "eurocluster": membership.eurocluster.acronym},
     )
     membership.delete()
     if (user.is_staff and not user.is_superuser

@@ -1,12 +1,42 @@
+import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The columns an entry is written with; none of them ever changes (the PostgreSQL trigger below).
+CONTENT_COLUMNS = ("id", "content_type_id", "object_id", "action", "from_state", "to_state",
+                   "actor_id", "reason", "data", "created_at")
+# Sealing writes these once, on an entry whose ``seq`` is still empty (portal.audit.audit_seal).
+SEAL_COLUMNS = ("seq", "previous_hash", "hash")
+
+
+def _old_new(columns) -> tuple[str, str]:
+    return (", ".join(f"OLD.{c}" for c in columns), ", ".join(f"NEW.{c}" for c in columns))
+
+
+_OLD, _NEW = _old_new(CONTENT_COLUMNS)
+# Refused: any change of a sealed entry; a change of a written column; a Eurocluster changed once
+# it is set (an entry written before the column existed may have it filled in once, unsealed).
+_FROZEN = (f"OLD.seq IS NOT NULL OR ({_OLD}) IS DISTINCT FROM ({_NEW})"
+           " OR (OLD.eurocluster_id IS NOT NULL"
+           " AND NEW.eurocluster_id IS DISTINCT FROM OLD.eurocluster_id)")
+
 
 class AuditEntry(models.Model):
-    """One line of the audit trail: who did what to which object, when, and why."""
+    """One line of the audit trail: who did what to which object, when, and why.
+
+    Tamper-evident: a sealer (``portal.audit.audit_seal``) puts each entry in one chain, in the
+    order the entries committed: ``seq`` is its position (1, 2, 3, ... without gaps),
+    ``previous_hash`` the hash of entry ``seq - 1`` and ``hash`` the SHA-256 of its own columns
+    and ``previous_hash``. An edited entry no longer matches its hash; a removed one leaves a gap
+    in ``seq`` and a broken link (``manage.py audit_verify``). On PostgreSQL a trigger refuses
+    every DELETE and every UPDATE except the sealing itself.
+
+    People appear only by ``actor_id`` (and in ``data`` only by ids): their name and e-mail live
+    in their ``User`` row, which erasure pseudonymises; an audit entry never needs a rewrite.
+    """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -14,6 +44,8 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(_("from"), max_length=32, blank=True)
     to_state = models.CharField(_("to"), max_length=32, blank=True)
+    # PROTECT, never SET_NULL: setting the column would be an UPDATE, which the trigger refuses.
+    # A person who must be erased is pseudonymised in place, never deleted (see accounts).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -21,12 +53,34 @@ class AuditEntry(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # The Eurocluster of the subject (its ``scope_eurocluster_id``) when written, for the
+    # managers' audit page; empty for subjects of no one Eurocluster (an enterprise, a person),
+    # which only superusers see. A plain column, not a foreign key: portal is the bottom floor.
+    eurocluster_id = models.PositiveBigIntegerField(_("Eurocluster"), null=True, blank=True,
+                                                    db_index=True)
+    seq = models.PositiveBigIntegerField(_("position in the chain"), null=True, blank=True,
+                                         unique=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [models.Index(fields=["content_type", "object_id"]),
+                   models.Index(fields=["eurocluster_id", "-created_at"],
+                                name="audit_eurocluster_recent")]
+        # PostgreSQL only (pgtrigger installs nothing on another database). TRUNCATE is not
+        # covered: it is how the test suite empties tables, and it needs the table's owner.
+        triggers = [
+            pgtrigger.Protect(name="audit_entry_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(name="audit_entry_sealed_once", operation=pgtrigger.Update,
+                              condition=pgtrigger.Condition(_FROZEN)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}->{self.to_state}"
+
+    @property
+    def scope_eurocluster_id(self) -> int | None:
+        return self.eurocluster_id

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_countries",
+    "pgtrigger",
     "rules.apps.AutodiscoverRulesConfig",
     "portal",
     "accounts",
@@ -261,6 +262,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2
 # A submitted version still without an eligibility result after this long is queued again.
 ELIGIBILITY_SWEEP_AFTER_SECONDS = int(env("ELIGIBILITY_SWEEP_AFTER_SECONDS", "180"))
 CELERY_BEAT_SCHEDULE = {
+    # Audit entries join the tamper-evident hash chain (portal.audit_chain): writers only insert.
+    "portal-audit-seal": {"task": "portal.audit_seal", "schedule": 60.0},
     "calls-sync-statuses": {"task": "calls.sync_statuses", "schedule": 60.0},
     "applications-sweep-eligibility": {"task": "applications.sweep_eligibility",
                                        "schedule": 60.0},

@@ -1,8 +1,16 @@
 from celery import shared_task
 from django.core.mail import send_mail
 
+from portal.audit_chain import audit_seal
+
 
 @shared_task(name="portal.send_mail", acks_late=True, autoretry_for=(OSError,), max_retries=5,
              retry_backoff=True)
 def task_send_mail(*, to: list[str], subject: str, body: str) -> None:
     send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+
+
+@shared_task(name="portal.audit_seal", acks_late=True)
+def task_audit_seal() -> int:
+    """Put the audit entries committed since the last run into the hash chain (beat)."""
+    return audit_seal()

@@ -185,7 +185,7 @@ def _apply(*, call: OpenCall, plan: AssignmentPlan, solution: solver.Solution,
         AuditEntry(content_type=content_type, object_id=row.pk, action="assignment.create",
                    actor=actor, to_state=row.status, reason=reason,
                    data={"source": "solver", "run": run.pk if run else None,
-                         "affinity": row.affinity})
+                         "affinity": row.affinity}, eurocluster_id=call.eurocluster_id)
         for row in new_rows
     ], batch_size=1000)
     # Proposals with their k evaluators (or some) are under evaluation from now on.

@@ -34,6 +34,8 @@ DAY = timedelta(days=1)
 
 # Where each beat task is run twice as a task. Tests elsewhere are named by "module::function".
 BEAT_TESTS = {
+    "portal.audit_seal": "tests.portal.test_audit_chain::"
+                         "test_the_beat_task_seals_once_and_a_second_run_changes_nothing",
     "calls.sync_statuses": "tests.portal.test_beat_tasks::test_sync_call_statuses_task",
     "applications.sweep_eligibility":
         "tests.portal.test_beat_tasks::test_sweep_eligibility_task",
