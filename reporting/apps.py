@@ -10,5 +10,6 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from reporting import hooks  # noqa: PLC0415 -- models not ready
+        from reporting.audit import exports  # noqa: F401, PLC0415 -- registers the export
 
         hooks.register()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("reporting.kpis.urls")),
     path("", include("reporting.dashboard.urls")),
     path("", include("reporting.pack.urls")),
+    path("", include("reporting.audit.urls")),
 ]
 __all__ = ["app_name", "urlpatterns"]
