@@ -46,6 +46,7 @@ demo: install pango | var
 	$(MANAGE) seed_demo_payments
 	$(MANAGE) seed_demo_activities
 	$(MANAGE) seed_demo_kpis
+	$(MANAGE) audit_verify --seal
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Browser tests drive the system Chromium through Playwright; Playwright's own browser download is

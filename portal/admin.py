@@ -12,13 +12,14 @@ from portal.models import AuditEntry
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "content_type", "object_id", "from_state",
-                    "to_state", "actor"]
+                    "to_state", "actor", "eurocluster_id", "seq"]
     list_select_related = ["content_type", "actor"]
     list_filter = ["action", "content_type"]
     search_fields = ["action", "reason", "actor__email"]
     date_hierarchy = "created_at"
     fields = ["created_at", "actor", "action", "content_type", "object_id", "from_state",
-              "to_state", "reason", "pretty_data"]
+              "to_state", "reason", "pretty_data", "eurocluster_id", "seq", "previous_hash",
+              "hash"]
     readonly_fields = fields
 
     def has_module_permission(self, request):
