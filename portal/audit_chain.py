@@ -74,9 +74,19 @@ def seal_pending(model=AuditEntry, *, using=connection, limit: int = SEAL_BATCH)
         seq += 1
         values.update(seq=seq, previous_hash=previous)
         previous = entry_hash(values)
-        sealed.append(model(pk=values["id"], seq=seq, previous_hash=values["previous_hash"],
-                            hash=previous))
-    model.objects.bulk_update(sealed, ["seq", "previous_hash", "hash"], batch_size=500)
+        sealed.append((values["id"], seq, values["previous_hash"], previous))
+    table = using.ops.quote_name(model._meta.db_table)
+    # One UPDATE joined to a VALUES list per batch: bulk_update's CASE per column costs
+    # quadratic time in the batch (5,000 entries took 15 s where this takes well under one).
+    with using.cursor() as cursor:
+        for start in range(0, len(sealed), 500):
+            batch = sealed[start:start + 500]
+            rows = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"WITH sealed (id, seq, previous_hash, hash) AS (VALUES {rows}) "  # noqa: S608 -- no input in the SQL text
+                f"UPDATE {table} SET seq = sealed.seq, previous_hash = sealed.previous_hash, "
+                f"hash = sealed.hash FROM sealed WHERE {table}.id = sealed.id",
+                [value for row in batch for value in row])
     return len(sealed)
 
 
