@@ -43,6 +43,9 @@ EUROCLUSTERS = [
         "registration_number": "FR52 481 920 774",
         "strand": "Digital / smart manufacturing",
         "cascade_budget": D("1050000"),
+        # The grant's total EU contribution (invented, plausible): DESIGN.md says more than 75 %
+        # of it goes to SMEs as cascade funding.
+        "total_budget": D("1395000"),
         "description": (
             "DREAM helps manufacturing SMEs take up digital technologies and processes for a "
             "greener and more digital production. It funds innovation projects that bring "
@@ -75,6 +78,7 @@ EUROCLUSTERS = [
         "strand": "Electronics (micro- and nanoelectronics, components and systems)",
         # DESIGN.md: "more than EUR 1,000,000".
         "cascade_budget": D("1100000"),
+        "total_budget": D("1450000"),
         "description": (
             "Ten clusters of the Silicon Europe Alliance strengthen the European electronics value "
             "chain and its self-sufficiency in semiconductors. The Eurocluster funds green "
@@ -115,6 +119,7 @@ EUROCLUSTERS = [
         "registration_number": "IT 01834560937",
         "strand": "Cross-sectoral: furniture and interiors, IT, energy",
         "cascade_budget": D("1050000"),
+        "total_budget": D("1390000"),
         "description": (
             "RE-CENTRE brings together SMEs of furniture and interiors, IT and energy to build new "
             "business models and joint innovation projects on digital and green topics, and "
@@ -145,6 +150,7 @@ EUROCLUSTERS = [
         "registration_number": "RO 28417362",
         "strand": "Health (e-health and digital health)",
         "cascade_budget": D("1050000"),
+        "total_budget": D("1380000"),
         "description": (
             "DESIRE addresses the challenges SMEs meet when entering the European e-health and "
             "digital-health market. A mentoring programme with financial support helps 35 SMEs "
@@ -236,9 +242,11 @@ CALLS = [
                                "Which technology, at which readiness level, from which provider.",
                                2000)),
         "vouchers": [
-            {"name": "Innovation voucher", "min": D("10000"), "max": D("27000"), "n": 25,
+            {"name": "Innovation voucher", "objective": GREEN_DIGITAL,
+             "min": D("10000"), "max": D("27000"), "n": 25,
              "description": "A project deploying a digital solution in a manufacturing context."},
-            {"name": "Internationalisation consultancy voucher", "min": D("1000"),
+            {"name": "Internationalisation consultancy voucher", "objective": INTERNATIONAL,
+             "min": D("1000"),
              "max": D("3000"), "n": 25,
              "description": "Expert consultancy on entering a new market, for SMEs funded by a "
                             "DREAM innovation voucher."},
@@ -268,9 +276,11 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Innovation voucher", "min": D("10000"), "max": D("27000"), "n": 10,
+            {"name": "Innovation voucher", "objective": GREEN_DIGITAL,
+             "min": D("10000"), "max": D("27000"), "n": 10,
              "description": "A project deploying a digital solution in a manufacturing context."},
-            {"name": "Internationalisation consultancy voucher", "min": D("1000"),
+            {"name": "Internationalisation consultancy voucher", "objective": INTERNATIONAL,
+             "min": D("1000"),
              "max": D("3000"), "n": 10, "description": "For SMEs funded in this cut-off."},
         ],
         "documents": [DECLARATION, SME_DECLARATION],
@@ -308,9 +318,11 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Green voucher", "min": D("3600"), "max": D("3600"), "n": 15,
+            {"name": "Green voucher", "objective": GREEN_DIGITAL,
+             "min": D("3600"), "max": D("3600"), "n": 15,
              "description": "EUR 3,600 for consultancy by a green expert of the catalogue."},
-            {"name": "Demonstration project", "min": D("10000"), "max": D("40000"), "n": 12,
+            {"name": "Demonstration project", "objective": AUTONOMY,
+             "min": D("10000"), "max": D("40000"), "n": 12,
              "consortium": (1, 3, 1),
              "description": "A demonstrator of a microelectronic solution, by 1 to 3 SMEs."},
         ],
@@ -337,7 +349,8 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Demonstration project", "min": D("10000"), "max": D("40000"), "n": 13,
+            {"name": "Demonstration project", "objective": AUTONOMY,
+             "min": D("10000"), "max": D("40000"), "n": 13,
              "consortium": (1, 3, 1),
              "description": "A demonstrator of a microelectronic solution, by 1 to 3 SMEs."},
         ],
@@ -371,11 +384,13 @@ CALLS = [
         "sections": _sections(("collaboration", "Role of each partner SME",
                                "What each SME brings and what it gains.", 3000)),
         "vouchers": [
-            {"name": "Collaboration innovation voucher", "min": D("20000"), "max": D("52000"),
+            {"name": "Collaboration innovation voucher", "objective": AUTONOMY,
+             "min": D("20000"), "max": D("52000"),
              "n": 20, "consortium": (2, 4, 2),
              "description": "A joint digital or green innovation project of 2 to 4 SMEs from at "
                             "least 2 countries."},
-            {"name": "Internationalisation voucher (Mexico and Chile)", "min": D("250"),
+            {"name": "Internationalisation voucher (Mexico and Chile)", "objective": INTERNATIONAL,
+             "min": D("250"),
              "max": D("250"), "n": 40,
              "description": "EUR 10,000 in total for 40 SMEs: participation in the B2B meetings "
                             "in Mexico and Chile."},
@@ -411,11 +426,14 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Product innovation voucher", "min": D("10000"), "max": D("30000"),
+            {"name": "Product innovation voucher", "objective": AUTONOMY,
+             "min": D("10000"), "max": D("30000"),
              "n": 15, "description": "A new-to-company product or service."},
-            {"name": "Business-process innovation voucher", "min": D("10000"),
+            {"name": "Business-process innovation voucher", "objective": GREEN_DIGITAL,
+             "min": D("10000"),
              "max": D("30000"), "n": 10, "description": "A new or improved business process."},
-            {"name": "Internationalisation voucher (third countries)", "min": D("5000"),
+            {"name": "Internationalisation voucher (third countries)", "objective": INTERNATIONAL,
+             "min": D("5000"),
              "max": D("30000"), "n": 10,
              "description": "Entry into a market outside the EU and the associated countries."},
         ],
@@ -444,7 +462,8 @@ CALLS = [
         ),
         "sections": _sections(),
         "vouchers": [
-            {"name": "Green voucher", "min": D("3600"), "max": D("3600"), "n": 10,
+            {"name": "Green voucher", "objective": GREEN_DIGITAL,
+             "min": D("3600"), "max": D("3600"), "n": 10,
              "description": "EUR 3,600 for consultancy by a green expert of the catalogue."},
         ],
         "documents": [DECLARATION, SME_DECLARATION,

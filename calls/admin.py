@@ -35,7 +35,7 @@ class VoucherTypeInline(ScopedInline, admin.StackedInline):
     model = VoucherType
     extra = 0
     fields = [
-        ("name", "position", "internationalisation"),
+        ("name", "position", "objective", "internationalisation"),
         "description",
         ("min_amount", "max_amount", "number_of_vouchers"),
         ("min_consortium_size", "max_consortium_size", "min_countries"),

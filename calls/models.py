@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.countries import default_eligible_countries
 from calls.validation import section_errors
-from euroclusters.models import Eurocluster
+from euroclusters.models import Eurocluster, Objective
 from portal.uploads import pdf_upload_errors
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -269,6 +269,11 @@ class VoucherType(models.Model):
     internationalisation = models.BooleanField(
         _("internationalisation voucher"), default=False,
         help_text=_("Its beneficiaries count as SMEs internationalised in the KPIs."))
+    # The dashboard counts applications and selected SMEs by the Eurocluster objective that the
+    # voucher serves.
+    objective = models.CharField(
+        _("Eurocluster objective"), max_length=32, choices=Objective.choices, blank=True,
+        help_text=_("The Eurocluster objective this voucher serves."))
 
     class Meta:
         verbose_name = _("voucher type")

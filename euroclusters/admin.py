@@ -55,7 +55,8 @@ class EuroclusterAdmin(ScopedAdmin):
     list_display = ["acronym", "name", "strand", "budget"]
     search_fields = ["acronym", "name", "strand"]
     prepopulated_fields = {"slug": ["acronym"]}
-    fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "website",
+    fields = ["name", "acronym", "slug", "strand", "description", "cascade_budget", "total_budget",
+              "website",
               "address", "registration_number", "account_holder", "iban", "bic",
               "starts_on", "ends_on"]
     inlines = [PartnerInline, KpiTargetInline]

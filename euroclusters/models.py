@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,12 @@ class Eurocluster(models.Model):
         _("cascade-funding budget (EUR)"), max_digits=12, decimal_places=2,
         validators=[MinValueValidator(0)],
     )
+    # The grant's total EU contribution: the dashboard shows the cascade budget's share of it.
+    total_budget = models.DecimalField(
+        _("total budget of the grant (EUR)"), max_digits=12, decimal_places=2, null=True,
+        blank=True, validators=[MinValueValidator(0)],
+        help_text=_("The EU contribution to the whole Eurocluster grant; the cascade-funding "
+                    "budget is part of it."))
     website = models.URLField(_("website"), blank=True)
     # The granting party of the grant agreements: where the consortium (its coordinator) is
     # established and registered.
@@ -52,6 +61,21 @@ class Eurocluster(models.Model):
 
     def __str__(self) -> str:
         return self.acronym
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.total_budget is not None and self.cascade_budget is not None
+                and self.cascade_budget > self.total_budget):
+            raise ValidationError({"total_budget": _(
+                "The total budget cannot be less than the cascade-funding budget, which is part "
+                "of it.")})
+
+    @property
+    def cascade_share(self):
+        """The cascade budget as a percentage of the total, to one decimal (None: unknown)."""
+        if not self.total_budget:
+            return None
+        return (self.cascade_budget * 100 / self.total_budget).quantize(Decimal("0.1"))
 
     @property
     def scope_eurocluster_id(self) -> int:

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from portal.formats import amount, brussels
+from portal.formats import amount, brussels, eur
 from reporting.dashboard.selectors import Dashboard
 
 STYLE = Style(background="transparent", plot_background="transparent", font_family="inherit",
@@ -89,15 +89,27 @@ def budget_chart(board: Dashboard) -> Chart:
 
 
 def share_chart(board: Dashboard) -> Chart:
-    """The cascade budget (the share that goes to SMEs): committed against still free."""
-    ledger = board.ledger
+    """The share of the Eurocluster's budget that goes to SMEs: its cascade budget (committed
+    and not yet committed) against the rest of the grant's total. Without a total on record,
+    the cascade budget alone, and a note that says so."""
+    ledger, total = board.ledger, board.eurocluster.total_budget
     free = max(ledger.allocated - ledger.committed, Decimal("0.00"))
-    rows = [[_("Committed to SMEs"), ledger.committed], [_("Not yet committed"), free]]
-    return Chart("share", _("Cascade budget to SMEs: committed and not yet committed (EUR)"),
-                 "pie", [_("Part"), _("Amount (EUR)")], rows, [_("Amount (EUR)")], money=True,
-                 note=_("The Eurocluster's record holds its cascade budget (the part that goes "
-                        "to SMEs), not its total budget: the chart shows how much of the "
-                        "cascade budget is committed."))
+    rows = [[_("Cascade budget committed to SMEs"), ledger.committed],
+            [_("Cascade budget not yet committed"), free]]
+    header = [_("Part"), _("Amount (EUR)")]
+    if total is None:
+        return Chart("share", _("Cascade budget to SMEs: committed and not yet committed (EUR)"),
+                     "pie", header, rows, [_("Amount (EUR)")], money=True,
+                     note=_("The total budget of the grant is not recorded, so the share of it "
+                            "that goes to SMEs is unknown: the chart shows the cascade budget "
+                            "only."))
+    rest = max(total - ledger.allocated, Decimal("0.00"))
+    rows.append([_("Rest of the grant (not for SMEs)"), rest])
+    return Chart("share", _("Share of the Eurocluster's budget that goes to SMEs (EUR)"), "pie",
+                 header, rows, [_("Amount (EUR)")], money=True,
+                 note=_("%(share)s %% of the grant's total budget of %(total)s is cascade "
+                        "funding for SMEs.") % {"share": board.eurocluster.cascade_share,
+                                                "total": eur(total)})
 
 
 def curve_chart(figures) -> Chart:

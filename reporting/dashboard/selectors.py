@@ -29,7 +29,7 @@ from applications.models import (
 )
 from applications.sme import Figures, SmeClass, classify_enterprise
 from calls.models import OpenCall
-from euroclusters.models import Eurocluster, Membership
+from euroclusters.models import Eurocluster, Membership, Objective
 from euroclusters.rules import eurocluster_ids_in_scope, eurocluster_ids_with_role
 from evaluation.models import Assignment, CallEvaluator, Consensus, Ranking, RedressRequest
 from evaluation.scoring import MIN_REVIEWS_FOR_CONSENSUS
@@ -51,6 +51,7 @@ EVALUATED = (Application.Status.EVALUATED, Application.Status.SELECTED,
              Application.Status.CONTRACTED, Application.Status.IN_PROGRESS,
              Application.Status.COMPLETED)
 LEFT = (Application.Status.DRAFT, Application.Status.WITHDRAWN)  # not (or no longer) in the call
+WHO_DIMENSIONS = ("country", "sme", "voucher", "objective")
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -476,53 +477,60 @@ def finance_queue(eurocluster: Eurocluster) -> list[QueueLine]:
 
 def who_applies(call_ids: list[int], *, applications: QuerySet[Application] | None = None,
                 ) -> list[Breakdown]:
-    """Submitted applications and selected SMEs by country, SME class and voucher type.
+    """Submitted applications and selected SMEs by country, SME class, voucher type and the
+    Eurocluster objective of the voucher type.
 
     The SME class is computed in Python (``applications.sme``) as everywhere else, once per
     distinct set of figures: the applications of enterprises without partner or linked
-    enterprises come grouped by country, voucher type, status and figures (one query, as many
-    rows as distinct groups); those of the few with related enterprises come one by one with
-    their enterprise and its related enterprises (two more queries when there are some)."""
+    enterprises come grouped by country, voucher type (with its objective), status and figures
+    (one query, as many rows as distinct groups); those of the few with related enterprises come
+    one by one with their enterprise and its related enterprises (two more queries when there
+    are some)."""
     if applications is None:  # the reporting pack passes those submitted in its period
         applications = Application.objects.filter(call_id__in=call_ids,
                                                    status__in=Application.IN_CALL)
     related = RelatedEnterprise.objects.filter(organisation=OuterRef("organisation"))
     grouped = (applications.exclude(Exists(related))
-               .values("organisation__country", "voucher_type__name", "status",
+               .values("organisation__country", "voucher_type__name",
+                       "voucher_type__objective", "status",
                        "organisation__staff_headcount", "organisation__annual_turnover",
                        "organisation__balance_sheet_total")
                .annotate(n=Count("pk")).order_by())
-    rows: list[tuple[str, str | None, str, SmeClass, int]] = []
+    rows: list[tuple[str, str | None, str | None, str, SmeClass, int]] = []
     classes: dict[tuple, SmeClass] = {}
     for row in grouped:
         figures = (row["organisation__staff_headcount"], row["organisation__annual_turnover"],
                    row["organisation__balance_sheet_total"])
         if figures not in classes:
             classes[figures] = classify_enterprise(Figures(*figures))
-        rows.append((row["organisation__country"], row["voucher_type__name"], row["status"],
-                     classes[figures], row["n"]))
+        rows.append((row["organisation__country"], row["voucher_type__name"],
+                     row["voucher_type__objective"], row["status"], classes[figures],
+                     row["n"]))
     for application in (applications.filter(Exists(related))
                         .select_related("organisation", "voucher_type")
                         .prefetch_related("organisation__related_enterprises")):
+        voucher_type = application.voucher_type
         rows.append((application.organisation.country.code,
-                     application.voucher_type.name if application.voucher_type else None,
+                     voucher_type.name if voucher_type else None,
+                     voucher_type.objective if voucher_type else None,
                      application.status, application.organisation.sme_class, 1))
     labels = Organisation.SME_LABELS
     names = dict(countries)
-    counts = {"country": defaultdict(lambda: [0, 0]), "sme": defaultdict(lambda: [0, 0]),
-              "voucher": defaultdict(lambda: [0, 0])}
-    for country, voucher, status, sme_class, n in rows:
+    objectives = dict(Objective.choices)
+    counts = {code: defaultdict(lambda: [0, 0]) for code in WHO_DIMENSIONS}
+    for country, voucher, objective, status, sme_class, n in rows:
         funded = n if status in Application.FUNDED else 0
         keys = {"country": str(names.get(country, country)), "sme": str(labels[sme_class]),
-                "voucher": voucher or _("No voucher type")}
+                "voucher": voucher or _("No voucher type"),
+                "objective": str(objectives[objective]) if objective else _("No objective")}
         for dimension, key in keys.items():
             counts[dimension][key][0] += n
             counts[dimension][key][1] += funded
     titles = {"country": _("By country"), "sme": _("By SME class"),
-              "voucher": _("By voucher type")}
+              "voucher": _("By voucher type"), "objective": _("By Eurocluster objective")}
     return [Breakdown(code, titles[code], sorted(
         ((label, applied, selected) for label, (applied, selected) in counts[code].items()),
-        key=lambda row: (-row[1], row[0]))) for code in ("country", "sme", "voucher")]
+        key=lambda row: (-row[1], row[0]))) for code in WHO_DIMENSIONS]
 
 
 # --- the page ---------------------------------------------------------------------------------

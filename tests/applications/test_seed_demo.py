@@ -19,7 +19,7 @@ from applications.models import (
     Organisation,
 )
 from calls.models import OpenCall, TrancheStep, VoucherType
-from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
+from euroclusters.models import Eurocluster, KpiTarget, Membership, Objective, Partner
 from payments.services.finance import eurocluster_account_problem
 from portal.models import AuditEntry
 
@@ -152,6 +152,36 @@ def test_call_budgets_stay_within_the_cascade_budget(seeded):
     for eurocluster in Eurocluster.objects.all():
         total = eurocluster.calls.aggregate(total=Sum("budget"))["total"]
         assert total <= eurocluster.cascade_budget, eurocluster
+
+
+def test_the_cascade_budget_is_more_than_three_quarters_of_the_total(seeded):
+    shares = {e.acronym: (e.total_budget, e.cascade_share) for e in Eurocluster.objects.all()}
+    assert shares == {"DREAM": (Decimal("1395000"), Decimal("75.3")),
+                      "Silicon Europe": (Decimal("1450000"), Decimal("75.9")),
+                      "RE-CENTRE": (Decimal("1390000"), Decimal("75.5")),
+                      "DESIRE": (Decimal("1380000"), Decimal("76.1"))}
+
+
+def test_every_voucher_type_serves_a_eurocluster_objective(seeded):
+    objectives = {(v.call.reference, v.name): v.objective
+                  for v in VoucherType.objects.select_related("call")}
+    assert objectives == {
+        ("DREAM-OC2-2026", "Innovation voucher"): Objective.GREEN_DIGITAL,
+        ("DREAM-OC2-2026", "Internationalisation consultancy voucher"): Objective.INTERNATIONAL,
+        ("DREAM-OC1-2026", "Innovation voucher"): Objective.GREEN_DIGITAL,
+        ("DREAM-OC1-2026", "Internationalisation consultancy voucher"): Objective.INTERNATIONAL,
+        ("SEE-GREEN-DEMO-2026", "Green voucher"): Objective.GREEN_DIGITAL,
+        ("SEE-GREEN-DEMO-2026", "Demonstration project"): Objective.AUTONOMY,
+        ("SEE-DEMO-2027", "Demonstration project"): Objective.AUTONOMY,
+        ("RECENTRE-2026", "Collaboration innovation voucher"): Objective.AUTONOMY,
+        ("RECENTRE-2026", "Internationalisation voucher (Mexico and Chile)"):
+            Objective.INTERNATIONAL,
+        ("DESIRE-2026", "Product innovation voucher"): Objective.AUTONOMY,
+        ("DESIRE-2026", "Business-process innovation voucher"): Objective.GREEN_DIGITAL,
+        ("DESIRE-2026", "Internationalisation voucher (third countries)"):
+            Objective.INTERNATIONAL,
+        ("SEE-GREEN-OC1-2026", "Green voucher"): Objective.GREEN_DIGITAL,
+    }
 
 
 def test_every_user_has_a_verified_primary_address_and_the_demo_password(seeded):

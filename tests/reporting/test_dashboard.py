@@ -24,6 +24,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,8 +34,8 @@ from applications.models import (
     EligibilityResult,
     RelatedEnterprise,
 )
-from calls.models import OpenCall
-from euroclusters.models import Membership
+from calls.models import OpenCall, VoucherType
+from euroclusters.models import Eurocluster, Membership, Objective
 from evaluation.models import CallEvaluator, Ranking, RedressRequest
 from payments.models import (
     BankAccount,
@@ -165,7 +166,8 @@ def call_o(eurocluster, tag=""):
     complete_application(call=call)
     c2 = complete_application(call=call, requested_amount=D("30000"),
                               organisation=OrganisationFactory(staff_headcount=D("5")),
-                              voucher_type=VoucherTypeFactory(call=call, name="Green voucher"))
+                              voucher_type=VoucherTypeFactory(call=call, name="Green voucher",
+                                                              objective=Objective.GREEN_DIGITAL))
     Application.objects.filter(pk=c2.pk).update(status=Application.Status.SUBMITTED,
                                                 submitted_at=timezone.now())
     versioned(c2, Outcome.PENDING)
@@ -295,7 +297,32 @@ def test_who_applies(calls, eurocluster_a, manager_a):
         "country": [("Belgium", 7, 1), ("France", 1, 0), ("Germany", 1, 1)],
         "sme": [("Small enterprise", 8, 2), ("Micro enterprise", 1, 0)],
         "voucher": [("Innovation voucher", 8, 2), ("Green voucher", 1, 0)],
+        "objective": [("No objective", 8, 2), ("Adopt green and digital", 1, 0)],
     }
+
+
+def test_who_applies_by_eurocluster_objective(calls, eurocluster_a, manager_a):
+    """Call R's vouchers serve strategic autonomy, call E's have no objective yet."""
+    VoucherType.objects.filter(call=calls["R"]).update(objective=Objective.AUTONOMY)
+    board = dashboard(eurocluster=eurocluster_a, user=manager_a.user)
+    assert {b.code: b.rows for b in board.who}["objective"] == [
+        ("Innovate for strategic autonomy", 4, 2), ("No objective", 4, 0),
+        ("Adopt green and digital", 1, 0)]
+    assert [b.title for b in board.who][-1] == "By Eurocluster objective"
+
+
+def test_the_objective_of_an_enterprise_with_related_enterprises(eurocluster_a, manager_a):
+    """Those come one by one (not grouped): their voucher type's objective counts all the same."""
+    call = OpenCallFactory(eurocluster=eurocluster_a)
+    voucher = VoucherTypeFactory(call=call, name="Go", objective=Objective.INTERNATIONAL)
+    linked = eligible_application(call, status=Application.Status.SELECTED, voucher_type=voucher)
+    RelatedEnterprise.objects.create(
+        organisation=linked.organisation, name="Parent GmbH", country="DE",
+        share_percent=D("100"), staff_headcount=D("200"), annual_turnover=D("30000000"),
+        balance_sheet_total=D("20000000"))
+    eligible_application(call, status=Application.Status.SUBMITTED, voucher_type=voucher)
+    board = dashboard(eurocluster=eurocluster_a, user=manager_a.user)
+    assert {b.code: b.rows for b in board.who}["objective"] == [("Go international", 2, 1)]
 
 
 def test_a_linked_enterprise_counts_in_the_sme_class(eurocluster_a, manager_a):
@@ -322,13 +349,59 @@ def test_the_page_shows_the_figures_and_the_charts(calls, manager_client, eurocl
     page = response.content.decode()
     assert response.context["board"].eurocluster == eurocluster_a
     assert "OTHER-1" not in page
-    assert page.count("<svg") == 9  # budget, share, 3 who apply, 3 funnels, the open call's curve
+    # budget, share, 4 who apply, 3 funnels, the open call's curve
+    assert page.count("<svg") == 10
     assert "<script type" not in page  # pygal's own script is taken out
     # Drawings are kept between renders, but each on the page has ids of its own.
-    assert len(set(re.findall(r'<svg[^>]* id="chart-([0-9a-f]{32})"', page))) == 9
+    assert len(set(re.findall(r'<svg[^>]* id="chart-([0-9a-f]{32})"', page))) == 10
+    assert 'id="chart-who-objective"' in page
     assert "EUR 1,015,000.00" in page
     assert reverse("applications:manage_calls") in page  # the table of calls stays reachable
     assert reverse("reporting:dashboard_call", args=[calls["R"].pk]) in page
+
+
+def test_the_share_of_the_budget_that_goes_to_smes(calls, manager_client, eurocluster_a):
+    """Cascade budget 1,050,000 of a total of 1,400,000: 75 %; 35,000 of it committed."""
+    Eurocluster.objects.filter(pk=eurocluster_a.pk).update(total_budget=D("1400000"))
+    response = manager_client.get(reverse("reporting:dashboard"))
+    page = response.content.decode()
+    share = response.context["charts"]["share"]
+    assert share.rows == [["Cascade budget committed to SMEs", D("35000")],
+                          ["Cascade budget not yet committed", D("1015000")],
+                          ["Rest of the grant (not for SMEs)", D("350000")]]
+    assert share.note == ("75.0 % of the grant's total budget of EUR 1,400,000.00 is cascade "
+                          "funding for SMEs.")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page[page.index('id="cascade-share"'):]))
+    assert text.startswith('id="cascade-share">Share of the budget that goes to SMEs: 75.0 % '
+                           "(cascade budget EUR 1,050,000.00 of the grant's total "
+                           "EUR 1,400,000.00).")
+    assert 'id="chart-share"' in page
+    response = manager_client.get(reverse("reporting:dashboard_chart_csv", args=["share"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows == [["Part", "Amount (EUR)"], ["Cascade budget committed to SMEs", "35000.00"],
+                    ["Cascade budget not yet committed", "1015000.00"],
+                    ["Rest of the grant (not for SMEs)", "350000.00"]]
+
+
+def test_an_unknown_total_budget_is_said_plainly(calls, manager_client):
+    response = manager_client.get(reverse("reporting:dashboard"))
+    page = response.content.decode()
+    assert ("Share of the budget that goes to SMEs: unknown, because the grant's total budget "
+            "is not recorded") in page
+    share = response.context["charts"]["share"]
+    assert [row[0] for row in share.rows] == ["Cascade budget committed to SMEs",
+                                              "Cascade budget not yet committed"]
+    assert "total budget of the grant is not recorded" in share.note
+
+
+def test_the_total_budget_cannot_be_below_the_cascade_budget(eurocluster_a):
+    eurocluster_a.total_budget = D("1000000")
+    with pytest.raises(ValidationError) as error:
+        eurocluster_a.full_clean()
+    assert list(error.value.message_dict) == ["total_budget"]
+    eurocluster_a.total_budget = D("1050000")  # all of it to SMEs: allowed
+    eurocluster_a.full_clean()
+    assert eurocluster_a.cascade_share == D("100.0")
 
 
 def test_the_call_page_shows_one_call_with_its_tabs(calls, manager_client):

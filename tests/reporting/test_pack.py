@@ -140,7 +140,8 @@ def test_every_sheet_has_the_hand_counted_figures(client, world):
     received = book["Applications received"]
     assert received[1:] == [("By country", "Belgium", 2, 2),
                             ("By SME class", "Small enterprise", 2, 2),
-                            ("By voucher type", "Innovation voucher", 2, 2)]
+                            ("By voucher type", "Innovation voucher", 2, 2),
+                            ("By Eurocluster objective", "No objective", 2, 2)]
     results = book["Evaluation results"]
     assert [row[1:] for row in results[1:]] == [("ALPHA", alpha.application.organisation.legal_name,
                                                  13.5, "Selected for funding", 1),

@@ -119,6 +119,7 @@ class Seeder:
         eurocluster = self.sync(Eurocluster, {"acronym": spec["acronym"]}, {
             "name": spec["name"], "slug": spec["slug"], "strand": spec["strand"],
             "description": spec["description"], "cascade_budget": spec["cascade_budget"],
+            "total_budget": spec["total_budget"],
             # The paying account of its SEPA transfers (reference data, like the name).
             "account_holder": spec["account"][0], "iban": spec["account"][1],
             "bic": spec["account"][2],
@@ -192,6 +193,7 @@ class Seeder:
                 "max_amount": voucher["max"], "number_of_vouchers": voucher["n"],
                 "min_consortium_size": min_size, "max_consortium_size": max_size,
                 "min_countries": min_countries, "position": position,
+                "objective": voucher.get("objective", ""),
             })
         for position, (name, description) in enumerate(demo_data.CRITERIA):
             self.sync(Criterion, {"call": call, "name": name}, {
