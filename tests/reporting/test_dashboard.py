@@ -419,6 +419,9 @@ def test_the_call_page_shows_one_call_with_its_tabs(calls, manager_client):
     assert [(label, ledger.committed) for label, ledger in
             response.context["board"].ledger_rows] == [("DASH-R", D("35000"))]
     assert "share" not in response.context["charts"]
+    assert 'id="cascade-share"' not in page
+    assert 'id="chart-who-objective"' in page
+    assert response.context["charts"]["who-objective"].rows == [["No objective", 4, 2]]
 
 
 def test_the_csv_of_a_chart(calls, manager_client, eurocluster_a):
