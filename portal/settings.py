@@ -242,6 +242,9 @@ if PORTAL_SITE_URL:
         raise ImproperlyConfigured("PORTAL_SITE_URL must be a scheme and a host, like "
                                    "https://grants.example.eu (no path).")
 
+# Rows per page of /api/beneficiaries.json (a fixed size: aggregators page on with "next").
+BENEFICIARIES_API_PAGE_SIZE = 100
+
 # Celery: eager in-process without a broker; Redis when REDIS_URL is given.
 REDIS_URL = env("REDIS_URL")
 if PRODUCTION and not REDIS_URL:

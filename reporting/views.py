@@ -9,11 +9,12 @@ of the Euroclusters they manage; ``withhold`` and ``publish`` take a POST. 403 w
 role anywhere, 404 for another Eurocluster's agreement; anonymous visitors go to the login page.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -99,20 +100,43 @@ def beneficiaries_csv(request):
 
 
 def beneficiaries_json(request):
-    """``/api/beneficiaries.json``: the public list with the page's filters (README)."""
+    """``/api/beneficiaries.json``: the public list with the page's filters, a page of
+    ``BENEFICIARIES_API_PAGE_SIZE`` rows at a time (``?page=``, from 1), with ``count`` (all the
+    rows that match), ``next`` and ``previous`` (absolute links, null at either end) (README).
+    A page that is not a number, or past the last one, is refused (400, 404)."""
     form = BeneficiaryFilterForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": _form_errors(form)}, status=400)
-    rows = [public_row(row) for row in beneficiaries_published(form.filters())]
-    return JsonResponse({"count": len(rows), "beneficiaries": [{
-        "enterprise": row["enterprise"], "country": str(row["country"]),
-        "eurocluster": row["eurocluster"], "eurocluster_name": row["eurocluster_name"],
-        "call_reference": row["call_reference"], "call_title": row["call_title"],
-        "voucher_type": row["voucher_type"], "project_acronym": row["project_acronym"],
-        "project_title": row["project_title"], "summary": row["summary"],
-        "amount": money(row["amount"]), "currency": "EUR", "year": row["year"],
-        "countersigned_on": iso(row["countersigned_on"]),
-    } for row in rows]}, json_dumps_params={"ensure_ascii": False})
+    paginator = Paginator(beneficiaries_published(form.filters()),
+                          settings.BENEFICIARIES_API_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return JsonResponse({"errors": {"page": [_("The page must be a whole number.")]}},
+                            status=400)
+    except EmptyPage:
+        return JsonResponse({"errors": {"page": [_("There is no such page.")]}}, status=404)
+    rows = [public_row(row) for row in page.object_list]
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return absolute_url(f"{reverse('reporting:beneficiaries_json')}?{query.urlencode()}")
+
+    return JsonResponse({
+        "count": paginator.count, "page": page.number, "pages": paginator.num_pages,
+        "page_size": paginator.per_page,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "beneficiaries": [{
+            "enterprise": row["enterprise"], "country": str(row["country"]),
+            "eurocluster": row["eurocluster"], "eurocluster_name": row["eurocluster_name"],
+            "call_reference": row["call_reference"], "call_title": row["call_title"],
+            "voucher_type": row["voucher_type"], "project_acronym": row["project_acronym"],
+            "project_title": row["project_title"], "summary": row["summary"],
+            "amount": money(row["amount"]), "currency": "EUR", "year": row["year"],
+            "countersigned_on": iso(row["countersigned_on"]),
+        } for row in rows]}, json_dumps_params={"ensure_ascii": False})
 
 
 def calls_json(request):

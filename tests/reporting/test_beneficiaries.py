@@ -135,7 +135,8 @@ def test_a_draft_call_is_no_filter(client, published, eurocluster_a):
 
 def test_the_json_rows_have_their_documented_keys(client, published):
     data = client.get(JSON).json()
-    assert data == {"count": 1, "beneficiaries": [{
+    assert data == {"count": 1, "page": 1, "pages": 1, "page_size": 100, "next": None,
+                    "previous": None, "beneficiaries": [{
         "enterprise": "Brabant Vision BV", "country": "BE",
         "eurocluster": published.application.call.eurocluster.acronym,
         "eurocluster_name": published.application.call.eurocluster.name,
@@ -194,7 +195,47 @@ def test_the_list_is_paginated_by_50(client, call_a):
     assert "Enterprise 00" in second and "Enterprise 01" not in second
     # Out of range: the last page, not an error.
     assert client.get(LIST, {"page": 9}).status_code == 200
-    assert len(client.get(JSON).json()["beneficiaries"]) == 51
+    assert len(client.get(JSON).json()["beneficiaries"]) == 51  # the API's pages hold 100
+
+
+def test_the_json_is_paginated_with_absolute_links(client, call_a, settings):
+    """Five beneficiaries, two a page: three pages, newest first; the filters stay in the
+    links, which are absolute on PORTAL_SITE_URL (the test client asks "testserver")."""
+    settings.BENEFICIARIES_API_PAGE_SIZE = 2
+    settings.PORTAL_SITE_URL = "https://grants.example.eu"
+    for number in range(5):
+        beneficiary(call_a, legal_name=f"Enterprise {number}",
+                    countersigned_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+                    + datetime.timedelta(hours=number))
+    first = client.get(JSON, {"country": "BE"}).json()
+    base = "https://grants.example.eu/api/beneficiaries.json?country=BE&page="
+    assert ({key: first[key] for key in ("count", "page", "pages", "page_size", "next",
+                                         "previous")}
+            == {"count": 5, "page": 1, "pages": 3, "page_size": 2, "next": base + "2",
+                "previous": None})
+    assert [row["enterprise"] for row in first["beneficiaries"]] == [
+        "Enterprise 4", "Enterprise 3"]
+    second = client.get(JSON, {"country": "BE", "page": "2"}).json()
+    assert (second["next"], second["previous"]) == (base + "3", base + "1")
+    assert [row["enterprise"] for row in second["beneficiaries"]] == [
+        "Enterprise 2", "Enterprise 1"]
+    last = client.get(JSON, {"country": "BE", "page": "3"}).json()
+    assert (last["next"], last["previous"], last["count"]) == (None, base + "2", 5)
+    assert [row["enterprise"] for row in last["beneficiaries"]] == ["Enterprise 0"]
+
+
+def test_an_empty_list_is_one_empty_page(client, db):
+    assert client.get(JSON).json() == {"count": 0, "page": 1, "pages": 1, "page_size": 100,
+                                       "next": None, "previous": None, "beneficiaries": []}
+
+
+@pytest.mark.parametrize(("page", "status", "message"), [
+    ("two", 400, "The page must be a whole number."), ("2", 404, "There is no such page."),
+    ("0", 404, "There is no such page."), ("-1", 404, "There is no such page."),
+])
+def test_a_page_that_does_not_exist_is_refused(client, published, page, status, message):
+    response = client.get(JSON, {"page": page})
+    assert (response.status_code, response.json()) == (status, {"errors": {"page": [message]}})
 
 
 def _queries(client, django_assert_num_queries, params):
@@ -218,8 +259,19 @@ def test_the_list_has_a_fixed_number_of_queries(client, call_a, eurocluster_a,
     _queries(client, django_assert_num_queries, params)
     _queries(client, django_assert_num_queries, {**params, "eurocluster": eurocluster_a.slug,
                                                  "call": call_a.slug})
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the count and the page
         assert len(json.loads(client.get(JSON).content)["beneficiaries"]) == 13
+
+
+@pytest.mark.parametrize("size", [1, 7])
+def test_the_json_has_a_fixed_number_of_queries(client, call_a, settings, size,
+                                                django_assert_num_queries):
+    settings.BENEFICIARIES_API_PAGE_SIZE = 3
+    for number in range(size):
+        beneficiary(call_a, legal_name=f"Enterprise {number}")
+    with django_assert_num_queries(2):  # the count and the page
+        data = client.get(JSON).json()
+    assert (data["count"], len(data["beneficiaries"])) == (size, min(size, 3))
 
 
 def test_the_enterprise_form_asks_whether_it_is_a_natural_person(client):
