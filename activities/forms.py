@@ -102,3 +102,11 @@ class FilterForm(forms.Form):
         # A value that is not among the choices (a year without activities) is dropped alone.
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(label=_("Why (kept in the audit trail)"), required=False,
+                             max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(
+        label=_("Yes, delete this activity and its participants"), required=True,
+        error_messages={"required": _("Tick the box to confirm the deletion.")})

@@ -1,6 +1,6 @@
-"""Every write of support activities: recording and changing an activity, adding and removing
-its participants (by hand or from a CSV file, checked first and confirmed after). Each change
-writes an audit line on the activity. Views call these; nothing else saves these models.
+"""Every write of support activities: recording, changing and deleting an activity, adding and
+removing its participants (by hand or from a CSV file, checked first and confirmed after). Each
+change writes an audit line on the activity. Views call these; nothing else saves these models.
 
 A participant is kept under its identity key (``applications.identifiers.identity_key``), once
 per activity. A business agreement is an activity whose participants are its parties: it is
@@ -216,6 +216,23 @@ def participant_remove(*, participant: Participant, by: Any) -> None:
             "country": participant.country.code, "identity_key": participant.identity_key}
     Participant.objects.filter(pk=participant.pk).delete()
     audit_record(subject=activity, action="participant_removed", actor=by, data=data)
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by: Any, reason: str = "") -> None:
+    """Delete ``activity`` with its participants and staged imports (the KPIs stop counting
+    them). The audit line, kept on the deleted activity's id, records what it was: its fields,
+    its Eurocluster and each participant (name, country, identity key), and ``reason``."""
+    activity = _locked(activity)
+    participants = [{"participant": p.pk, "name": p.name, "country": p.country.code,
+                     "identity_key": p.identity_key}
+                    for p in activity.participants.order_by("pk")]
+    audit_record(subject=activity, action="deleted", actor=by, reason=reason.strip(), data={
+        "eurocluster": activity.eurocluster_id,
+        **{name: _audit_value(getattr(activity, name)) for name in ACTIVITY_FIELDS},
+        "participants": participants})
+    # The participants and staged imports go with it (on_delete=CASCADE).
+    Activity.objects.filter(pk=activity.pk).delete()
 
 
 # --- the CSV import ---------------------------------------------------------------------------

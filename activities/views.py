@@ -1,6 +1,6 @@
 """The manager area's support activities: the list, an activity's page with its participants,
-recording and editing an activity, adding (picked or entered) and removing participants, and the
-CSV import with its preview.
+recording, editing and deleting an activity (after a confirmation page), adding (picked or
+entered) and removing participants, and the CSV import with its preview.
 
 Reading (``activities.view_activity``): the managers and observers of the activity's Eurocluster.
 Changing (``activities.manage_activities``): its managers. 404 for what lies outside the user's
@@ -21,6 +21,7 @@ from django.views import View
 
 from activities.forms import (
     ActivityForm,
+    DeleteForm,
     FilterForm,
     ImportForm,
     PartyForm,
@@ -41,6 +42,7 @@ from activities.selectors import (
 )
 from activities.services import (
     activity_create,
+    activity_delete,
     activity_update,
     participant_add,
     participant_remove,
@@ -145,6 +147,31 @@ class ActivityEditView(ActivitiesMixin, View):
             return self._render(request, activity, form, status=409)
         messages.success(request, _("The activity is saved."))
         return redirect(activity)
+
+
+class ActivityDeleteView(ActivitiesMixin, View):
+    """A confirmation page (what goes with the activity), then the deletion on POST."""
+
+    template_name = "activities/delete.html"
+
+    def _render(self, request, activity, form, status=200):
+        return render(request, self.template_name, {
+            "activity": activity, "form": form, "participant_count": activity.participants.count(),
+        }, status=status)
+
+    def get(self, request, pk):
+        activity = self.get_activity(MANAGE)
+        return self._render(request, activity, DeleteForm())
+
+    def post(self, request, pk):
+        activity = self.get_activity(MANAGE)
+        form = DeleteForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, activity, form, status=400)
+        activity_delete(activity=activity, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The activity “%(title)s” is deleted.")
+                         % {"title": activity.title})
+        return redirect("activities:list")
 
 
 def detail_page(request, activity, *, party_form=None, import_form=None, status=200):
@@ -276,6 +303,7 @@ urlpatterns = [
     path("manage/activities/new/", ActivityCreateView.as_view(), name="create"),
     path("manage/activities/<int:pk>/", ActivityDetailView.as_view(), name="detail"),
     path("manage/activities/<int:pk>/edit/", ActivityEditView.as_view(), name="edit"),
+    path("manage/activities/<int:pk>/delete/", ActivityDeleteView.as_view(), name="delete"),
     path("manage/activities/<int:pk>/participants/", ParticipantAddView.as_view(),
          name="participant_add"),
     path("manage/activities/<int:pk>/participants/<int:participant_id>/remove/",

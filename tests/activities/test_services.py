@@ -11,6 +11,7 @@ from activities.services import (
     NewParticipant,
     ParticipantRefused,
     activity_create,
+    activity_delete,
     activity_update,
     participant_add,
     participant_remove,
@@ -263,3 +264,26 @@ def test_confirm_adds_the_accepted_rows_skips_those_added_since_and_audits_once(
     assert (entry.action, entry.actor, entry.data) == ("participants_imported", manager, {
         "file": "list.csv", "added": 1, "refused": 1, "skipped_lines": [2],
         "identity_keys": [FR]})
+
+
+def test_deleting_an_activity_takes_its_participants_and_imports_and_is_audited():
+    activity = ActivityFactory(title="Mission to Chile", starts_on=date(2026, 4, 2),
+                               place="Santiago")
+    first = ParticipantFactory(activity=activity, name="Andes SpA", country="BE",
+                               registration_number=BE, identity_key="BE:0403170701")
+    ParticipantImport.objects.create(activity=activity, created_by=activity.created_by,
+                                     filename="p.csv", rows=[])
+    kept = ParticipantFactory(name="Elsewhere SRL")  # another activity's participant
+    by = UserFactory()
+    activity_delete(activity=activity, by=by, reason="Recorded twice.")
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    assert list(Participant.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert ParticipantImport.objects.count() == 0
+    entry = audit_trail(activity).get()
+    assert (entry.action, entry.actor, entry.reason) == ("deleted", by, "Recorded twice.")
+    assert entry.data == {
+        "eurocluster": activity.eurocluster_id, "kind": "training", "title": "Mission to Chile",
+        "starts_on": "2026-04-02", "ends_on": None, "place": "Santiago", "online": False,
+        "objective": "train", "notes": "",
+        "participants": [{"participant": first.pk, "name": "Andes SpA", "country": "BE",
+                          "identity_key": "BE:0403170701"}]}

@@ -185,7 +185,8 @@ def _urls(activity, participant):
     return [reverse("activities:edit", args=[activity.pk]),
             reverse("activities:participant_add", args=[activity.pk]),
             reverse("activities:participant_remove", args=[activity.pk, participant.pk]),
-            reverse("activities:import", args=[activity.pk])]
+            reverse("activities:import", args=[activity.pk]),
+            reverse("activities:delete", args=[activity.pk])]
 
 
 @pytest.mark.parametrize(("who", "read", "write"), [
@@ -203,7 +204,9 @@ def test_refused_people_change_nothing(client, activity, eurocluster_b, who, rea
                                                     ).organisation.user}[who]()
     client.force_login(user)
     assert client.get(activity.get_absolute_url()).status_code == read
+    assert client.get(reverse("activities:delete", args=[activity.pk])).status_code == write
     post = {**form_data(activity.eurocluster, title="Taken over"), "name": "Intruder SA",
+            "confirm": "on",
             "new-name": "Intruder SA", "new-country": "BE", "new-registration_number": BE,
             "file": SimpleUploadedFile("p.csv", b"name,country,registration_number\n")}
     for url in _urls(activity, participant):
@@ -221,6 +224,43 @@ def test_an_observer_sees_the_participants_without_the_forms(client, activity):
     assert [p.name for p in response.context["participants"]] == ["Seen SRL"]
     assert (response.context["can_manage"], response.context["found"]) == (False, [])
     assert b'id="participant-form"' not in response.content
+
+
+# --- deleting ---------------------------------------------------------------------------------
+
+def test_a_manager_confirms_then_deletes_an_activity_with_its_participants(manager_client,
+                                                                          manager_a, activity):
+    ParticipantFactory.create_batch(2, activity=activity)
+    page = manager_client.get(activity.get_absolute_url()).content.decode()
+    url = reverse("activities:delete", args=[activity.pk])
+    assert f'href="{url}"' in page
+    confirmation = manager_client.get(url)
+    assert confirmation.status_code == 200
+    text = " ".join(confirmation.content.decode().split())
+    assert ("“Eco-design training” (10 March 2026) and its 2 participants will be deleted. "
+            "The KPIs stop counting them.") in text
+    assert Activity.objects.filter(pk=activity.pk).exists()  # a GET deletes nothing
+    response = manager_client.post(url, {"confirm": "on", "reason": "Recorded twice."})
+    assert (response.status_code, response.url) == (302, reverse("activities:list"))
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    assert Participant.objects.count() == 0
+    entry = audit_trail(activity).get()
+    assert (entry.action, entry.actor, entry.reason, len(entry.data["participants"])) == (
+        "deleted", manager_a.user, "Recorded twice.", 2)
+
+
+def test_deleting_without_ticking_the_box_is_refused_on_the_page(manager_client, activity):
+    response = manager_client.post(reverse("activities:delete", args=[activity.pk]),
+                                   {"reason": "Oops"})
+    assert response.status_code == 400
+    assert "Tick the box to confirm the deletion." in response.content.decode()
+    assert Activity.objects.filter(pk=activity.pk).exists()
+    assert audit_trail(activity).count() == 0
+
+
+def test_an_observer_sees_no_delete_button(client, activity):
+    client.force_login(member(activity.eurocluster, Membership.Role.OBSERVER))
+    assert b'id="delete-activity"' not in client.get(activity.get_absolute_url()).content
 
 
 # --- participants -----------------------------------------------------------------------------
