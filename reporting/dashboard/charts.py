@@ -6,6 +6,7 @@ CSV. The figures in the table are exact (Decimal); the drawing uses floats.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -39,12 +40,17 @@ class Chart:
     series: list[str]
     money: bool = False
     note: str = ""
+    height: int = 320
+    # How the table writes a value (a KPI's counts and euros); money and counts by default.
+    show: Callable | None = None
 
     def cells(self) -> list[list[str]]:
         """The rows as the table shows them (money and counts in the portal's format)."""
         return [[row[0], *(self._cell(v) for v in row[1:])] for row in self.rows]
 
     def _cell(self, value) -> str:
+        if self.show is not None:
+            return self.show(value)
         if isinstance(value, Decimal):
             return amount(value)
         return str(value)
@@ -52,16 +58,27 @@ class Chart:
     def svg(self) -> str:
         # The same series draw the same picture: a warm page redraws only the charts whose
         # figures (or language) changed since.
-        svg, uuid = _draw(self.kind, tuple(self.series), tuple(tuple(row) for row in self.rows))
-        # Each drawing on a page keeps ids (and the style scoped to them) of its own.
-        return mark_safe(svg.replace(uuid, uuid4().hex))  # noqa: S308
+        svg, uuid = _draw(self.kind, tuple(self.series), tuple(tuple(row) for row in self.rows),
+                          self.height)
+        return unique_ids(svg, uuid)
+
+
+def unique_ids(svg: str, uuid: str) -> str:
+    # Each drawing on a page keeps ids (and the style scoped to them) of its own.
+    return mark_safe(svg.replace(uuid, uuid4().hex))  # noqa: S308
+
+
+def without_script(svg: str) -> str:
+    # pygal always embeds its tooltips' configuration as a script; the page needs none.
+    return SCRIPT.sub("", svg)
 
 
 @lru_cache(maxsize=512)
-def _draw(kind: str, series: tuple[str, ...], rows: tuple[tuple, ...]) -> tuple[str, str]:
+def _draw(kind: str, series: tuple[str, ...], rows: tuple[tuple, ...],
+          height: int = 320) -> tuple[str, str]:
     """The SVG of a chart: pygal builds it with an XML tree, which escapes every label."""
     chart = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line,
-             "pie": pygal.Pie}[kind](**CONFIG)
+             "pie": pygal.Pie}[kind](**{**CONFIG, "height": height})
     if kind == "pie":
         for row in rows:
             chart.add(str(row[0]), [float(row[1])])
@@ -74,9 +91,7 @@ def _draw(kind: str, series: tuple[str, ...], rows: tuple[tuple, ...]) -> tuple[
             chart.x_label_rotation = 30
             chart.include_x_axis = True  # a count starts at zero
             chart.show_minor_y_labels = False
-    # pygal always embeds its tooltips' configuration as a script; the page needs none.
-    svg = SCRIPT.sub("", chart.render(is_unicode=True))
-    return svg, chart.uuid
+    return without_script(chart.render(is_unicode=True)), chart.uuid
 
 
 def budget_chart(board: Dashboard) -> Chart:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from euroclusters.models import Eurocluster, KpiTarget, Membership
 from euroclusters.rules import eurocluster_ids_in_scope
 from portal.formats import brussels, eur, score
+from reporting.dashboard.charts import Chart
 from reporting.kpis import charts
 from reporting.kpis.computations import Computation, computation, fold_series
 from reporting.models import KpiValue
@@ -139,8 +140,7 @@ class Kpi:
     def bullet_svg(self) -> str:
         label = _("%(actual)s of a target of %(target)s") % {"actual": self.actual_text,
                                                             "target": self.target_text}
-        return charts.bullet(actual=self.actual, target=self.target.target,
-                             expected=self.expected, label=label)
+        return charts.bullet(self, label=label)
 
     @property
     def trend_svg(self) -> str:
@@ -148,7 +148,15 @@ class Kpi:
         label = _("From %(first)s on %(from)s to %(last)s on %(to)s") % {
             "first": self.show(first[1]), "from": brussels(first[0]),
             "last": self.show(last[1]), "to": brussels(last[0])}
-        return charts.trend(self.trend, target=self.target.target, label=label)
+        return charts.trend(self, label=label)
+
+    @property
+    def progress_chart(self) -> Chart:
+        return charts.progress_chart(self)
+
+    @property
+    def trend_chart(self) -> Chart:
+        return charts.trend_chart(self)
 
     @property
     def status_badge(self) -> tuple[str, str]:

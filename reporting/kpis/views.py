@@ -1,9 +1,10 @@
 """The KPI pages of the manager area.
 
 ``kpis`` (``/manage/kpis/``): each KPI of one Eurocluster (``?eurocluster=<slug>``, the first
-the user reads by default; a switcher when several) with target, actual, share, a bullet chart,
-the trend and whether it is on track. ``kpi`` (``/manage/kpis/<pk>/``): one KPI with its chart,
-its figures month by month, the history of reported values and, for a manager of a reported KPI,
+the user reads by default; a switcher when several) with a chart of every KPI's progress, and
+each KPI's target, actual, share, a bullet, the trend and whether it is on track. ``kpi``
+(``/manage/kpis/<pk>/``): one KPI with its charts (pygal, as the dashboard's), its figures month
+by month, the history of reported values and, for a manager of a reported KPI,
 the form to record one. ``kpi_evidence``: the PDF of a reported value. ``kpis_csv`` and
 ``kpi_csv``: the figures of the list and of a KPI's trend as CSV ("download data").
 
@@ -24,6 +25,7 @@ from django.views import View
 from portal.errors import DomainError
 from portal.uploads import pdf_download
 from reporting.csv_export import csv_lines
+from reporting.kpis.charts import overview_chart
 from reporting.kpis.forms import KpiValueForm
 from reporting.kpis.selectors import (
     history,
@@ -83,6 +85,7 @@ class KpiListView(KpiMixin, View):
                   str(k.status_badge[1])] for k in kpis))
         return render(request, "reporting/kpis/list.html", {
             "eurocluster": eurocluster, "euroclusters": euroclusters, "kpis": kpis,
+            "overview": overview_chart(kpis) if kpis else None,
         })
 
 

@@ -25,6 +25,7 @@ from reporting.exports.writers import (
     cell_formats,
     write_sheet,
 )
+from reporting.kpis.charts import overview_chart
 from reporting.pack.selectors import Pack, Period, pack, payment_day
 
 
@@ -143,6 +144,7 @@ def budget_chart(data: Pack) -> Chart:
 def pack_pdf(data: Pack) -> bytes:
     return html_to_pdf(render_to_string("reporting/pack/summary.html", {
         "pack": data, "chart": budget_chart(data),
+        "kpi_chart": overview_chart(data.kpis) if data.kpis else None,
         "kpi_rows": [(k.target.name, k.target_text, k.actual_text, _evidence(k))
                      for k in data.kpis]}))
 

@@ -3,6 +3,7 @@
 25 KPIs, and the new products declared in a final report."""
 
 import datetime
+import re
 from datetime import date
 
 import pytest
@@ -66,7 +67,8 @@ def test_the_list_shows_target_actual_share_chart_and_status(client, manager, re
     [kpi] = response.context["kpis"]
     assert (kpi.actual, kpi.percent, kpi.target_text) == (6, 40, "15")
     html = response.content.decode()
-    assert 'class="kpi-bullet" role="img" aria-label="6 of a target of 15"' in html
+    assert ('class="kpi-bullet d-inline-block" role="img" aria-label="6 of a target of 15">'
+            '<svg') in html
     assert f'id="trend-{reported.pk}"' in html  # the figures as a table
     assert "eurocluster-switcher" not in html  # one Eurocluster: no switcher
 
@@ -258,6 +260,72 @@ def test_a_kpis_page_query_count_does_not_grow_with_its_history(client, manager,
     with django_assert_num_queries(6):
         response = client.get(detail(reported))
     assert len(response.context["history"]) == rows
+
+
+# --- charts (pygal, as the dashboard's) --------------------------------------------------------
+
+
+def test_the_list_draws_every_kpi_with_pygal(client, manager, reported, monkeypatch):
+    """One overview chart (% of target, with its table and the list's CSV), and two sparklines
+    per KPI; no hand-built drawing and no script."""
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 3, 15))
+    KpiValue.objects.create(target=reported, value=6, measured_on=date(2026, 2, 10),
+                            recorded_by=manager)
+    target(reported.eurocluster, name="Amount paid", measure=M.AMOUNT_PAID, value=1000)
+    response = login(client, manager).get(LIST)
+    overview = response.context["overview"]
+    # 73 of 729 days: 1.5 of 15 (10 %) and 100.1 of 1,000 (10 %) expected by 15 March 2026.
+    assert (overview.header, overview.rows, overview.cells()) == (
+        ["Indicator", "Actual (% of target)", "Expected by today (% of target)"],
+        [["Amount paid", 0, 10], ["Staff trained", 40, 10]],
+        [["Amount paid", "0 %", "10 %"], ["Staff trained", "40 %", "10 %"]])
+    html = response.content.decode()
+    assert html.count('class="pygal-chart pygal-sparkline"') == 4  # a bullet and a trend each
+    assert html.count("<svg") == 5
+    assert 'id="chart-kpis"' in html and "<script type" not in html
+    assert 'href="/manage/kpis.csv?eurocluster=' + reported.eurocluster.slug + '"' in html
+    assert "<polyline" not in html  # the old hand-made trend
+
+
+def test_without_grant_dates_the_overview_has_no_expected_series(client, manager, reported):
+    reported.eurocluster.starts_on = reported.eurocluster.ends_on = None
+    reported.eurocluster.save()
+    overview = login(client, manager).get(LIST).context["overview"]
+    assert (overview.series, overview.rows) == (["Actual (% of target)"],
+                                                [["Staff trained", 0]])
+
+
+def test_a_kpis_page_draws_actual_against_target_and_the_trend(client, manager, reported,
+                                                               monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 3, 15))
+    KpiValue.objects.create(target=reported, value=6, measured_on=date(2026, 2, 10),
+                            recorded_by=manager)
+    response = login(client, manager).get(detail(reported))
+    html = response.content.decode()
+    kpi = response.context["kpi"]
+    assert kpi.progress_chart.cells() == [["Target", "15"], ["Expected by today", "1.5"],
+                                          ["Actual", "6"]]
+    assert kpi.trend_chart.cells() == [["31 January 2026", "0", "15"],
+                                       ["28 February 2026", "6", "15"],
+                                       ["15 March 2026", "6", "15"]]
+    assert html.count("<svg") == 2
+    for slug in (f"kpi-{reported.pk}-progress", f"kpi-{reported.pk}-trend"):
+        assert f'id="chart-{slug}"' in html
+    # Both "download data" links give the KPI's figures (day, value, target).
+    assert html.count(f'href="{reverse("reporting:kpi_csv", args=[reported.pk])}"') == 3
+
+
+def test_a_money_kpi_shows_euros_in_its_chart_tables(client, manager, reported):
+    paid = target(reported.eurocluster, name="Amount paid", measure=M.AMOUNT_PAID, value=1000)
+    kpi = login(client, manager).get(detail(paid)).context["kpi"]
+    assert kpi.progress_chart.cells()[0] == ["Target", "EUR 1,000.00"]
+
+
+def test_the_same_drawing_twice_on_a_page_keeps_ids_of_its_own(client, manager, reported):
+    target(reported.eurocluster, name="Staff trained again")  # the same figures
+    html = login(client, manager).get(LIST).content.decode()
+    ids = re.findall(r'<svg[^>]* id="chart-([0-9a-f]{32})"', html)
+    assert len(ids) == len(set(ids)) == 5
 
 
 # --- download data ----------------------------------------------------------------------------

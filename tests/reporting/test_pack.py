@@ -193,6 +193,16 @@ def test_the_pdf_gives_the_period_the_figures_and_the_kpis(client, world):
     assert "OTHER-2026-01" not in text
 
 
+def test_the_pdf_draws_the_kpi_chart_of_the_kpi_page(client, world):
+    """The KPI list's overview chart (pygal), the same drawing in the PDF: its title, and the
+    legend and labels drawn in the SVG come out as text of the PDF."""
+    _response, archive = download(client, world)
+    text = pdf_text(archive)
+    assert "Progress of each KPI (% of its target)" in text
+    assert "Actual (% of target)" in text
+    assert text.count("SMEs supported") == 2  # the KPI table, and the chart's label
+
+
 def test_the_period_counts_what_happened_in_it_only(client, world):
     _response, archive = download(client, world, start="2026-03-01", end="2026-04-30")
     book = sheets(archive)
