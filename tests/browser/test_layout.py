@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 375, "height": 667}
 ADMIN = demo_data.ADMIN[0]
 EVALUATOR = "expert.kowalska@example.eu"  # 3 proposals, one still to declare
 APPLICANT = "lotte@brabant-vision.example.eu"  # two applications, one of them selected
@@ -156,6 +157,40 @@ def test_at_390_px_the_public_pages_and_the_dashboard_do_not_scroll_sideways(pag
     found |= _problems(page, ["/dashboard/", "/enterprise/",
                               f"/applications/{beneficiary.pk}/payments/"], strict=False)
     assert found == {}
+
+
+def test_at_375_px_the_managers_pages_do_not_overflow(page, demo):
+    """The dashboard, the table of calls, the KPIs and a call's overview on a small phone: the
+    page is no wider than the window and every link and button of it (the calls table's tabs
+    too) can be reached without scrolling sideways."""
+    for command in ("seed_demo_activities", "seed_demo_kpis"):
+        call_command(command, stdout=StringIO())
+    page.set_viewport_size(SMALL_PHONE)
+    found = {}
+    for manager, call in ((evaluation_demo.MANAGER, demo["dream"]),
+                          (payments_demo.MANAGER, demo["silicon"])):
+        _log_in(page, manager)
+        found |= _problems(page, ["/manage/", "/manage/calls/", "/manage/kpis/",
+                                  f"/manage/calls/{call.pk}/overview/"], strict=False)
+    assert not found, _listed(found)
+
+
+def test_at_1280_px_the_managers_calls_table_and_kpis_fit(page, demo):
+    for command in ("seed_demo_activities", "seed_demo_kpis"):
+        call_command(command, stdout=StringIO())
+    page.set_viewport_size(LAPTOP)
+    found = {}
+    for manager, call in ((evaluation_demo.MANAGER, demo["dream"]),
+                          (payments_demo.MANAGER, demo["silicon"])):
+        _log_in(page, manager)
+        found |= _problems(page, ["/manage/calls/", "/manage/kpis/",
+                                  f"/manage/calls/{call.pk}/overview/"], strict=True)
+    assert not found, _listed(found)
+
+
+def _listed(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"{url}: {problem}" for url, problems in found.items()
+                     for problem in problems)
 
 
 def _box(locator) -> dict:
