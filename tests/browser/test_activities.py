@@ -64,3 +64,18 @@ def test_manager_records_a_mission_and_adds_participants(page):
         ("Acme SA", None), ("Legno Vivo Arredamenti S.r.l.", known.pk)]
     assert [e.action for e in audit_trail(activity).order_by("pk")] == [
         "created", "participant_added", "participant_added"]
+
+    # Recorded twice by mistake: the manager deletes it, after confirming.
+    page.locator("#delete-activity").click()
+    expect(page.locator("#delete-warning")).to_contain_text("and its 2 participants will be "
+                                                            "deleted")
+    page.get_by_label("Why (kept in the audit trail)").fill("Recorded twice.")
+    page.locator("#delete-confirm").click()
+    expect(page.locator("#delete-form")).to_contain_text("Tick the box to confirm the deletion.")
+    page.get_by_label("Yes, delete this activity and its participants").check()
+    page.locator("#delete-confirm").click()
+    expect(page).to_have_url(re.compile(r"/manage/activities/$"))
+    expect(page.locator("body")).to_contain_text(
+        "The activity “Internationalisation mission to Mexico and Chile” is deleted.")
+    assert not Activity.objects.exists()
+    assert audit_trail(activity).order_by("pk").last().reason == "Recorded twice."
