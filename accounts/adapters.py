@@ -1,12 +1,15 @@
 """allauth's adapter: its e-mails speak of the portal by name and link to PORTAL_SITE_URL (not to
-whatever host the request came in on), and each role lands on its own home after login."""
+whatever host the request came in on), each role lands on its own home after login, and a
+locked-out log-in says for how long."""
 
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from accounts.roles import roles_of
 from portal.site import absolute_url, current_site
@@ -23,6 +26,18 @@ class AccountAdapter(DefaultAccountAdapter):
         if template_prefix == "account/email/account_already_exists":
             ctx["password_reset_url"] = absolute_url(reverse("account_reset_password"))
         super().send_mail(template_prefix, email, ctx)
+
+    def validation_error(self, code, *args) -> ValidationError:
+        if code == "too_many_login_attempts":
+            # allauth's "Try again later" does not say when, nor that a reset lifts the lock.
+            minutes = settings.PORTAL_LOGIN_LOCKOUT_MINUTES
+            return ValidationError(ngettext(
+                "Too many failed log-in attempts: log-in is locked for up to %(minutes)d "
+                "minute. Try again then, or reset your password.",
+                "Too many failed log-in attempts: log-in is locked for up to %(minutes)d "
+                "minutes. Try again then, or reset your password.",
+                minutes) % {"minutes": minutes}, code=code)
+        return super().validation_error(code, *args)
 
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

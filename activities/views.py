@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -50,6 +51,7 @@ from activities.services import (
     participants_import_confirm,
 )
 from portal.errors import DomainError
+from portal.ratelimits import rate_limited
 
 VIEW = "activities.view_activity"
 MANAGE = "activities.manage_activities"
@@ -251,6 +253,7 @@ class ParticipantRemoveView(ActivitiesMixin, View):
 class ImportUploadView(ActivitiesMixin, View):
     http_method_names = ["post"]
 
+    @method_decorator(rate_limited("upload"))
     def post(self, request, pk):
         activity = self.get_activity(MANAGE)
         form = ImportForm(request.POST, request.FILES)

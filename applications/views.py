@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -49,6 +50,7 @@ from applications.submission import missing_items
 from calls.models import OpenCall
 from calls.selectors import calls_open_and_forthcoming, calls_public
 from portal.errors import DomainError
+from portal.ratelimits import rate_limited
 from portal.uploads import pdf_download
 
 
@@ -236,6 +238,8 @@ class ApplicationAutosaveView(ApplicationMixin, View):
 
     permission = "applications.edit_application"
 
+    # Past the limit the script gets a JSON 429 with the message to show, and tries again then.
+    @method_decorator(rate_limited("autosave", json=True))
     def post(self, request, pk):
         application = self.get_application()
         drafts = DraftForms(application, request.POST)
@@ -257,6 +261,7 @@ def _documents_url(pk: int) -> str:
 class AttachmentUploadView(ApplicationMixin, View):
     permission = "applications.edit_application"
 
+    @method_decorator(rate_limited("upload"))
     def post(self, request, pk):
         application = self.get_application()
         form = AttachmentForm(request.POST, request.FILES, call=application.call)

@@ -8,7 +8,7 @@ listed in ``.env.example``.
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -287,6 +287,75 @@ CELERY_BEAT_SCHEDULE = {
 # EXPORT_KEEP_DAYS days.
 EXPORT_SYNC_MAX_ROWS = int(env("EXPORT_SYNC_MAX_ROWS", "5000"))
 EXPORT_KEEP_DAYS = 7
+
+# The cache holds the rate-limit counters (allauth's and the portal's): with several web processes
+# they must share one cache, or each counts alone and a limit is multiplied by their number. Redis
+# when REDIS_URL is given, in a database of its own (REDIS_CACHE_URL, default: REDIS_URL's server,
+# database 1), so that clearing the cache never touches the task queue; the process's own memory
+# otherwise (development and tests: one process). Production requires REDIS_URL (above), and the
+# check portal.E001 refuses a cache that is not shared there.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL")
+if not REDIS_CACHE_URL and REDIS_URL:
+    REDIS_CACHE_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path="/1"))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+        "KEY_PREFIX": "portal",
+    } if REDIS_CACHE_URL else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "portal",
+    },
+}
+
+# Rate limits and lock-outs. allauth limits its own views (login, sign-up, password reset, the
+# confirmation e-mail): ACCOUNT_RATE_LIMITS, in its syntax "amount/period/per" where per is "ip"
+# (the client's address), "key" (the e-mail address typed) or "user"; several, comma-separated,
+# must all hold. Every action is listed, so that what applies is read here and not in allauth's
+# defaults; the ones the portal does not use (log-in by code, phones) keep allauth's.
+# Lock-out: after PORTAL_LOGIN_LOCKOUT_ATTEMPTS failed log-ins with one e-mail address (or wrong
+# two-factor codes of one account) within PORTAL_LOGIN_LOCKOUT_MINUTES, log-in with it is refused
+# until the oldest attempt is that old; a password reset lifts it at once.
+PORTAL_LOGIN_LOCKOUT_ATTEMPTS = int(env("PORTAL_LOGIN_LOCKOUT_ATTEMPTS", "5"))
+PORTAL_LOGIN_LOCKOUT_MINUTES = int(env("PORTAL_LOGIN_LOCKOUT_MINUTES", "5"))
+# A confirmation e-mail is sent again (on a log-in with the unconfirmed address, or from the
+# e-mail page) at most once in this many minutes per address; the earlier link stays valid.
+PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES = int(env("PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES", "3"))
+ACCOUNT_RATE_LIMITS = {
+    # Posts of the log-in form from one address, whatever the outcome.
+    "login": "30/m/ip",
+    "login_failed": (f"10/m/ip,{PORTAL_LOGIN_LOCKOUT_ATTEMPTS}/"
+                     f"{PORTAL_LOGIN_LOCKOUT_MINUTES * 60}s/key"),
+    "signup": "20/m/ip",
+    # Password-reset e-mails: from one address, and to one e-mail address.
+    "reset_password": "20/m/ip,5/m/key",
+    # Posts of the new password on the page the reset e-mail links to.
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": f"1/{PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES * 60}s/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# The portal's own limits (portal.ratelimits, with django-ratelimit): requests per user, or per
+# client address for someone not logged in, in a fixed window ("30/m": 30 a minute, "100/h").
+PORTAL_RATE_LIMITS = {
+    # Look-ups of a grant agreement's code on the public /verify/ page.
+    "verify": env("PORTAL_RATE_LIMIT_VERIFY", "30/m"),
+    # Uploads: application documents, report documents, KPI values with evidence, participant
+    # imports (one count for all of them).
+    "upload": env("PORTAL_RATE_LIMIT_UPLOAD", "20/m"),
+    # The application form's autosave (it saves at most every 1.2 s while the person types).
+    "autosave": env("PORTAL_RATE_LIMIT_AUTOSAVE", "120/m"),
+}
+# The client's address, for allauth's limits and the portal's alike (portal.ratelimits.client_ip):
+# the last PORTAL_TRUSTED_PROXY_COUNT proxies in front of the portal append it to
+# X-Forwarded-For. Production sits behind one TLS-terminating proxy (docker-compose.yml), which
+# must append (not pass on) that header; without a proxy set 0, or anyone could pick an address.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("PORTAL_TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+RATELIMIT_IP_META_KEY = "portal.ratelimits.client_ip"
+# A counter that cannot be read refuses the request rather than letting it through (the library's
+# default, stated because it matters).
+RATELIMIT_FAIL_OPEN = False
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import storages
@@ -31,10 +33,27 @@ def _private_files(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """allauth keeps its rate limits in the cache; one test must not throttle the next."""
+    """The rate limits (allauth's and portal.ratelimits') count in the cache; one test must not
+    throttle the next."""
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the wall clock (``time.time``, which both rate limiters and the local-memory cache
+    read) forward: ``clock(61)`` is a minute and a second later. The limits' windows then end as
+    they would, with the counters still in the cache (Redis's own expiry does not move, and need
+    not: a new window is a new counter, and allauth drops attempts older than its window)."""
+    real_time = time.time
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+
+    def advance(seconds: float) -> None:
+        offset[0] += seconds
+
+    return advance
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -38,6 +39,7 @@ from payments.services.agreements import (
 )
 from payments.views.mixins import BeneficiaryMixin
 from portal.errors import DomainError
+from portal.ratelimits import rate_limited
 from portal.uploads import pdf_download
 
 MANAGE = "payments.manage_agreements"
@@ -241,6 +243,8 @@ class ManageAgreementDocumentView(ManagerMixin, View):
 class VerifyView(View):
     template_name = "payments/agreements/verify.html"
 
+    # Codes are not guessable, and this keeps anyone from trying many.
+    @method_decorator(rate_limited("verify"))
     def get(self, request):
         form = VerifyForm(request.GET or None)
         checked, result = False, None

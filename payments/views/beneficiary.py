@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -58,6 +59,7 @@ from payments.services.beneficiary import (
 )
 from payments.views.mixins import BeneficiaryMixin
 from portal.errors import DomainError
+from portal.ratelimits import rate_limited
 from portal.uploads import pdf_download, safe_filename
 
 MANAGE = "payments.manage_agreements"
@@ -191,6 +193,7 @@ class ReportView(ReportMixin, View):
 
 
 class ReportAttachView(ReportMixin, View):
+    @method_decorator(rate_limited("upload"))
     def post(self, request, pk, kind):
         application, agreement, report = self._load()
         form = AttachmentForm(request.POST, request.FILES)

@@ -19,10 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.errors import DomainError
+from portal.ratelimits import rate_limited
 from portal.uploads import pdf_download
 from reporting.csv_export import csv_lines
 from reporting.kpis.charts import overview_chart
@@ -109,6 +111,7 @@ class KpiDetailView(KpiMixin, View):
     def get(self, request, pk):
         return self._render(request, self.get_target())
 
+    @method_decorator(rate_limited("upload"))
     def post(self, request, pk):
         target = self.authorise(self.get_target(), REPORT)
         form = KpiValueForm(request.POST, request.FILES)

@@ -6,6 +6,8 @@
   const statusEl = document.getElementById("autosave-status");
   const url = form.dataset.autosaveUrl;
   let timer = null, dirty = false, inFlight = false;
+  // Set when the server says autosave is throttled (429): no save is sent before then.
+  let pausedUntil = 0;
 
   // The words come from the page (data-* attributes written with gettext), not from here.
   function say(key, values) {
@@ -34,9 +36,17 @@
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
     }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
     }).then(function (result) {
       const data = result.data;
+      if (result.status === 429) {
+        // Too many saves (portal.ratelimits): what was typed is kept and saved when the pause ends.
+        show(data.message || say("refused"), "warn");
+        pausedUntil = Date.now() + (data.retry_after || 60) * 1000;
+        dirty = true;
+        schedule();
+        return;
+      }
       if (!result.ok) { show(data.message || say("refused"), "error"); return; }
       if (data.status === "partial") {
         show(say("partial", { time: data.saved_at, fields: Object.keys(data.errors).map(fieldLabel).join(", ") }), "warn");
@@ -48,7 +58,7 @@
       dirty = true;
     }).finally(function () { inFlight = false; });
   }
-  function schedule() { clearTimeout(timer); timer = setTimeout(save, 1200); }
+  function schedule() { clearTimeout(timer); timer = setTimeout(save, Math.max(1200, pausedUntil - Date.now())); }
 
   form.addEventListener("input", function () { dirty = true; schedule(); updateBudget(); });
   form.addEventListener("change", function () { dirty = true; schedule(); updateBudget(); });
