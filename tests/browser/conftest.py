@@ -90,9 +90,11 @@ def pytest_runtest_makereport(item, call):
 REFUSED_PAGE = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
 
 
-def _collect_console_error(message, errors: list[str]) -> None:
+def _collect_console_error(message, errors: list[str], allowed: list[re.Pattern]) -> None:
     url = message.location.get("url", "")
     if message.type != "error":
+        return
+    if any(pattern.search(f"{message.text} ({url})") for pattern in allowed):
         return
     # The portal has no favicon; the browser's automatic request for it is not the page's error.
     if url.endswith("/favicon.ico"):
@@ -105,7 +107,14 @@ def _collect_console_error(message, errors: list[str]) -> None:
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, request, settings):
+def allowed_console_errors() -> list[re.Pattern]:
+    """Console errors a test expects and checks itself (e.g. a throttled request that the page
+    handles): the test appends a pattern, matched against "<message> (<url>)"."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, request, settings, allowed_console_errors):
     """A fresh browser context per test, on the live server; JavaScript errors fail the test."""
     settings.PORTAL_SITE_URL = live_server.url  # links in e-mails lead to the portal under test
     context = browser.new_context(
@@ -118,7 +127,8 @@ def page(browser, live_server, transactional_db, request, settings):
     page = context.new_page()
     js_errors: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
-    page.on("console", lambda message: _collect_console_error(message, js_errors))
+    page.on("console", lambda message: _collect_console_error(message, js_errors,
+                                                              allowed_console_errors))
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
