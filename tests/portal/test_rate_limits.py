@@ -4,6 +4,7 @@ again, and the view does not run) and lets requests through again once its windo
 (the ``clock`` fixture moves time on; nothing clears the cache). Counted per user, or per client
 address for someone not logged in."""
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.payments.test_reports import contracted
+from tests.portal.test_settings import production_variables, run_python
 from tests.reporting.test_kpis_views import target
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +287,53 @@ def test_production_accepts_redis_and_development_its_own_memory(settings):
     settings.PRODUCTION = False
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert rate_limit_cache(None) == []
+
+
+# --- settings from the environment ----------------------------------------------------------------
+
+PRINT_LIMITS = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "CACHE": [settings.CACHES["default"]["BACKEND"], settings.CACHES["default"]["LOCATION"]],
+    "PROXIES": settings.ALLAUTH_TRUSTED_PROXY_COUNT,
+    "PORTAL": settings.PORTAL_RATE_LIMITS,
+    "LOGIN_FAILED": settings.ACCOUNT_RATE_LIMITS["login_failed"],
+    "CONFIRM_EMAIL": settings.ACCOUNT_RATE_LIMITS["confirm_email"],
+}))
+"""
+
+
+def limits(**variables):
+    result = run_python("-c", PRINT_LIMITS, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_counts_in_redis_database_1_behind_one_proxy():
+    found = limits(**production_variables())
+    assert found["CACHE"] == ["django.core.cache.backends.redis.RedisCache",
+                              "redis://127.0.0.1:6379/1"]
+    assert found["PROXIES"] == 1
+    found = limits(**production_variables(REDIS_CACHE_URL="redis://cache.internal:6379/4",
+                                          PORTAL_TRUSTED_PROXY_COUNT="2"))
+    assert found["CACHE"] == ["django.core.cache.backends.redis.RedisCache",
+                              "redis://cache.internal:6379/4"]
+    assert found["PROXIES"] == 2
+
+
+def test_development_counts_in_its_own_memory_with_no_proxy():
+    found = limits()
+    assert found["CACHE"] == ["django.core.cache.backends.locmem.LocMemCache", "portal"]
+    assert found["PROXIES"] == 0
+
+
+def test_the_limits_are_read_from_the_environment():
+    found = limits(PORTAL_RATE_LIMIT_VERIFY="5/m", PORTAL_RATE_LIMIT_UPLOAD="100/h",
+                   PORTAL_RATE_LIMIT_AUTOSAVE="60/m", PORTAL_LOGIN_LOCKOUT_ATTEMPTS="3",
+                   PORTAL_LOGIN_LOCKOUT_MINUTES="15", PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES="10")
+    assert found["PORTAL"] == {"verify": "5/m", "upload": "100/h", "autosave": "60/m"}
+    assert found["LOGIN_FAILED"] == "10/m/ip,3/900s/key"
+    assert found["CONFIRM_EMAIL"] == "1/600s/key"
