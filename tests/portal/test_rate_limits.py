@@ -4,6 +4,7 @@ again, and the view does not run) and lets requests through again once its windo
 (the ``clock`` fixture moves time on; nothing clears the cache). Counted per user, or per client
 address for someone not logged in."""
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.payments.test_reports import contracted
+from tests.portal.test_import_graph import LAYERS, modules_of
 from tests.portal.test_settings import production_variables, run_python
 from tests.reporting.test_kpis_views import target
 
@@ -337,3 +339,33 @@ def test_the_limits_are_read_from_the_environment():
     assert found["PORTAL"] == {"verify": "5/m", "upload": "100/h", "autosave": "60/m"}
     assert found["LOGIN_FAILED"] == "10/m/ip,3/900s/key"
     assert found["CONFIRM_EMAIL"] == "1/600s/key"
+
+
+# --- no upload without the limit ------------------------------------------------------------------
+
+
+def uploads_in_the_source() -> dict[str, bool]:
+    """Every function of the apps that reads ``request.FILES``: whether it is decorated with
+    ``rate_limited("upload")`` (directly or through ``method_decorator``)."""
+    found = {}
+    for app in LAYERS:
+        for module, path in modules_of(app).items():
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                reads_files = any(
+                    isinstance(inner, ast.Attribute) and inner.attr == "FILES"
+                    and isinstance(inner.value, ast.Name) and inner.value.id == "request"
+                    for inner in ast.walk(node))
+                if reads_files:
+                    found[f"{module}.{node.name}:{node.lineno}"] = any(
+                        'rate_limited("upload")' in ast.unparse(decorator).replace("'", '"')
+                        for decorator in node.decorator_list)
+    return found
+
+
+def test_every_view_that_takes_a_file_is_rate_limited():
+    uploads = uploads_in_the_source()
+    assert len(uploads) == 4  # applications, reports, KPI evidence, participant imports
+    assert [name for name, limited in uploads.items() if not limited] == []
