@@ -10,3 +10,9 @@ register = template.Library()
 def confirmation_cooldown_minutes() -> int:
     """Minutes before a confirmation e-mail is sent again to the same address."""
     return settings.PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES
+
+
+@register.filter
+def has_unverified(email_addresses) -> bool:
+    """Whether any of the user's e-mail addresses is still unconfirmed."""
+    return any(not address.verified for address in email_addresses)

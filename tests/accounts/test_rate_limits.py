@@ -193,3 +193,25 @@ def test_the_cooldown_is_per_address(client, mailoutbox):
         client.post(SIGNUP, {"email": email, "password1": PASSWORD, "password2": PASSWORD})
         client.logout()
     assert [m.to for m in mailoutbox] == [["first.sme@example.org"], ["second.sme@example.org"]]
+
+
+COOLDOWN = ("A new confirmation e-mail is sent at most once every 3 minutes: if you asked again "
+            "sooner, use the link in the e-mail you already have (it still works).")
+
+
+def test_re_sending_from_the_e_mail_page_waits_three_minutes_and_the_page_says_so(
+        client, mailoutbox, clock):
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("account_email")
+    assert COOLDOWN not in client.get(url).content.decode()  # every address confirmed
+    client.post(url, {"action_add": "", "email": "second@example.org"})
+    assert [m.to for m in mailoutbox] == [["second@example.org"]]
+    page = client.get(url).content.decode()
+    assert COOLDOWN in page
+    assert "Re-send Verification" in page
+    client.post(url, {"action_send": "", "email": "second@example.org"})
+    assert len(mailoutbox) == 1
+    clock(181)
+    client.post(url, {"action_send": "", "email": "second@example.org"})
+    assert len(mailoutbox) == 2
