@@ -5,7 +5,9 @@ allauth limits its own views (log-in, sign-up, password reset, the confirmation 
 ``settings.PORTAL_RATE_LIMITS`` (``{"verify": "30/m", ...}``), read at each request. Requests
 are counted in the shared cache per user, or per client address for someone not logged in, in a
 fixed window: past the limit the view does not run and the person gets a 429 that says when to
-try again (JSON for the autosave script), with a ``Retry-After`` header.
+try again (JSON for the autosave script), with a ``Retry-After`` header. When the cache cannot be
+reached the request is let through and the failure logged (fail open): a Redis outage must not
+stop uploads and autosave before a deadline.
 """
 
 import logging
@@ -20,6 +22,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +78,14 @@ def rate_limited(group: str, *, json: bool = False) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            usage = get_usage(request, group=group, key="user_or_ip", rate=rate,
-                              increment=True)
+            try:
+                usage = get_usage(request, group=group, key="user_or_ip", rate=rate,
+                                  increment=True)
+            except (RedisError, OSError):
+                # The counter's cache is down: an SME's upload or autosave on deadline day
+                # matters more than the limit, so the request goes through (and is logged).
+                logger.exception("Rate limit %s not counted: the cache cannot be reached", group)
+                usage = None
             if usage and usage["should_limit"]:
                 who = (f"user {request.user.pk}" if request.user.is_authenticated
                        else "an anonymous client")

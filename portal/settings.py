@@ -353,8 +353,8 @@ PORTAL_RATE_LIMITS = {
 # must append (not pass on) that header; without a proxy set 0, or anyone could pick an address.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("PORTAL_TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
 RATELIMIT_IP_META_KEY = "portal.ratelimits.client_ip"
-# A counter that cannot be read refuses the request rather than letting it through (the library's
-# default, stated because it matters).
+# django-ratelimit's own switch for a cache that answers nothing; a cache that raises (Redis down)
+# is let through by portal.ratelimits.rate_limited, which logs it.
 RATELIMIT_FAIL_OPEN = False
 
 SESSION_COOKIE_HTTPONLY = True

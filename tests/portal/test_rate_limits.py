@@ -262,6 +262,23 @@ def test_autosave_bites_with_json_the_script_shows_and_saves_again_after_the_win
     assert application.title == "Later"
 
 
+def test_with_the_cache_down_autosave_still_saves_and_the_failure_is_logged(
+        client, settings, caplog):
+    """Fail open: Redis unreachable (a port nothing listens on) must not stop an SME saving."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/1",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    application = ApplicationFactory()
+    client.force_login(application.created_by)
+    url = reverse("applications:autosave", kwargs={"pk": application.pk})
+    response = client.post(url, autosave_post(application, "Saved while Redis is down"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "saved"
+    application.refresh_from_db()
+    assert application.title == "Saved while Redis is down"
+    assert "Rate limit autosave not counted: the cache cannot be reached" in caplog.text
+
+
 def test_the_autosave_script_waits_for_the_pause_the_server_gives():
     script = (Path(__file__).resolve().parents[2] / "static" / "js" /
               "application_form.js").read_text()
