@@ -6,7 +6,7 @@ accessors; a call's exports read ``?call=<pk>``; the filters are the page's own.
 
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from reporting.exports.registry import (
     choice,
     finance_export,
     manager_export,
+    reader_export,
     year,
 )
 from reporting.exports.writers import DATE, DATETIME, MONEY, NUMBER, Column
@@ -340,8 +341,6 @@ def _activity_filters(rows, scope: Scope, prefix: str = ""):
 
 
 def activity_rows(scope: Scope):
-    from django.db.models import Count  # noqa: PLC0415
-
     rows = (Activity.objects.select_related("eurocluster")
             .annotate(participant_count=Count("participants")).order_by("-starts_on", "-pk"))
     return _activity_filters(scope.scoped(rows, "eurocluster_id"), scope)
@@ -349,8 +348,8 @@ def activity_rows(scope: Scope):
 
 ACTIVITY_FILTERS = {"kind": choice(Activity.Kind), "year": year}
 
-manager_export("activities", _("Support activities"), rows=activity_rows, per_call=False,
-               filters=ACTIVITY_FILTERS, columns=[
+reader_export("activities", _("Support activities"), rows=activity_rows, per_call=False,
+              filters=ACTIVITY_FILTERS, columns=[
     Column(_("Eurocluster"), lambda r: r.eurocluster.acronym),
     Column(_("Type"), lambda r: r.get_kind_display(), width=24),
     Column(_("Title"), lambda r: r.title, width=40),
@@ -368,7 +367,7 @@ def participant_rows(scope: Scope):
     return _activity_filters(scope.scoped(rows, "activity__eurocluster_id"), scope, "activity__")
 
 
-manager_export("participants", _("Activity participants"), rows=participant_rows,
+reader_export("participants", _("Activity participants"), rows=participant_rows,
                per_call=False, filters=ACTIVITY_FILTERS, columns=[
     Column(_("Eurocluster"), lambda r: r.activity.eurocluster.acronym),
     Column(_("Activity"), lambda r: r.activity.title, width=40),

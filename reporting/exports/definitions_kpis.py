@@ -10,21 +10,16 @@
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
-from euroclusters.models import Eurocluster, KpiTarget, Membership
+from euroclusters.models import Eurocluster, KpiTarget
 from reporting.exports.definitions import _user
-from reporting.exports.registry import ExportDefinition, Scope, identifier, register
-from reporting.exports.rules import KPI_EXPORT
+from reporting.exports.registry import Scope, identifier, reader_export
 from reporting.exports.writers import DATE, DATETIME, NUMBER, Column, yes_no
 from reporting.kpis.selectors import Kpi, kpis_of
 from reporting.models import KpiValue
 
-KPI_ROLES = (Membership.Role.MANAGER, Membership.Role.OBSERVER)
 
-
-def kpi_export(name, title, *, rows, columns, **kwargs) -> ExportDefinition:
-    return register(ExportDefinition(name=name, title=title, permission=KPI_EXPORT,
-                                     roles=KPI_ROLES, rows=rows, columns=columns,
-                                     per_call=False, **kwargs))
+def kpi_export(name, title, *, rows, columns, **kwargs):
+    return reader_export(name, title, rows=rows, columns=columns, per_call=False, **kwargs)
 
 
 # --- progress against the targets ---------------------------------------------------------------

@@ -16,11 +16,13 @@ from calls.models import OpenCall
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_in_scope
 from portal.errors import DomainError
-from reporting.exports.rules import FINANCE_EXPORT, MANAGER_EXPORT
+from reporting.exports.rules import FINANCE_EXPORT, MANAGER_EXPORT, READER_EXPORT
 from reporting.exports.writers import Column
 
 MANAGER_ROLES = (Membership.Role.MANAGER,)
 FINANCE_ROLES = (Membership.Role.MANAGER, Membership.Role.FINANCE)
+# Lists that observers read too (the KPI pages, support activities).
+READER_ROLES = (Membership.Role.MANAGER, Membership.Role.OBSERVER)
 
 
 class NotAllowed(Exception):
@@ -92,6 +94,12 @@ def register(definition: ExportDefinition) -> ExportDefinition:
 def manager_export(name, title, *, rows, columns, **kwargs) -> ExportDefinition:
     return register(ExportDefinition(name=name, title=title, permission=MANAGER_EXPORT,
                                      roles=MANAGER_ROLES, rows=rows, columns=columns, **kwargs))
+
+
+def reader_export(name, title, *, rows, columns, **kwargs) -> ExportDefinition:
+    """A list that the Eurocluster's observers read as well as its managers."""
+    return register(ExportDefinition(name=name, title=title, permission=READER_EXPORT,
+                                     roles=READER_ROLES, rows=rows, columns=columns, **kwargs))
 
 
 def finance_export(name, title, *, rows, columns, **kwargs) -> ExportDefinition:

@@ -153,6 +153,26 @@ def test_activities_and_participants_content_and_filters(client, call):
     assert csv_rows(client.get(url("participants", year="2025"))) == participants[:1]
 
 
+def test_an_observer_exports_the_activities_of_their_eurocluster_only(client, call):
+    """Observers read the activities page, so they download it too; another Eurocluster's
+    observer gets no row of it, and a finance officer no activity list at all."""
+    manager = manager_of(call)
+    Activity.objects.create(eurocluster=call.eurocluster, kind=Activity.Kind.MISSION,
+                            title="Mission to Chile", starts_on=datetime.date(2026, 4, 2),
+                            objective=OBJECTIVE[0], place="Santiago", created_by=manager)
+    observer = MembershipFactory(eurocluster=call.eurocluster,
+                                 role=Membership.Role.OBSERVER).user
+    client.force_login(observer)
+    assert [r[2] for r in csv_rows(client.get(url("activities")))[1:]] == ["Mission to Chile"]
+    stranger = MembershipFactory(eurocluster=closed_call(reference="OTHER-9").eurocluster,
+                                 role=Membership.Role.OBSERVER).user
+    client.force_login(stranger)
+    assert csv_rows(client.get(url("activities")))[1:] == []
+    finance = MembershipFactory(eurocluster=call.eurocluster, role=Membership.Role.FINANCE).user
+    client.force_login(finance)
+    assert client.get(url("activities")).status_code == 403
+
+
 # --- scoping and refusals --------------------------------------------------------------------
 
 

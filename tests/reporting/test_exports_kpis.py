@@ -152,8 +152,11 @@ def test_an_observer_exports_the_kpis_as_they_read_them(client, kpis, eurocluste
     client.force_login(observer)
     assert len(csv_rows(client.get(url("kpi_progress")))) == 3
     assert [r[3] for r in csv_rows(client.get(url("kpi_values")))[1:]] == ["9", "6"]
-    # ... and no manager list.
-    assert client.get(url("activities")).status_code == 403
+    # ... the support activities they read too, and no manager list.
+    assert client.get(url("activities")).status_code == 200
+    assert client.get(url("participants", "xlsx")).status_code == 200
+    assert client.get(url("applications")).status_code == 403
+    assert client.get(url("agreements")).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["finance", "applicant", "evaluator"])
