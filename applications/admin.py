@@ -117,6 +117,9 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
     ]
     readonly_fields = ["description"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the description's paragraphs keep their line breaks
+
     def get_queryset(self, request):
         # The change page reads these for its read-only links and for the permission check.
         # Never-submitted applications are the applicant's alone (see the module's docstring).
@@ -133,7 +136,7 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdmin):
         titles = {section.get("key"): section.get("title", section.get("key"))
                   for section in obj.call.description_sections if isinstance(section, dict)}
         return format_html_join(
-            "", "<h4>{}</h4><p style=\"white-space: pre-wrap\">{}</p>",
+            "", "<h4>{}</h4><p class=\"pre-wrap\">{}</p>",
             ((titles.get(key, key), text) for key, text in (obj.sections or {}).items()),
         )
 

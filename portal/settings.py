@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_countries",
     "pgtrigger",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "portal",
     "accounts",
@@ -89,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -362,6 +366,38 @@ CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the for
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (django-csp): every script and style sheet comes from the portal's own
+# static files; no inline script, no inline style attribute. The one inline <style> allowed is
+# pygal's inside a chart (dashboard, KPIs), with the request's nonce (reporting.dashboard.charts).
+# Bootstrap's icons (form controls, close buttons) and allauth's TOTP QR code are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Development only: send the policy as Content-Security-Policy-Report-Only, to see in the browser's
+# console what a change to a page would break without breaking it. Production refuses it.
+PORTAL_CSP_REPORT_ONLY = env_bool("PORTAL_CSP_REPORT_ONLY", False)
+if PORTAL_CSP_REPORT_ONLY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("PORTAL_CSP_REPORT_ONLY is for development: production "
+                                   "enforces the content security policy.")
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+# Browser features the portal never uses, refused to it and to anything it would embed.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "autoplay": [], "camera": [], "display-capture": [],
+    "geolocation": [], "gyroscope": [], "hid": [], "magnetometer": [], "microphone": [],
+    "midi": [], "payment": [], "serial": [], "usb": [],
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

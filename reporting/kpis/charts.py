@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from pygal.style import Style
 
 from portal.formats import brussels
-from reporting.dashboard.charts import Chart, unique_ids, without_script
+from reporting.dashboard.charts import Chart, cleaned, unique_ids
 
 SPARK_WIDTH, BULLET_HEIGHT, TREND_HEIGHT = 240, 28, 48
 # Target in grey under the actual value in blue (the bullet), the actual line over the target's.
@@ -92,7 +92,7 @@ def _sparkline(kind: str, series: tuple[tuple[float, ...], ...], top: float) -> 
     svg = chart.render_sparkline(width=SPARK_WIDTH,
                                  height=BULLET_HEIGHT if kind == "bullet" else TREND_HEIGHT,
                                  disable_xml_declaration=True, is_unicode=True)
-    return without_script(svg), chart.uuid
+    return cleaned(svg), chart.uuid
 
 
 def _wrapped(css: str, label: str, kind: str, series, top: Decimal) -> SafeString:

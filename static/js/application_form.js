@@ -111,3 +111,18 @@
   }
   updateBudget();
 })();
+
+// The partner SMEs card shows only for a voucher type that takes partners (or when partners are
+// already listed).
+(function () {
+  "use strict";
+  const card = document.getElementById("partner-smes");
+  const select = document.getElementById("id_voucher_type");
+  if (!card || !select) return;
+  const ids = card.dataset.voucherTypes ? card.dataset.voucherTypes.split(",") : [];
+  select.addEventListener("change", function () {
+    const listed = card.querySelectorAll("input[name$='-legal_name']");
+    const hasPartner = Array.prototype.some.call(listed, function (input) { return input.value; });
+    card.hidden = !hasPartner && (select.value ? ids.indexOf(select.value) === -1 : ids.length === 0);
+  });
+})();
