@@ -90,8 +90,13 @@ def pytest_runtest_makereport(item, call):
 REFUSED_PAGE = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
 
 
-def _collect_console_error(message, errors: list[str], allowed: list[re.Pattern]) -> None:
+def _collect_console_error(message, errors: list[str], allowed: list[re.Pattern],
+                           csp_violations: list[str]) -> None:
     url = message.location.get("url", "")
+    # Chromium's words for a blocked (or, in report-only mode, reported) resource, at any level.
+    if "Content Security Policy" in message.text:
+        csp_violations.append(f"{message.text} ({url})")
+        return
     if message.type != "error":
         return
     if any(pattern.search(f"{message.text} ({url})") for pattern in allowed):
@@ -106,6 +111,16 @@ def _collect_console_error(message, errors: list[str], allowed: list[re.Pattern]
     errors.append(f"{message.text} ({url})")
 
 
+# Every page reports what the content security policy blocked to the test (the binding is
+# Playwright's, outside the page's policy), as well as Chromium's console message about it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.reportCspViolation([event.effectiveDirective, event.blockedURI, event.sourceFile,
+                             event.lineNumber, event.sample].join(" | "));
+});
+"""
+
+
 @pytest.fixture
 def allowed_console_errors() -> list[re.Pattern]:
     """Console errors a test expects and checks itself (e.g. a throttled request that the page
@@ -114,8 +129,16 @@ def allowed_console_errors() -> list[re.Pattern]:
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, request, settings, allowed_console_errors):
-    """A fresh browser context per test, on the live server; JavaScript errors fail the test."""
+def csp_violations() -> list[str]:
+    """What the content security policy refused on the test's pages; any fails the test."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, request, settings, allowed_console_errors,
+         csp_violations):
+    """A fresh browser context per test, on the live server; JavaScript errors and content
+    security policy violations fail the test."""
     settings.PORTAL_SITE_URL = live_server.url  # links in e-mails lead to the portal under test
     context = browser.new_context(
         base_url=live_server.url,
@@ -124,11 +147,14 @@ def page(browser, live_server, transactional_db, request, settings, allowed_cons
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.expose_function(
+        "reportCspViolation", lambda text: csp_violations.append(f"{text} ({page.url})"))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     js_errors: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
-    page.on("console", lambda message: _collect_console_error(message, js_errors,
-                                                              allowed_console_errors))
+    page.on("console", lambda message: _collect_console_error(
+        message, js_errors, allowed_console_errors, csp_violations))
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -140,5 +166,8 @@ def page(browser, live_server, transactional_db, request, settings, allowed_cons
         except Exception as error:  # the page may be gone; the test's own failure matters more
             print(f"No screenshot: {error}")
     context.close()
+    if csp_violations and report is not None and report.passed:
+        pytest.fail("Content security policy violations:\n" + "\n".join(csp_violations),
+                    pytrace=False)
     if js_errors and report is not None and report.passed:
         pytest.fail("JavaScript errors on the page:\n" + "\n".join(js_errors), pytrace=False)
