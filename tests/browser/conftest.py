@@ -95,7 +95,8 @@ def _collect_console_error(message, errors: list[str], allowed: list[re.Pattern]
     url = message.location.get("url", "")
     # Chromium's words for a blocked (or, in report-only mode, reported) resource, at any level.
     if "Content Security Policy" in message.text:
-        csp_violations.append(f"{message.text} ({url})")
+        where = url or (message.page.url if message.page is not None else "")
+        csp_violations.append(f"{message.text} ({where})")
         return
     if message.type != "error":
         return
