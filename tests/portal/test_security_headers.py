@@ -2,14 +2,20 @@
 style, the nonce of the dashboard's charts, and the system checks that refuse a loosened policy."""
 
 import re
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.checks import Error
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
 from applications.models import Application
 from euroclusters.models import Membership
+from evaluation import demo as evaluation_demo
+from payments import demo as payments_demo
+from payments.models import GrantAgreement
 from portal.checks import check_content_security_policy
 from reporting.dashboard.charts import Chart
 from tests.evaluation.factories import (
@@ -266,3 +272,124 @@ def test_the_charts_keep_no_style_attribute():
     assert STYLE_ELEMENT.findall(svg) == ['<style type="text/css">']  # a PDF needs no nonce
     assert STYLE_ELEMENT.findall(chart.svg(nonce="abc+/=")) == [
         '<style nonce="abc+/=" type="text/css">']
+
+
+# --- every template and every page of the demo -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+# Rendered to PDF by WeasyPrint, never served as a page: their <style> is the document's own.
+PDF_TEMPLATES = ("payments/agreement/", "reporting/pack/summary.html")
+HANDLER = re.compile(r"<[^>]+\son[a-z]+=")
+
+
+def test_no_page_template_has_inline_script_style_or_handler():
+    offenders = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        name = path.relative_to(ROOT / "templates").as_posix()
+        if name.startswith(PDF_TEMPLATES) or name.startswith("email/"):
+            continue
+        text = path.read_text()
+        for pattern in (INLINE_SCRIPT, STYLE_ATTRIBUTE, STYLE_ELEMENT, HANDLER):
+            offenders += [f"{name}: {found}" for found in pattern.findall(text)]
+    assert offenders == []
+    assert len(list((ROOT / "templates").rglob("*.html"))) > 80  # the scan saw the templates
+
+
+def test_no_python_module_writes_an_inline_style_or_script():
+    offenders = [
+        str(path.relative_to(ROOT)) for app in APPS for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+        and re.search(r"""\sstyle=\\?["']|<script>|\son(click|load|change|submit|input)=""",
+                      path.read_text())
+    ]
+    # The charts take pygal's one style attribute out (test_the_charts_keep_no_style_attribute).
+    assert offenders == ["reporting/dashboard/charts.py"]
+
+
+APPS = ("portal", "accounts", "euroclusters", "calls", "applications", "activities",
+        "evaluation", "payments", "reporting")
+HREF = re.compile(r'href="(/[^"#]*)"')
+# Leaving, downloads and exports (not pages), and the admin (walked apart, below).
+NOT_WALKED = re.compile(r"^/(accounts/logout|admin/)|/(csv|xlsx|ics|pdf|download|file)\b|"
+                        r"\.(csv|xlsx|pdf|ics|json|xml|zip)$|^/static/")
+
+
+def walk(client, start: str, limit: int) -> tuple[int, list[str]]:
+    """Follow the links of the site from ``start``, breadth first, up to ``limit`` pages; every
+    HTML page must carry the policy and have nothing inline except chart styles with its nonce."""
+    seen, queue, problems, pages = {start}, [start], [], 0
+    while queue and pages < limit:
+        url = queue.pop(0)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        pages += 1
+        page = response.content.decode()
+        header = policy(response["Content-Security-Policy"])
+        nonces = [source for source in header.get("style-src", []) if "nonce-" in source]
+        if {**header, "style-src": ["'self'"]} != POLICY:
+            problems.append(f"{url}: policy {header}")
+        styles = STYLE_ELEMENT.findall(page)
+        allowed = {f'<style nonce="{nonces[0][7:-1]}" type="text/css">'} if nonces else set()
+        problems += [f"{url}: {found}" for found in
+                     INLINE_SCRIPT.findall(page) + STYLE_ATTRIBUTE.findall(page)
+                     + HANDLER.findall(page) + [s for s in styles if s not in allowed]]
+        for link in HREF.findall(page):
+            link = link.replace("&amp;", "&")
+            if link not in seen and not NOT_WALKED.search(link):
+                seen.add(link)
+                queue.append(link)
+    return pages, problems
+
+
+@pytest.fixture
+def demo(db):
+    for command in ("seed_demo", "seed_demo_evaluation", "seed_demo_payments"):
+        call_command(command, stdout=StringIO())
+
+
+def test_every_page_a_demo_person_reaches_keeps_to_the_policy(client, demo):
+    """The demo's managers of two calls, a finance officer, an evaluator and an applicant with a
+    grant agreement (one seeding of the demo for all five: it is the slow part)."""
+    applicant = GrantAgreement.objects.filter(
+        application__call__reference=payments_demo.CALL).select_related(
+        "application__created_by").first().application.created_by
+    people = [User.objects.get(email=email) for email in (
+        payments_demo.MANAGER, payments_demo.FINANCE, payments_demo.MOREAU,
+        evaluation_demo.MANAGER)] + [applicant]
+    walked, problems = {}, []
+    for person in people:
+        client.force_login(person)
+        walked[person.email], found = walk(client, "/", limit=150)
+        problems += found
+
+    assert problems == []
+    # Each walk reached the pages of its role (at the time of writing: 80, 24, 20, 87, 25).
+    assert min(walked.values()) >= 15, walked
+    assert max(walked.values()) < 150, walked  # and ended on its own, not at the limit
+
+
+def test_every_admin_list_and_a_change_page_of_each_keep_to_the_policy(client, demo):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    index = client.get(reverse("admin:index")).content.decode()
+    lists = sorted(set(re.findall(r'href="(/admin/[a-z_]+/[a-z_]+/)"', index)))
+    urls = [*lists]
+    for url in lists:
+        change = re.search(r'href="(' + re.escape(url) + r'\d+/change/)', client.get(url)
+                           .content.decode())
+        if change:
+            urls.append(change.group(1))
+        urls.append(url + "add/")
+    problems = []
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 403:  # a read-only model has no add page
+            continue
+        assert response.status_code == 200, url
+        assert policy(response["Content-Security-Policy"]) == POLICY, url
+        page = response.content.decode()
+        problems += [f"{url}: {found}" for found in INLINE_SCRIPT.findall(page)
+                     + STYLE_ATTRIBUTE.findall(page) + STYLE_ELEMENT.findall(page)
+                     + HANDLER.findall(page)]
+    assert problems == []
+    assert len(lists) >= 20
