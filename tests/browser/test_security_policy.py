@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application
-from tests.browser.actions import log_in
+from tests.browser.actions import FACTORY_PASSWORD, log_in
 from tests.evaluation.factories import closed_call, eligible_application
 from tests.factories import MembershipFactory, OpenCallFactory, UserFactory
 
@@ -82,3 +82,21 @@ def test_the_admin_works_under_the_policy(page):
     expect(page.locator("input[name=opens_at_0]")).to_have_value(re.compile(r"\d"))
     page.locator(".datetimeshortcuts .date-icon").first.click()
     expect(page.locator(".calendarbox").first).to_be_visible()
+
+
+def test_the_account_pages_work_under_the_policy(page):
+    person = UserFactory(email="account.pages@ec-csp.example")
+    log_in(page, person.email)
+
+    for url in ("/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"):
+        page.goto(url)
+        expect(page.locator("main h1")).to_be_visible()
+    # allauth's QR code of the authenticator app is a data: image, which the policy allows.
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:  # allauth asks for the password again first
+        page.locator("input[name=password]").fill(FACTORY_PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+    qr = page.locator("main img").first
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
