@@ -25,7 +25,7 @@ from tests.evaluation.factories import (
     eligible_application,
 )
 from tests.factories import ApplicationFactory, MembershipFactory, OpenCallFactory, UserFactory
-from tests.portal.test_settings import run_python
+from tests.portal.test_settings import production_variables, run_python
 
 POLICY = {"default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
           "img-src": ["'self'", "data:"], "object-src": ["'none'"], "base-uri": ["'self'"],
@@ -255,6 +255,18 @@ def test_in_development_the_policy_can_be_report_only():
     assert result.stdout.strip() == (
         '[null, ["base-uri", "default-src", "form-action", "frame-ancestors", "img-src", '
         '"object-src", "script-src", "style-src"]]')
+
+
+def test_production_refuses_to_start_with_a_report_only_policy():
+    result = run_python("-c", "import django; django.setup()",
+                        **production_variables(PORTAL_CSP_REPORT_ONLY="1"))
+
+    assert result.returncode != 0
+    assert ("PORTAL_CSP_REPORT_ONLY is for development: production enforces the content "
+            "security policy.") in result.stderr
+    # The same variables without it start (the refusal is the policy's, not another setting's).
+    assert run_python("-c", "import django; django.setup()",
+                      **production_variables()).returncode == 0
 
 
 def test_the_system_checks_run_before_the_web_starts_and_pass():
