@@ -23,6 +23,12 @@ rules.add_perm("applications.apply", has_verified_email)
 rules.add_perm("applications.view_application", is_applicant | is_manager | is_admin)
 rules.add_perm("applications.edit_application", is_applicant & is_editable & has_verified_email)
 rules.add_perm("applications.withdraw_application", is_applicant)
+# The applicant's own acts, also as plain rules: views ask these with ``rules.test_rule``,
+# because Django answers every ``has_perm`` of a superuser with yes, and nobody (a superuser
+# included) edits, submits or withdraws somebody else's application.
+APPLICANT_ONLY = ("applications.edit_application", "applications.withdraw_application")
+rules.add_rule("applications.edit_application", is_applicant & is_editable & has_verified_email)
+rules.add_rule("applications.withdraw_application", is_applicant)
 # Eligibility results of a call: counts, decisions on cases needing review, overrides, release.
 rules.add_perm("applications.manage_eligibility", is_manager | is_admin)
 # The admin is read-only for applications: managers look, services change.

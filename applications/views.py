@@ -1,6 +1,7 @@
 from datetime import date
 from urllib.parse import urlsplit
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from applications.forms import (
 )
 from applications.models import BudgetLine, Declaration
 from applications.roles import SESSION_FLAG as APPLICANT_FLAG
+from applications.rules import APPLICANT_ONLY
 from applications.selectors import (
     application_for_editing,
     applications_visible_to,
@@ -62,7 +64,11 @@ class ApplicationMixin(LoginRequiredMixin):
     def get_application(self):
         application = get_object_or_404(applications_visible_to(self.request.user),
                                         pk=self.kwargs["pk"])
-        if not self.request.user.has_perm(self.permission, application):
+        if self.permission in APPLICANT_ONLY:
+            allowed = rules.test_rule(self.permission, self.request.user, application)
+        else:
+            allowed = self.request.user.has_perm(self.permission, application)
+        if not allowed:
             raise PermissionDenied
         return application
 
