@@ -81,16 +81,19 @@ TABLE: dict[str, Url] = {
     # --- applicant --------------------------------------------------------------------------------
     "applications:dashboard": Url(get=LOGGED_IN),
     "applications:organisation": Url(get=LOGGED_IN, post="anon login; * 400"),
+    # Anyone with an enterprise starts an application (302+); without one: sent to describe it.
     "applications:start": Url(
         lambda w, r: {"slug": w.call_open.slug},
         get=POST_ONLY,
         post="anon login; applicant member 302+; * 302"),
-    "applications:detail": Url(pk("app_eval"),
+    # The consortium member (a partner SME named in the application, with an account of its own)
+    # sees nothing of it, like any other applicant: DESIGN.md's "its consortium's" is not built.
+    "applications:detail": Url(
+        pk("app_eval"),
         get="anon login; owner manager superuser 200; * 404"),
-    "applications:edit": Url(pk("app_draft"),
-        get=OWNER,
-        post="anon login; owner 400+; * 404"),
-    "applications:autosave": Url(pk("app_draft"),
+    "applications:edit": Url(pk("app_draft"), get=OWNER, post="anon login; owner 400+; * 404"),
+    "applications:autosave": Url(
+        pk("app_draft"),
         get=POST_ONLY,
         post="anon login; owner 200+; * 404"),
     "applications:upload": Url(pk("app_draft"), get=POST_ONLY, post="anon login; owner 302; * 404"),
@@ -101,27 +104,25 @@ TABLE: dict[str, Url] = {
         lambda w, r: {"pk": w.app_draft.pk, "attachment_id": w.draft_attachment.pk},
         get=POST_ONLY,
         post="anon login; owner 302+; * 404"),
-    "applications:submit": Url(pk("app_draft"),
-        get=OWNER,
-        post="anon login; owner 400; * 404"),
+    "applications:submit": Url(pk("app_draft"), get=OWNER, post="anon login; owner 400; * 404"),
     "applications:receipt": Url(
         lambda w, r: {"pk": w.app_eval.pk, "number": 1},
         get="anon login; owner manager superuser 200; * 404"),
-    "applications:withdraw": Url(pk("app_eval"),
-        # Not a superuser either: nobody withdraws in the applicant's name.
-        # Not a superuser either: nobody withdraws in the applicant's name.
+    # Not a superuser either: nobody withdraws in the applicant's name.
+    "applications:withdraw": Url(
+        pk("app_eval"),
         get="anon login; owner 200; manager superuser 403; * 404",
         post="anon login; owner 400; manager superuser 403; * 404"),
     "evaluation:esr": Url(pk("app_rejected"), get=OWNER),
-    "evaluation:selection_decline": Url(pk("app_selected"),
+    "evaluation:selection_decline": Url(
+        pk("app_selected"),
         get=OWNER,
         post="anon login; owner 400; * 404"),
-    "evaluation:redress_file": Url(pk("app_rejected"),
+    "evaluation:redress_file": Url(
+        pk("app_rejected"),
         get=OWNER,
         post="anon login; owner 400; * 404"),
-    "payments:agreement": Url(pk("app_contracted"),
-        get=OWNER,
-        post="anon login; owner 400; * 404"),
+    "payments:agreement": Url(pk("app_contracted"), get=OWNER, post="anon login; owner 400; * 404"),
     "payments:agreement_download": Url(pk("app_contracted"), get=OWNER),
     "payments:bank": Url(get=LOGGED_IN, post="anon login; applicants 400; * 404"),
     "payments:reports": Url(pk("app_contracted"), get=OWNER),
@@ -133,9 +134,7 @@ TABLE: dict[str, Url] = {
         lambda w, r: {"pk": w.app_contracted.pk, "kind": "final"},
         get=POST_ONLY,
         post="anon login; owner 400; * 404"),
-    "payments:report_attachment": Url(
-        report_attachment,
-        get=OWNER),
+    "payments:report_attachment": Url(report_attachment, get=OWNER),
     "payments:report_attachment_remove": Url(
         report_attachment,
         get=POST_ONLY,
@@ -147,9 +146,12 @@ TABLE: dict[str, Url] = {
     "evaluation:profile": Url(
         get="anon login; evaluators 200; * 404",
         post="anon login; evaluators 400; * 404"),
-    "evaluation:call_declaration": Url(pk("call_eval"),
+    "evaluation:call_declaration": Url(
+        pk("call_eval"),
         get="anon login; evaluators 200; * 404",
         post="anon login; evaluators 400; * 404"),
+    # The evaluator before the declarations is sent to the call's declaration; after both, to
+    # the review; an unassigned evaluator does not learn that the assignment exists.
     "evaluation:conflict": Url(
         own_assignment,
         get="anon login; eval_before eval_after 302; * 404",
@@ -158,85 +160,112 @@ TABLE: dict[str, Url] = {
         own_assignment,
         get="anon login; eval_before 302; eval_after 200; * 404",
         post="anon login; eval_before 302; eval_after 302+; * 404"),
+    # A proposal's document before the declarations: 403 (DESIGN.md section 6).
     "evaluation:review_attachment": Url(
         lambda w, r: {**own_assignment(w, r), "attachment_id": w.eval_attachment.pk},
         get="anon login; eval_before 403; eval_after 200; * 404"),
-    "evaluation:consensus": Url(pk("app_eval"),
+    "evaluation:consensus": Url(
+        pk("app_eval"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 409; * 404"),
 
     # --- manager area -----------------------------------------------------------------------------
     "reporting:dashboard": Url(get="anon login; staff_b manager finance superuser 200; * 403"),
-    "reporting:dashboard_call": Url(pk("call_eval"),
+    "reporting:dashboard_call": Url(
+        pk("call_eval"),
         get="anon login; manager finance superuser 200; staff_b 404; * 403"),
     "reporting:dashboard_chart_csv": Url(
         lambda w, r: {"slug": "budget"},
         get="anon login; staff_b manager finance superuser 200; * 403"),
     "reporting:reporting_pack": Url(get="anon login; manager manager_b superuser 200; * 403"),
     "applications:manage_calls": Url(get="anon login; manager manager_b superuser 200; * 403"),
-    "applications:manage_call_eligibility": Url(pk("call_eval"),
+    "applications:manage_call_eligibility": Url(
+        pk("call_eval"),
         get="anon login; manager superuser 200; * 404"),
-    "applications:manage_eligibility_release": Url(pk("call_eval"),
+    "applications:manage_eligibility_release": Url(
+        pk("call_eval"),
         get=POST_ONLY,
         post="anon login; manager superuser 302+; * 404"),
-    "applications:manage_eligibility_result": Url(pk("eligibility"),
+    "applications:manage_eligibility_result": Url(
+        pk("eligibility"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
-    "evaluation:manage_pool": Url(pk("call_eval"),
+    "evaluation:manage_pool": Url(
+        pk("call_eval"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
-    "evaluation:manage_pool_remove": Url(pk("pool_entry"),
+    "evaluation:manage_pool_remove": Url(
+        pk("pool_entry"),
         get=POST_ONLY,
         post="anon login; manager superuser 302+; * 404"),
-    "evaluation:manage_pool_rapporteur": Url(pk("pool_entry"),
+    "evaluation:manage_pool_rapporteur": Url(
+        pk("pool_entry"),
         get=POST_ONLY,
         post="anon login; manager superuser 302; * 404"),
-    "evaluation:manage_assignment": Url(pk("call_eval"),
+    "evaluation:manage_assignment": Url(
+        pk("call_eval"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 302+; * 404"),
     "evaluation:manage_run": Url(pk("run"), get="anon login; manager superuser 200; * 404"),
-    "evaluation:manage_application_assignments": Url(pk("app_eval"),
+    "evaluation:manage_application_assignments": Url(
+        pk("app_eval"),
         get="anon login; manager superuser 200; * 404",
-        post="anon login; * 404"),
-    "evaluation:manage_reviews": Url(pk("call_eval"),
+        post="anon login; manager superuser 400; * 404",
+        data={"action": "add"}),
+    "evaluation:manage_reviews": Url(
+        pk("call_eval"),
         get="anon login; manager superuser 200; * 404"),
-    "evaluation:manage_review_reopen": Url(pk("review"),
+    "evaluation:manage_review_reopen": Url(
+        pk("review"),
         get=POST_ONLY,
         post="anon login; manager superuser 302; * 404"),
-    "evaluation:manage_ranking": Url(pk("call_results"),
+    "evaluation:manage_ranking": Url(
+        pk("call_results"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 302; * 404"),
-    "evaluation:manage_ranking_place_reexamined": Url(pk("call_results"),
+    "evaluation:manage_ranking_place_reexamined": Url(
+        pk("call_results"),
         get=POST_ONLY,
         post="anon login; manager superuser 302; * 404"),
-    "evaluation:manage_redress": Url(pk("redress"),
+    "evaluation:manage_redress": Url(
+        pk("redress"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
-    "payments:manage_agreements": Url(pk("call_results"),
+    "payments:manage_agreements": Url(
+        pk("call_results"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 302; * 404"),
-    "payments:countersign": Url(pk("agreement"),
+    "payments:countersign": Url(
+        pk("agreement"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
-    "payments:manage_agreement_document": Url(pk("agreement"),
+    "payments:manage_agreement_document": Url(
+        pk("agreement"),
         get="anon login; manager superuser 200; * 404"),
-    "payments:manage_reports": Url(pk("call_results"),
+    "payments:manage_reports": Url(
+        pk("call_results"),
         get="anon login; manager superuser 200; * 404"),
-    "payments:manage_report": Url(pk("report"),
+    "payments:manage_report": Url(
+        pk("report"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
     "payments:manage_report_attachment": Url(
         lambda w, r: {"pk": w.report.pk, "attachment_id": w.report_attachment.pk},
         get="anon login; manager superuser 200; * 404"),
-    "payments:call_ledger": Url(pk("call_results"),
+    "payments:call_ledger": Url(
+        pk("call_results"),
         get="anon login; manager finance superuser 200; * 404"),
     "reporting:manage_beneficiaries": Url(get="anon login; manager manager_b superuser 200; * 403"),
-    "reporting:withhold": Url(pk("agreement"),
+    # The agreement is withheld already: the manager's POST is refused with a message (302).
+    "reporting:withhold": Url(
+        pk("agreement"),
         get="anon login; manager manager_b superuser 405; * 403",
         post="anon login; manager superuser 302; manager_b 404; * 403"),
-    "reporting:publish": Url(pk("agreement"),
+    "reporting:publish": Url(
+        pk("agreement"),
         get="anon login; manager manager_b superuser 405; * 403",
         post="anon login; manager superuser 302+; manager_b 404; * 403"),
+    # Each person's own exports (an empty list for people who export nothing).
     "reporting:exports": Url(get=LOGGED_IN),
     "reporting:export_file": Url(pk("export"), get="anon login; manager 200; * 404"),
     "reporting:export": Url(
@@ -245,31 +274,38 @@ TABLE: dict[str, Url] = {
         query="call={call_eval}"),
     "reporting:kpis": Url(get="anon login; manager observer manager_b superuser 200; * 403"),
     "reporting:kpis_csv": Url(get="anon login; manager observer manager_b superuser 200; * 403"),
-    "reporting:kpi": Url(pk("kpi"),
+    "reporting:kpi": Url(
+        pk("kpi"),
         get="anon login; manager observer superuser 200; manager_b 404; * 403",
         post="anon login; manager superuser 400; manager_b 404; * 403"),
-    "reporting:kpi_csv": Url(pk("kpi"),
+    "reporting:kpi_csv": Url(
+        pk("kpi"),
         get="anon login; manager observer superuser 200; manager_b 404; * 403",
         post="anon login; * 404"),
-    "reporting:kpi_evidence": Url(pk("kpi_value"),
+    "reporting:kpi_evidence": Url(
+        pk("kpi_value"),
         get="anon login; manager observer superuser 200; manager_b 404; * 403"),
     "activities:list": Url(get="anon login; manager observer manager_b superuser 200; * 403"),
     "activities:create": Url(
         get="anon login; manager manager_b superuser 200; * 403",
         post="anon login; manager manager_b superuser 400; * 403"),
-    "activities:detail": Url(pk("activity"),
+    "activities:detail": Url(
+        pk("activity"),
         get="anon login; manager observer superuser 200; * 404"),
-    "activities:edit": Url(pk("activity"),
+    "activities:edit": Url(
+        pk("activity"),
         get="anon login; manager superuser 200; observer 403; * 404",
         post="anon login; manager superuser 400; observer 403; * 404"),
-    "activities:participant_add": Url(pk("activity"),
+    "activities:participant_add": Url(
+        pk("activity"),
         get=POST_ONLY,
         post="anon login; manager superuser 400; observer 403; * 404"),
     "activities:participant_remove": Url(
         lambda w, r: {"pk": w.activity.pk, "participant_id": w.participant.pk},
         get=POST_ONLY,
         post="anon login; manager superuser 302+; observer 403; * 404"),
-    "activities:import": Url(pk("activity"),
+    "activities:import": Url(
+        pk("activity"),
         get=POST_ONLY,
         post="anon login; manager superuser 400; observer 403; * 404"),
     "activities:import_preview": Url(
@@ -280,26 +316,32 @@ TABLE: dict[str, Url] = {
     # --- finance area -----------------------------------------------------------------------------
     "payments:finance": Url(get="anon login; finance finance_b superuser 200; * 403"),
     "payments:finance_bank_changes": Url(get="anon login; finance finance_b superuser 200; * 403"),
-    "payments:finance_bank_decide": Url(pk("pending_bank"),
+    "payments:finance_bank_decide": Url(
+        pk("pending_bank"),
         get=POST_ONLY,
         post="anon login; finance superuser 302; finance_b 404; * 403"),
-    "payments:tranche_approve": Url(pk("due_tranche"),
+    "payments:tranche_approve": Url(
+        pk("due_tranche"),
         get=POST_ONLY,
         post="anon login; finance superuser 302; * 404"),
     "payments:batches": Url(
         get="anon login; finance finance_b superuser 200; * 403",
         post="anon login; finance finance_b superuser 404; * 403"),
-    "payments:batch": Url(pk("batch"),
+    "payments:batch": Url(
+        pk("batch"),
         get="anon login; finance superuser 200; * 404",
         post="anon login; finance superuser 302; * 404"),
     "payments:batch_sepa": Url(pk("batch"), get="anon login; finance superuser 200; * 404"),
-    "payments:payment_paid": Url(pk("payment"),
+    "payments:payment_paid": Url(
+        pk("payment"),
         get=POST_ONLY,
         post="anon login; finance superuser 302; * 404"),
-    "payments:payment_failed": Url(pk("payment"),
+    "payments:payment_failed": Url(
+        pk("payment"),
         get=POST_ONLY,
         post="anon login; finance superuser 302; * 404"),
-    "payments:payment_remove": Url(pk("payment"),
+    "payments:payment_remove": Url(
+        pk("payment"),
         get=POST_ONLY,
         post="anon login; finance superuser 302+; * 404"),
     "payments:eurocluster_ledger": Url(
@@ -355,9 +397,11 @@ TABLE: dict[str, Url] = {
     "admin:auth_user_password_change": Url(
         lambda w, r: {"id": w.user("owner").pk},
         get=ADMIN_SUPERUSER),
-    "admin:applications_attachment_download": Url(pk("eval_attachment"),
+    "admin:applications_attachment_download": Url(
+        pk("eval_attachment"),
         get="manager superuser 200; staff_b finance observer 404; * login"),
-    "admin:calls_calldocument_download": Url(pk("document"),
+    "admin:calls_calldocument_download": Url(
+        pk("document"),
         get="staff_a superuser 200; staff_b 404; * login"),
     # The admin's catch-all: an unknown address under /admin/.
     "admin/(?P<url>.*)$": Url(
