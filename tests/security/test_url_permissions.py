@@ -107,7 +107,8 @@ def test_a_new_url_without_a_line_is_reported_by_its_name_or_route():
         path("brand-new/", view, name="brand_new"),
         path("manage/", include(([path("unnamed/<int:pk>/", view)], "area"))),
     ])
-    assert missing_from_table(resolver) == ["brand_new", "manage/unnamed/<int:pk>/"]
+    new = set(missing_from_table(resolver)) - set(missing_from_table(get_resolver()))
+    assert sorted(new) == ["brand_new", "manage/unnamed/<int:pk>/"]
 
 
 def test_every_view_that_takes_a_post_has_its_post_line():

@@ -272,6 +272,8 @@ TABLE: dict[str, Url] = {
         lambda w, r: {"name": "applications", "file_format": "csv"},
         get="anon login; manager superuser 200; manager_b 404; * 403",
         query="call={call_eval}"),
+    # Each manager reads their own Euroclusters' audit trail (a superuser all of it).
+    "reporting:audit": Url(get="anon login; manager manager_b superuser 200; * 403"),
     "reporting:kpis": Url(get="anon login; manager observer manager_b superuser 200; * 403"),
     "reporting:kpis_csv": Url(get="anon login; manager observer manager_b superuser 200; * 403"),
     "reporting:kpi": Url(
@@ -474,6 +476,7 @@ ADMIN: dict[str, Admin] = {
     "accounts.user": Admin(lambda w: w.user("owner"),
                            **{**SUPERUSERS, "post_delete": ADMIN_SUPERUSER}),
     "portal.auditentry": Admin(lambda w: w.audit_entry, **SUPERUSERS_READ),
+    "reporting.export": Admin(lambda w: w.export, **SUPERUSERS_READ),
     "reporting.publicationwithholding": Admin(
         lambda w: w.agreement.publication_withholding,
         **{**SUPERUSERS_READ, "history": "staff_a 403; staff_b 302; superuser 200; * login"}),
