@@ -11,15 +11,18 @@ a start for a new line, to read (never to paste blindly: a wrong outcome is a ho
 
 import os
 from functools import cache
+from importlib import import_module
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sessions.models import Session
 from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 from django.urls.resolvers import RegexPattern
@@ -198,15 +201,26 @@ def snapshot() -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def session_keys(world, django_db_blocker) -> dict[str, str]:
-    """A logged-in session per role, made once: each request's client carries its cookie."""
+    """A logged-in session per role, made once: each request's client carries its cookie. The
+    session records how the person logged in, as allauth does: the password, then the TOTP code
+    for those with an authenticator (staff and evaluators), so MFA is passed."""
     keys = {}
     with django_db_blocker.unblock():
         for role in ROLES:
             user = world.user(role)
-            if user is not None:
-                client = Client()
-                client.force_login(user)
-                keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            if user is None:
+                continue
+            client = Client()
+            client.force_login(user)
+            key = client.cookies[settings.SESSION_COOKIE_NAME].value
+            request = RequestFactory().get("/")
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+            record_authentication(request, user, "password", email=user.email)
+            for authenticator in Authenticator.objects.filter(user=user):
+                record_authentication(request, user, "mfa", id=authenticator.pk,
+                                      type=authenticator.type)
+            request.session.save()
+            keys[role] = key
     return keys
 
 
