@@ -298,6 +298,10 @@ TABLE: dict[str, Url] = {
         pk("activity"),
         get="anon login; manager superuser 200; observer 403; * 404",
         post="anon login; manager superuser 400; observer 403; * 404"),
+    "activities:delete": Url(
+        pk("activity"),
+        get="anon login; manager superuser 200; observer 403; * 404",
+        post="anon login; manager superuser 400; observer 403; * 404"),
     "activities:participant_add": Url(
         pk("activity"),
         get=POST_ONLY,
