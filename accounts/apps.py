@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # allauth.mfa's signals import its models, which Django loads only once the registry is
+        # ready.
+        from allauth.mfa import signals  # noqa: PLC0415 -- models not ready
+
+        from accounts.mfa import remember_mfa  # noqa: PLC0415 -- models not ready
+
+        # Whether the person has a second factor, kept in the session: no query per page.
+        user_logged_in.connect(remember_mfa, dispatch_uid="accounts_remember_mfa")
+        signals.authenticator_added.connect(remember_mfa, dispatch_uid="accounts_mfa_added")
+        signals.authenticator_removed.connect(remember_mfa, dispatch_uid="accounts_mfa_removed")

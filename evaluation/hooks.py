@@ -2,6 +2,7 @@
 ``AppConfig.ready()``: the evaluator's role (accounts.roles: menu and home after login) and the
 applicant's next steps of the results (applications.next_actions)."""
 
+from accounts.mfa import register_mfa_requirement
 from accounts.roles import register_role
 from applications.next_actions import register_next_actions
 from evaluation.next_actions import evaluation_actions
@@ -12,4 +13,7 @@ def register() -> None:
     # From the session flag set at login (remember_evaluator): no query per page.
     register_role(code="evaluator", priority=30, home="evaluation:queue",
                   held=lambda request: bool(request.session.get(SESSION_FLAG)))
+    # An evaluator reads unpublished proposals: she needs a second factor.
+    register_mfa_requirement(code="evaluator",
+                             held=lambda request: bool(request.session.get(SESSION_FLAG)))
     register_next_actions("evaluation.results", evaluation_actions)

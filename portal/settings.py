@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: a manager, finance officer, observer, evaluator or superuser without a
+    # second factor is sent to set one up (accounts.mfa).
+    "accounts.middleware.RequireMfaMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -172,8 +175,23 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP), recovery codes, and security keys or passkeys
+# (WebAuthn), which may also log in without a password.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn needs HTTPS, except on http://localhost in development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_TOTP_ISSUER = "Eurocluster portal"
+# Staff (cluster managers, finance officers, observers, evaluators, superusers) must have a second
+# factor before any page behind their role opens (accounts.middleware). Production refuses to run
+# without it.
+PORTAL_REQUIRE_MFA = env_bool("PORTAL_REQUIRE_MFA", True)
+if PRODUCTION and not PORTAL_REQUIRE_MFA:
+    raise ImproperlyConfigured("PORTAL_REQUIRE_MFA cannot be turned off when "
+                               "PORTAL_ENV=production.")
+# Signing, countersigning, approving bank details, exporting SEPA files and changing roles ask for
+# the password or a second factor again when the last re-authentication is older than this.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "applications:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "calls:home"

@@ -1,8 +1,11 @@
 import time
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
 from django.core.cache import cache
 from django.core.files.storage import storages
+from django.http import HttpRequest
+from django.test import Client
 
 from euroclusters.models import Membership
 from portal.celery import app as celery_app
@@ -66,6 +69,25 @@ def _site_url(settings):
 def _fast_password_hasher(settings):
     """Factories set a password per user; the production hasher would make that the slow part."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_fresh_login(monkeypatch):
+    """``client.force_login`` stands for a person who has just logged in and confirmed her
+    password, as the re-authentication before signing, approving bank details, exporting SEPA files
+    and changing roles asks (allauth's record of it in the session). The tests of that requirement
+    make the record stale (tests/accounts/test_reauthentication.py); the login form and the
+    browser tests go through the real thing."""
+    force_login = Client.force_login
+
+    def fresh_login(self, user, backend=None):
+        force_login(self, user, backend)
+        request = HttpRequest()
+        request.session = self.session
+        record_authentication(request, user, method="password", reauthenticated=True)
+        request.session.save()
+
+    monkeypatch.setattr(Client, "force_login", fresh_login)
 
 
 # --- shared people and places ------------------------------------------------------------------

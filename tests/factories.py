@@ -1,9 +1,11 @@
 import random
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +20,20 @@ MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+# The authenticator-app secret of every user the factories give a second factor (base32, as an
+# authenticator app takes it); totp_code() computes its current code, as the app would.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time() if at is None else at) // 30))
+
+
+def give_mfa(user) -> None:
+    """An authenticator app (TOTP_SECRET) for ``user``, as if she had set it up."""
+    TOTP.activate(user, TOTP_SECRET)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,6 +51,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
         if create:
             obj.save()
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """Staff and superusers come with a second factor, as the portal requires of them;
+        ``mfa=False`` leaves it out (the tests of that requirement), ``mfa=True`` gives one to
+        anyone."""
+        if create and (extracted or (extracted is None and (obj.is_staff or obj.is_superuser))):
+            give_mfa(obj)
 
 
 class EuroclusterFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from euroclusters.models import Membership
 from tests.applications.test_views import ORG_POST
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.logins import log_in as log_in_with_form
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +42,9 @@ def finance():
     return with_password(MembershipFactory(role=Membership.Role.FINANCE).user)
 
 
-def log_in(client, user, **query):
-    url = reverse("account_login")
-    if query:
-        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-    return client.post(url, {"login": user.email, "password": PASSWORD})
+def log_in(client, user, next=""):
+    """The login form, and the authenticator-app code for the staff the factories give one."""
+    return log_in_with_form(client, user.email, PASSWORD, next_url=next)
 
 
 def menu(client) -> list[str]:

@@ -28,7 +28,8 @@ class EvaluatorProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EvaluatorProfile
 
-    user = factory.SubFactory(UserFactory)
+    # An expert reads unpublished proposals: she has a second factor, as the portal requires.
+    user = factory.SubFactory(UserFactory, mfa=True)
     expertise = factory.LazyFunction(lambda: ["Robotics"])
     country = "DE"
     organisation = factory.Sequence(lambda n: f"Independent Expert Office {n}")

@@ -1,0 +1,54 @@
+"""Who must have a second factor, and whether she has one.
+
+accounts is the lowest app and knows no role itself (see accounts.roles): each app that gives a
+role for which a second factor is required registers a test of it from its ``AppConfig.ready()``
+(euroclusters: a cluster manager, finance officer or observer of any Eurocluster; evaluation: an
+evaluator of a call's pool). A superuser, and anyone who may open the administration (staff),
+needs one too.
+
+Whether the person has a second factor is kept in her session: read at login (one query), updated
+by allauth's signals when she adds or removes one, so that pages cost no query of their own.
+"""
+
+from collections.abc import Callable
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.http import HttpRequest
+
+SESSION_KEY = "portal_mfa_enabled"
+
+_REQUIREMENTS: dict[str, Callable[[HttpRequest], bool]] = {}
+
+
+def register_mfa_requirement(*, code: str, held: Callable[[HttpRequest], bool]) -> None:
+    """Require a second factor of whoever ``held(request)`` says holds the role ``code``
+    (registering the same code again replaces it, so that a second ``ready()`` is harmless)."""
+    _REQUIREMENTS[code] = held
+
+
+def mfa_required(request: HttpRequest) -> bool:
+    """Must the request's user have a second factor? Cheap tests first: the flags on the user,
+    then the registered roles (from the session or the per-request role cache)."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return any(held(request) for held in _REQUIREMENTS.values())
+
+
+def has_mfa(request: HttpRequest) -> bool:
+    """Has the request's user a second factor? From the session, else asked once and kept."""
+    enabled = request.session.get(SESSION_KEY)
+    if enabled is None:
+        enabled = request.session[SESSION_KEY] = is_mfa_enabled(request.user)
+    return enabled
+
+
+def remember_mfa(sender, request, user, **kwargs) -> None:
+    """At login, and when a second factor is added or removed: keep the answer in the session."""
+    if request is None or not hasattr(request, "session"):
+        return
+    enabled = is_mfa_enabled(user)
+    if request.session.get(SESSION_KEY) != enabled:
+        request.session[SESSION_KEY] = enabled
