@@ -1,10 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.reauth import reauthentication_required
 
 
+# A person's staff and superuser flags are roles too: changing them asks for a recent
+# re-authentication (accounts.reauth).
+@method_decorator(reauthentication_required, name="changeform_view")
+@method_decorator(reauthentication_required, name="delete_view")
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]

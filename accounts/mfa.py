@@ -7,7 +7,8 @@ evaluator of a call's pool). A superuser, and anyone who may open the administra
 needs one too.
 
 Whether the person has a second factor is kept in her session: read at login (one query), updated
-by allauth's signals when she adds or removes one, so that pages cost no query of their own.
+by allauth's signals when she adds or removes one, so that pages cost no query of their own. A "no"
+is asked again before anyone is turned away (she may have set one up in another session).
 """
 
 from collections.abc import Callable
@@ -37,11 +38,14 @@ def mfa_required(request: HttpRequest) -> bool:
     return any(held(request) for held in _REQUIREMENTS.values())
 
 
-def has_mfa(request: HttpRequest) -> bool:
-    """Has the request's user a second factor? From the session, else asked once and kept."""
-    enabled = request.session.get(SESSION_KEY)
+def has_mfa(request: HttpRequest, *, fresh: bool = False) -> bool:
+    """Has the request's user a second factor? From the session, else (or when ``fresh``) asked
+    and kept."""
+    enabled = None if fresh else request.session.get(SESSION_KEY)
     if enabled is None:
-        enabled = request.session[SESSION_KEY] = is_mfa_enabled(request.user)
+        enabled = is_mfa_enabled(request.user)
+        if request.session.get(SESSION_KEY) != enabled:
+            request.session[SESSION_KEY] = enabled
     return enabled
 
 

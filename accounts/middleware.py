@@ -47,7 +47,7 @@ class RequireMfaMiddleware:
             return None
         if is_open(request.resolver_match.view_name) or has_mfa(request):
             return None
-        if not mfa_required(request):
+        if not mfa_required(request) or has_mfa(request, fresh=True):
             return None
         messages.warning(request, _(
             "Your role on the portal gives access to applicants' proposals, bank details and "

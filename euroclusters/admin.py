@@ -9,9 +9,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reauth import reauthentication_required
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from euroclusters.forms import EuroclusterForm
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
@@ -105,6 +107,15 @@ class MembershipAddForm(forms.ModelForm):
         return cleaned
 
 
+def _posted(request) -> bool:
+    return request.method == "POST"
+
+
+# Giving, changing or taking away a role asks for a recent re-authentication (accounts.reauth):
+# the add, change and delete pages, and the list's actions (a bulk delete).
+@method_decorator(reauthentication_required, name="changeform_view")
+@method_decorator(reauthentication_required, name="delete_view")
+@method_decorator(reauthentication_required(enabled=_posted), name="changelist_view")
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
     list_display = ["email", "full_name", "role", "eurocluster"]

@@ -1,6 +1,7 @@
 """Logging in through the login form, second factor included, as a person would (tests that
 need the real login rather than ``client.force_login``)."""
 
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -17,13 +18,11 @@ def log_in(client, email: str, password: str, *, next_url: str = ""):
         code = totp_code()
         # allauth refuses a code used once already within its 30 seconds (a replayed code); a test
         # that logs in again within them is not a replay.
-        cache.delete_many([key for key in _used_code_keys(code)])
+        cache.delete_many(_used_code_keys(code))
         response = client.post(response["Location"], {"code": code})
     return response
 
 
 def _used_code_keys(code: str) -> list[str]:
-    from allauth.mfa.models import Authenticator  # noqa: PLC0415 -- models not ready at import
-
     return [f"allauth.mfa.totp.used?user={user_id}&code={code}"
             for user_id in Authenticator.objects.values_list("user_id", flat=True)]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from accounts.reauth import reauthentication_required
 from applications.models import Application
 from evaluation.selectors.results import applications_of
 from payments.forms.agreements import AgreementActionForm, SignForm, VerifyForm
@@ -93,6 +94,8 @@ class AgreementView(BeneficiaryMixin, View):
         agreement = self.get_agreement()
         return self._render(request, agreement, _sign_form(agreement))
 
+    # Signing asks for a recent re-authentication (accounts.reauth) besides the typed password.
+    @method_decorator(reauthentication_required)
     def post(self, request, pk):
         agreement = self.get_agreement()
         if not request.user.has_perm("payments.sign_agreement", agreement):
@@ -191,6 +194,8 @@ class ManageAgreementsView(ManagerMixin, View):
         return redirect("payments:manage_agreements", pk=call.pk)
 
 
+# The form opens, and is taken, only after a recent re-authentication (accounts.reauth).
+@method_decorator(reauthentication_required, name="dispatch")
 class CountersignView(ManagerMixin, View):
     template_name = "payments/agreements/countersign.html"
 

@@ -15,11 +15,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.reauth import reauthentication_required
 from applications.selectors import organisation_of
 from payments.forms.beneficiary import (
     AttachmentForm,
@@ -344,6 +345,10 @@ class FinanceBankChangesView(LoginRequiredMixin, View):
 
 
 class FinanceBankDecideView(LoginRequiredMixin, View):
+    # Approving or refusing bank details asks for a recent re-authentication (accounts.reauth);
+    # without it the person confirms and comes back to the list of changes.
+    @method_decorator(reauthentication_required(
+        back_to=lambda request, pk: reverse("payments:finance_bank_changes")))
     def post(self, request, pk):
         if not request.user.has_perm(FINANCE):
             raise PermissionDenied

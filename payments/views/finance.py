@@ -15,10 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from accounts.reauth import reauthentication_required
 from payments.forms.finance import (
     BatchActionForm,
     BatchCreateForm,
@@ -159,6 +161,8 @@ class BatchView(FinanceMixin, View):
             "paid_form": PaymentPaidForm(), "failed_form": PaymentFailedForm(),
         })
 
+    @method_decorator(reauthentication_required(
+        enabled=lambda request: request.POST.get("action") == "export"))
     def post(self, request, pk):
         batch = self.get_batch()
         form = BatchActionForm(request.POST)
@@ -182,6 +186,9 @@ class BatchView(FinanceMixin, View):
         return redirect(batch)
 
 
+# Exporting the SEPA file, and downloading it, ask for a recent re-authentication
+# (accounts.reauth).
+@method_decorator(reauthentication_required, name="get")
 class BatchSepaView(FinanceMixin, View):
     """The batch's pain.001 file, from private storage."""
 

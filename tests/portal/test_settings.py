@@ -93,6 +93,7 @@ def test_production_without_secret_key_refuses_to_start():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"DATABASE_URL": "sqlite:////tmp/portal.sqlite3"}, "DATABASE_URL"),
         ({"PORTAL_ENV": "staging"}, "PORTAL_ENV"),
+        ({"PORTAL_REQUIRE_MFA": "false"}, "PORTAL_REQUIRE_MFA"),
     ],
 )
 def test_production_without_a_required_setting_refuses_to_start(variables, named):

@@ -1,0 +1,205 @@
+"""Issue 13, point 1: a person whose role reaches proposals, bank details or payments (cluster
+manager, finance officer, observer, evaluator, staff, superuser) is sent to set up a second factor
+before any page behind that role opens; an applicant is not."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.mfa import SESSION_KEY
+from euroclusters.models import Membership
+from tests.evaluation.factories import CallEvaluatorFactory, EvaluatorProfileFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    give_mfa,
+    totp_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+SETUP = reverse("mfa_activate_totp")
+
+
+def manager(mfa):
+    return MembershipFactory(role=Membership.Role.MANAGER, user__mfa=mfa).user
+
+
+def finance(mfa):
+    return MembershipFactory(role=Membership.Role.FINANCE, user__mfa=mfa).user
+
+
+def observer(mfa):
+    return MembershipFactory(role=Membership.Role.OBSERVER, user__mfa=mfa).user
+
+
+def evaluator(mfa):
+    user = EvaluatorProfileFactory(user__mfa=mfa).user
+    CallEvaluatorFactory(user=user)
+    return user
+
+
+def superuser(mfa):
+    return UserFactory(is_staff=True, is_superuser=True, mfa=mfa)
+
+
+# One page of each area, and the role that opens it.
+AREAS = [
+    pytest.param(manager, "reporting:dashboard", id="manager"),
+    pytest.param(manager, "applications:manage_calls", id="manager-calls"),
+    pytest.param(finance, "payments:finance", id="finance"),
+    pytest.param(finance, "payments:finance_bank_changes", id="finance-bank"),
+    pytest.param(evaluator, "evaluation:queue", id="evaluation"),
+    pytest.param(evaluator, "evaluation:profile", id="evaluation-profile"),
+    pytest.param(superuser, "admin:index", id="admin"),
+    pytest.param(superuser, "admin:euroclusters_membership_changelist", id="admin-memberships"),
+    pytest.param(observer, "admin:index", id="admin-observer"),
+]
+
+
+@pytest.mark.parametrize(("make", "page"), AREAS)
+def test_without_a_second_factor_the_area_sends_to_the_set_up(client, make, page):
+    client.force_login(make(mfa=False))
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert response["Location"] == SETUP
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Your role on the portal gives access to applicants' proposals, bank details and "
+        "payments, so your account needs a second factor: set up an authenticator app (or, once "
+        "it is on, a security key) before you continue."]
+
+
+@pytest.mark.parametrize(("make", "page"), AREAS)
+def test_with_a_second_factor_the_area_opens(client, make, page):
+    client.force_login(make(mfa=True))
+    assert client.get(reverse(page)).status_code == 200
+
+
+@pytest.mark.parametrize("make", [manager, finance, evaluator, superuser])
+def test_a_refused_post_changes_nothing(client, make):
+    """A POST behind the role (here: a team change in the admin) is redirected before the view."""
+    user = make(mfa=False)
+    other = MembershipFactory(role=Membership.Role.OBSERVER)
+    client.force_login(user)
+    response = client.post(reverse("admin:euroclusters_membership_delete", args=[other.pk]),
+                           {"post": "yes"})
+    assert response["Location"] == SETUP
+    assert Membership.objects.filter(pk=other.pk).exists()
+
+
+def test_the_pages_of_her_own_applications_are_closed_too(client):
+    """A manager who is also an SME does not read anything before the second factor."""
+    user = manager(mfa=False)
+    OrganisationFactory(user=user)
+    client.force_login(user)
+    assert client.get(reverse("applications:dashboard"))["Location"] == SETUP
+
+
+@pytest.mark.parametrize("page", [
+    "calls:home", "reporting:beneficiaries", "reporting:calls_json", "payments:verify",
+    "mfa_index", "mfa_activate_totp", "mfa_add_webauthn"])
+def test_the_public_and_the_set_up_pages_stay_open(client, page):
+    client.force_login(manager(mfa=False))
+    assert client.get(reverse(page)).status_code == 200
+
+
+def test_logging_out_stays_open(client):
+    client.force_login(manager(mfa=False))
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("calls:home")
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("page", ["applications:dashboard", "applications:organisation",
+                                  "payments:bank"])
+def test_an_applicant_is_not_forced(client, page):
+    client.force_login(OrganisationFactory().user)
+    assert client.get(reverse(page)).status_code == 200
+    assert client.session[SESSION_KEY] is False
+
+
+def test_an_applicant_is_not_let_into_an_area_by_the_check(client):
+    """The check only sends to the set-up; the area's own permission still refuses her."""
+    client.force_login(OrganisationFactory().user)
+    assert client.get(reverse("reporting:dashboard")).status_code == 403
+
+
+def test_setting_up_the_authenticator_app_opens_the_area_at_once(
+        client, django_capture_on_commit_callbacks):
+    user = manager(mfa=False)
+    client.force_login(user)
+    assert client.get(reverse("reporting:dashboard"))["Location"] == SETUP
+    page = client.get(SETUP)
+    secret = client.session[SECRET_SESSION_KEY]
+    assert secret in page.content.decode()  # shown to type into the app without the QR code
+    with django_capture_on_commit_callbacks(execute=True):  # allauth's signal, after commit
+        response = client.post(SETUP, {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_view_recovery_codes")
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).count() == 1
+    assert client.get(reverse("reporting:dashboard")).status_code == 200
+    assert client.session[SESSION_KEY] is True
+
+
+def test_a_wrong_code_sets_nothing_up(client):
+    user = manager(mfa=False)
+    client.force_login(user)
+    client.get(SETUP)
+    response = client.post(SETUP, {"code": "000000"})
+    assert response.status_code == 200
+    assert not Authenticator.objects.filter(user=user).exists()
+    assert client.get(reverse("reporting:dashboard"))["Location"] == SETUP
+
+
+def test_removing_the_second_factor_closes_the_area_again(
+        client, django_capture_on_commit_callbacks):
+    user = manager(mfa=True)
+    client.force_login(user)
+    assert client.get(reverse("reporting:dashboard")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("reporting:dashboard"))["Location"] == SETUP
+
+
+def test_a_role_given_during_the_session_is_caught_on_the_next_page(client):
+    user = OrganisationFactory().user
+    client.force_login(user)
+    assert client.get(reverse("applications:dashboard")).status_code == 200
+    MembershipFactory(user=user, role=Membership.Role.FINANCE)
+    assert client.get(reverse("applications:dashboard"))["Location"] == SETUP
+
+
+def test_a_second_factor_set_up_in_another_session_is_read_on_the_next_page(client):
+    user = manager(mfa=False)
+    client.force_login(user)
+    assert client.get(reverse("reporting:dashboard"))["Location"] == SETUP
+    give_mfa(user)
+    assert client.get(reverse("reporting:dashboard")).status_code == 200
+
+
+def test_the_setting_turns_the_check_off(client, settings):
+    settings.PORTAL_REQUIRE_MFA = False
+    client.force_login(manager(mfa=False))
+    assert client.get(reverse("reporting:dashboard")).status_code == 200
+
+
+def test_the_check_costs_no_query_once_the_second_factor_is_known(client, settings):
+    """The answer is in the session from the login: a page costs what it cost without the
+    check."""
+    client.force_login(manager(mfa=True))
+    url = reverse("reporting:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as checked:
+        client.get(url)
+    settings.PORTAL_REQUIRE_MFA = False
+    with CaptureQueriesContext(connection) as unchecked:
+        client.get(url)
+    assert len(checked) == len(unchecked)
