@@ -19,6 +19,9 @@ from django.http import HttpRequest
 SESSION_KEY = "portal_mfa_enabled"
 
 _REQUIREMENTS: dict[str, Callable[[HttpRequest], bool]] = {}
+# Who is invited (not forced) to turn a second factor on: an applicant once her grant agreement is
+# signed (payments registers it).
+_INVITATIONS: dict[str, Callable[[HttpRequest], bool]] = {}
 
 
 def register_mfa_requirement(*, code: str, held: Callable[[HttpRequest], bool]) -> None:
@@ -36,6 +39,20 @@ def mfa_required(request: HttpRequest) -> bool:
     if user.is_superuser or user.is_staff:
         return True
     return any(held(request) for held in _REQUIREMENTS.values())
+
+
+def register_mfa_invitation(*, code: str, held: Callable[[HttpRequest], bool]) -> None:
+    """Invite whoever ``held(request)`` names to turn a second factor on (a notice, no
+    obligation); registering the same code again replaces it."""
+    _INVITATIONS[code] = held
+
+
+def mfa_invited(request: HttpRequest) -> bool:
+    """Should the page invite the request's user to turn a second factor on? Never once she has
+    one (from the session, no query); else each registered test, until one says yes."""
+    if not request.user.is_authenticated or has_mfa(request):
+        return False
+    return any(held(request) for held in _INVITATIONS.values())
 
 
 def has_mfa(request: HttpRequest, *, fresh: bool = False) -> bool:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.mfa import mfa_invited
 from applications.forms import (
     ApplicationDraftForm,
     AttachmentForm,
@@ -83,6 +84,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             applications=dashboard_applications(user),
             open_calls=[c for c in calls_open_and_forthcoming()
                         if c.phase == OpenCall.Phase.OPEN],
+            mfa_invitation=mfa_invited(self.request),
             **kwargs,
         )
 

@@ -2,10 +2,12 @@
 ``AppConfig.ready()``: the finance officer's role (accounts.roles: menu and home after login) and
 the beneficiary's next steps (applications.next_actions: sign, bank details, reports)."""
 
+from accounts.mfa import register_mfa_invitation
 from accounts.roles import register_role
 from applications.next_actions import register_next_actions
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
+from payments.models import Signature
 from payments.next_actions import payment_actions
 
 
@@ -15,3 +17,7 @@ def register() -> None:
                   held=lambda request: bool(eurocluster_ids_with_role(
                       request.user, Membership.Role.FINANCE)))
     register_next_actions("payments.beneficiary", payment_actions)
+    # A beneficiary who signed a grant agreement is invited to protect her account with a second
+    # factor: her account now leads to bank details and payments.
+    register_mfa_invitation(code="signed_agreement", held=lambda request: Signature.objects.filter(
+        signer=request.user, role=Signature.Role.BENEFICIARY).exists())

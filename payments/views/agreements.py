@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from accounts.mfa import has_mfa
 from accounts.reauth import reauthentication_required
 from applications.models import Application
 from evaluation.selectors.results import applications_of
 from payments.forms.agreements import AgreementActionForm, SignForm, VerifyForm
-from payments.models import GrantAgreement
+from payments.models import GrantAgreement, Signature
 from payments.selectors.agreements import (
     agreement_calls,
     agreement_of_beneficiary,
@@ -81,6 +82,9 @@ class AgreementView(BeneficiaryMixin, View):
             "bank_missing": can_sign and active_bank_account(
                 agreement.application.organisation) is None,
             "form": form, "Status": GrantAgreement.Status,
+            # Signed: invited (not forced) to turn a second factor on; from the session.
+            "mfa_invitation": any(s.role == Signature.Role.BENEFICIARY for s in signatures)
+            and not has_mfa(request),
         }, status=status)
 
     def get(self, request, pk):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.mfa import SESSION_KEY
 from euroclusters.models import Membership
+from payments.services.agreements import agreement_generate
 from tests.evaluation.factories import CallEvaluatorFactory, EvaluatorProfileFactory
 from tests.factories import (
     MembershipFactory,
@@ -20,6 +21,8 @@ from tests.factories import (
     give_mfa,
     totp_code,
 )
+from tests.payments.factories import results_call, selected_application
+from tests.payments.test_agreements_views import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +206,50 @@ def test_the_check_costs_no_query_once_the_second_factor_is_known(client, settin
     with CaptureQueriesContext(connection) as unchecked:
         client.get(url)
     assert len(checked) == len(unchecked)
+
+
+# --- applicants are invited once their agreement is signed ----------------------------------------
+
+
+INVITATION = 'id="mfa-invitation"'
+
+
+@pytest.fixture
+def beneficiary_agreement():
+    return agreement_generate(application=selected_application(results_call()))
+
+
+def _sign(agreement):
+    signed(agreement, agreement.application.organisation.user)
+
+
+def test_an_applicant_who_signed_is_invited_to_set_up_a_second_factor(
+        client, beneficiary_agreement):
+    user = beneficiary_agreement.application.organisation.user
+    client.force_login(user)
+    agreement_page = reverse("payments:agreement",
+                             kwargs={"pk": beneficiary_agreement.application_id})
+    assert INVITATION not in client.get(reverse("applications:dashboard")).content.decode()
+    assert INVITATION not in client.get(agreement_page).content.decode()
+    _sign(beneficiary_agreement)
+    dashboard = client.get(reverse("applications:dashboard")).content.decode()
+    assert INVITATION in dashboard
+    assert f'href="{reverse("mfa_index")}"' in dashboard
+    assert INVITATION in client.get(agreement_page).content.decode()
+
+
+def test_an_applicant_with_a_second_factor_is_not_invited(client, beneficiary_agreement):
+    user = beneficiary_agreement.application.organisation.user
+    _sign(beneficiary_agreement)
+    give_mfa(user)
+    client.force_login(user)
+    assert INVITATION not in client.get(reverse("applications:dashboard")).content.decode()
+
+
+def test_an_applicant_may_turn_a_second_factor_on(client):
+    user = OrganisationFactory().user
+    client.force_login(user)
+    assert client.get(SETUP).status_code == 200
+    client.post(SETUP, {"code": totp_code(client.session[SECRET_SESSION_KEY])})
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("applications:dashboard")).status_code == 200
