@@ -13,6 +13,8 @@ is asked again before anyone is turned away (she may have set one up in another 
 
 from collections.abc import Callable
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 
@@ -64,6 +66,16 @@ def has_mfa(request: HttpRequest, *, fresh: bool = False) -> bool:
         if request.session.get(SESSION_KEY) != enabled:
             request.session[SESSION_KEY] = enabled
     return enabled
+
+
+def totp_give(*, user, secret: str) -> bool:
+    """Give ``user`` an authenticator app with ``secret`` (base32), as if she had set it up,
+    unless she has one already; say whether one was made. For the demo accounts only: a real
+    person's secret is made by allauth's set-up page and never leaves her app."""
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        return False
+    TOTP.activate(user, secret)
+    return True
 
 
 def remember_mfa(sender, request, user, **kwargs) -> None:

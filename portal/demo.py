@@ -1,9 +1,12 @@
 """What the demo-seeding commands of every app share: how a seeder runs, and where it serves."""
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +14,21 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from portal.site import site_url
+
+# The authenticator-app secret (base32) of every demo account that must have a second factor: the
+# administrator, the Euroclusters' staff, the evaluators. Published like the demo password, so the
+# demo never loads into production (DemoCommand's guard). `python manage.py demo_totp` prints the
+# current code; `oathtool --totp -b SECRET` (or any authenticator app given the secret) computes
+# the same.
+DEMO_TOTP_SECRET = "DEMOPORTALSTAFFSECONDFACTORKEY23"
+
+
+def demo_totp_code(at: float | None = None, secret: str = DEMO_TOTP_SECRET) -> str:
+    """The code an authenticator app with ``secret`` (the demo's) shows at ``at`` (default now):
+    RFC 6238 as allauth checks it."""
+    moment = time.time() if at is None else at
+    return format_hotp_value(hotp_value(secret, int(moment) // mfa_settings.TOTP_PERIOD))
+
 
 # Where the demo's pages are served (PORTAL_SITE_URL; `make demo` serves the default).
 SITE = site_url()

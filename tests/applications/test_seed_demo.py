@@ -4,13 +4,15 @@ from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
-from applications.demo_data import DEMO_PASSWORD
+from applications.demo_data import ADMIN, DEMO_PASSWORD, EVALUATORS, STAFF
 from applications.identifiers import normalise_identifier
 from applications.models import (
     Application,
@@ -21,6 +23,7 @@ from applications.models import (
 from calls.models import OpenCall, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Objective, Partner
 from payments.services.finance import eurocluster_account_problem
+from portal.demo import DEMO_TOTP_SECRET
 from portal.models import AuditEntry
 
 COUNTED = (Eurocluster, Partner, KpiTarget, OpenCall, VoucherType, TrancheStep, Membership, User,
@@ -191,6 +194,19 @@ def test_every_user_has_a_verified_primary_address_and_the_demo_password(seeded)
     assert User.objects.get(email="admin@example.org").is_superuser
     assert User.objects.get(email="lotte@brabant-vision.example.eu").check_password(
         DEMO_PASSWORD)
+
+
+def test_staff_evaluators_and_the_administrator_have_the_demo_second_factor(seeded):
+    """The portal requires a second factor of them: the demo's known authenticator-app secret,
+    printed with the logins; SME applicants have none (they are only invited to)."""
+    with_totp = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP)
+                    .values_list("user__email", flat=True))
+    expected = ({ADMIN[0]} | {email for email, *_ in STAFF} | {email for email, _ in EVALUATORS})
+    assert with_totp == expected
+    for authenticator in Authenticator.objects.all():
+        assert decrypt(authenticator.data["secret"]) == DEMO_TOTP_SECRET
+    assert (f"an authenticator app with the secret {DEMO_TOTP_SECRET}. The current code: "
+            "`python manage.py demo_totp`") in seeded
 
 
 def test_a_manager_and_a_finance_officer_per_eurocluster(seeded):

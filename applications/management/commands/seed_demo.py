@@ -35,6 +35,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.mfa import totp_give
 from applications import demo_data
 from applications.models import Application, Declaration, Organisation
 from applications.selectors import organisation_of
@@ -48,7 +49,7 @@ from applications.services import (
 from calls.models import Criterion, OpenCall, RequiredDocument, TrancheStep, VoucherType
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import membership_grant
-from portal.demo import SITE, DemoCommand, seed_quietly
+from portal.demo import DEMO_TOTP_SECRET, SITE, DemoCommand, seed_quietly
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROLE_LABELS = {"manager": "Cluster manager", "finance": "Finance officer"}
@@ -224,11 +225,18 @@ class Seeder:
                   {"verified": True, "primary": True})
         return user
 
+    def second_factor(self, user) -> None:
+        """The portal requires a second factor of the staff and the evaluators: the demo's known
+        authenticator-app secret (portal.demo.DEMO_TOTP_SECRET)."""
+        if totp_give(user=user, secret=DEMO_TOTP_SECRET):
+            self.created["Authenticator"] += 1
+
     def seed_people(self) -> None:
         email, name = self.data["admin"]
-        self.user(email, name, is_staff=True, is_superuser=True)
+        self.second_factor(self.user(email, name, is_staff=True, is_superuser=True))
         for email, name, acronym, role in self.data["staff"]:
             user = self.user(email, name)
+            self.second_factor(user)
             eurocluster = self.euroclusters[acronym]
             before = Membership.objects.filter(user=user, eurocluster=eurocluster).first()
             membership_grant(eurocluster=eurocluster, email=email, role=role, by=None)
@@ -237,7 +245,7 @@ class Seeder:
             elif before.role != role:
                 self.updated["Membership"] += 1
         for email, name in self.data["evaluators"]:
-            self.user(email, name)
+            self.second_factor(self.user(email, name))
         for sme in self.data["smes"]:
             user = self.user(sme["email"], sme["name"])
             if organisation_of(user) is None:
@@ -389,4 +397,8 @@ class Command(DemoCommand):
         self.table(("Role", "E-mail", "Eurocluster", "Enterprise and applications"), rows)
         self.stdout.write("")
         self.stdout.write(f"Password for every account: {data.DEMO_PASSWORD}")
+        self.stdout.write(
+            "Second factor of the administrator, the staff and the evaluators: an authenticator "
+            f"app with the secret {DEMO_TOTP_SECRET}. The current code: `python manage.py "
+            f"demo_totp` (or `oathtool --totp -b {DEMO_TOTP_SECRET}`).")
         self.stdout.write(f"Portal: {SITE}/    Administration: {SITE}/admin/")
