@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application, BudgetLine
+from tests.browser.actions import log_in
 from tests.factories import (
     ApplicationFactory,
     OpenCallFactory,
@@ -30,11 +31,7 @@ def _draft_of_logged_in_applicant(page) -> Application:
     application = ApplicationFactory(
         call=call, organisation=OrganisationFactory(user=user), voucher_type=voucher
     )
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill("autosave@example.org")
-    page.locator("input[name=password]").fill("correct-horse-42")
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text("autosave@example.org")
+    log_in(page, "autosave@example.org")
     return application
 
 

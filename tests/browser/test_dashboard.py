@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from applications.eligibility_services import eligibility_check
 from applications.models import Declaration
 from applications.services import application_submit
+from tests.browser.actions import log_in
 from tests.factories import (
     MembershipFactory,
     OpenCallFactory,
@@ -35,11 +36,7 @@ def test_manager_follows_an_item_of_the_action_queue(page):
                                  declarations=Declaration.values)
     assert eligibility_check(version_id=version.pk).outcome == "needs_review"
 
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(MANAGER_EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation").first).to_contain_text(MANAGER_EMAIL)
+    log_in(page, MANAGER_EMAIL, PASSWORD)
 
     page.get_by_role("navigation").first.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/manage/$"))

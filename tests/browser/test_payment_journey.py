@@ -26,7 +26,7 @@ from payments.models import BankAccount, GrantAgreement, Payment, PaymentBatch, 
 from payments.services.agreements import agreement_generate
 from portal.audit import audit_trail
 from portal.formats import brussels
-from tests.browser.actions import FACTORY_PASSWORD, log_in
+from tests.browser.actions import FACTORY_PASSWORD, log_in, reauthenticate
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.payments.factories import IBAN_DE, results_call, selected_application
 
@@ -133,6 +133,15 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
 
     sign = page.locator("#sign-form")
     expect(sign.get_by_role("heading")).to_have_text("Sign the agreement")
+    # Signing asks her to confirm it is her first (nothing is signed), then to send it again.
+    sign.get_by_label("Your password").fill(PASSWORD)
+    sign.get_by_label("Your full name").fill(BENEFICIARY_NAME)
+    sign.get_by_label("I have read the agreement and accept its terms").check()
+    sign.get_by_role("button", name="Sign the grant agreement").click()
+    expect(page.get_by_role("alert")).to_contain_text("confirm it is you")
+    reauthenticate(page, PASSWORD)
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/agreement/$"))
+    expect(page.locator("#agreement-status")).to_have_text("Ready to sign")
     sign.get_by_label("Your password").fill("not-my-password")
     sign.get_by_label("Your full name").fill(BENEFICIARY_NAME)
     sign.get_by_label("I have read the agreement and accept its terms").check()
@@ -168,6 +177,7 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
     expect(row.locator(".badge")).to_have_text("Signed by the beneficiary")
     expect(row.locator("td").nth(4)).to_contain_text(f"Beneficiary: {BENEFICIARY_NAME}")
     row.get_by_role("link", name="Countersign").click()
+    reauthenticate(page, PASSWORD)  # before the countersignature page opens
 
     expect(page).to_have_url(re.compile(rf"/manage/agreements/{agreement.pk}/countersign/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Grant agreement of SWELD")
@@ -227,6 +237,11 @@ def test_beneficiary_signs_manager_countersigns_finance_pays_and_the_beneficiary
         [payment.end_to_end_id, HOLDER, f"{HOLDER} {IBAN} · {BIC}", "DIGI-2026-03 SWELD tranche 1",
          "10,000.00", "In the batch", "Take out"], use_inner_text=True)
 
+    # Exporting asks the officer to confirm it is her first; then she exports.
+    page.get_by_role("button", name="Export the SEPA file").click()
+    reauthenticate(page, PASSWORD)
+    expect(page).to_have_url(re.compile(rf"/finance/batches/{batch.pk}/$"))
+    expect(page.locator("#batch-status")).to_have_text("Draft")
     page.get_by_role("button", name="Export the SEPA file").click()
     expect(page.get_by_role("alert")).to_have_text(
         "The SEPA file is exported and validated. Download it, send it to the bank, then mark "
