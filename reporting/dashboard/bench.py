@@ -16,12 +16,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.mfa import totp_give
 from accounts.models import User
 from applications.models import Application, ApplicationVersion, EligibilityResult, Organisation
 from calls.models import OpenCall, VoucherType
@@ -68,6 +70,8 @@ def _eurocluster(tag: str, calls: int) -> tuple[Eurocluster, list[OpenCall], Use
                                   full_name=f"Manager {tag}", is_staff=True)
     Membership.objects.create(user=manager, eurocluster=eurocluster,
                               role=Membership.Role.MANAGER)
+    # The portal requires a second factor of a manager (accounts.middleware).
+    totp_give(user=manager, secret=generate_totp_secret())
     return eurocluster, made, manager
 
 

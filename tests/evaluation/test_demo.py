@@ -24,6 +24,7 @@ from evaluation.models import (
 from evaluation.selectors.reviews import consensus_blockers, disagreements
 from evaluation.services.reviews import consensus_save
 from portal.models import AuditEntry
+from tests.logins import log_in
 
 COUNTED = (User, Application, CallEvaluator, EvaluatorProfile, AssignmentRun, Assignment, Review,
            Score, Consensus, AuditEntry)
@@ -164,8 +165,7 @@ def test_evaluators_and_the_manager_log_in_and_see_their_pages(call, client):
     for email, _name in demo_data.EVALUATORS:
         assert User.objects.get(email=email).check_password(demo_data.DEMO_PASSWORD), email
 
-    response = client.post("/accounts/login/", {"login": "expert.kowalska@example.eu",
-                                                "password": demo_data.DEMO_PASSWORD})
+    response = log_in(client, "expert.kowalska@example.eu", demo_data.DEMO_PASSWORD)
     assert response.status_code == 302
     queue = client.get(reverse("evaluation:queue"))
     assert queue.status_code == 200
@@ -178,8 +178,7 @@ def test_evaluators_and_the_manager_log_in_and_see_their_pages(call, client):
     assert response["Location"] == reverse("evaluation:conflict", args=[undeclared.pk])
 
     client.logout()
-    client.post("/accounts/login/", {"login": "expert.santos@example.eu",
-                                     "password": demo_data.DEMO_PASSWORD})
+    log_in(client, "expert.santos@example.eu", demo_data.DEMO_PASSWORD)
     assignment = Assignment.objects.filter(evaluator__user__email="expert.santos@example.eu")[0]
     response = client.get(reverse("evaluation:review", args=[assignment.pk]))
     assert response.status_code == 302
@@ -187,7 +186,7 @@ def test_evaluators_and_the_manager_log_in_and_see_their_pages(call, client):
     assert client.get(response["Location"]).status_code == 200
 
     client.logout()
-    client.post("/accounts/login/", {"login": demo.MANAGER, "password": demo_data.DEMO_PASSWORD})
+    log_in(client, demo.MANAGER, demo_data.DEMO_PASSWORD)
     for name in ("manage_pool", "manage_assignment", "manage_reviews"):
         assert client.get(reverse(f"evaluation:{name}", args=[call.pk])).status_code == 200, name
     robosand = Application.objects.get(acronym="ROBOSAND")

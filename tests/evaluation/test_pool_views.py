@@ -14,7 +14,7 @@ from tests.evaluation.factories import (
     closed_call,
     eligible_application,
 )
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, give_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -264,6 +264,9 @@ def test_accepting_creates_the_account_and_logs_in(client, invited_new):
     assert invited_new.status == "accepted"
     user = get_user_model().objects.get(email="newcomer@example.org")
     assert user.full_name == "New Comer"
+    # An evaluator reads unpublished proposals: she sets up her second factor first.
+    assert client.get(reverse("evaluation:profile"))["Location"] == reverse("mfa_activate_totp")
+    give_mfa(user)
     assert client.get(reverse("evaluation:profile")).status_code == 200
 
 

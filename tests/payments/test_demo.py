@@ -27,6 +27,7 @@ from payments.models import (
 from payments.pdf import pdf_text
 from payments.services.finance import batch_create, batch_export, tranche_approve
 from portal.models import AuditEntry
+from tests.logins import log_in, reauthenticate
 
 COUNTED = (Application, Review, Consensus, Ranking, GrantAgreement, Signature, BankAccount,
            Tranche, ProgressReport, PaymentBatch, Payment, AuditEntry)
@@ -63,8 +64,7 @@ def agreements() -> dict[str, GrantAgreement]:
 
 
 def login(client, email: str) -> None:
-    response = client.post("/accounts/login/", {"login": email,
-                                                "password": demo_data.DEMO_PASSWORD})
+    response = log_in(client, email, demo_data.DEMO_PASSWORD)  # and the demo's second factor
     assert response.status_code == 302, email
 
 
@@ -215,12 +215,15 @@ def test_every_demo_person_sees_their_pages(call, client):
     login(client, demo.MANAGER)
     for name in ("manage_agreements", "manage_reports", "call_ledger"):
         assert client.get(reverse(f"payments:{name}", args=[call.pk])).status_code == 200, name
-    assert client.get(reverse("payments:countersign",
-                              args=[found["LENSLOOP"].pk])).status_code == 200
+    countersign = reverse("payments:countersign", args=[found["LENSLOOP"].pk])
+    assert client.get(countersign)["Location"].startswith(reverse("account_reauthenticate"))
+    reauthenticate(client, demo_data.DEMO_PASSWORD)
+    assert client.get(countersign).status_code == 200
     assert client.get(reverse("payments:manage_report", args=[report.pk])).status_code == 200
 
     client.logout()
     login(client, demo.FINANCE)
+    reauthenticate(client, demo_data.DEMO_PASSWORD)  # the SEPA file asks for it
     batch = PaymentBatch.objects.get()
     for url in (reverse("payments:finance"), reverse("payments:batches"),
                 reverse("payments:batch", args=[batch.pk]),

@@ -6,6 +6,7 @@ from payments.models import GrantAgreement
 from portal.audit import audit_trail
 from reporting.models import PublicationWithholding
 from reporting.services import PublicationRefused, beneficiary_publish, beneficiary_withhold
+from tests.factories import give_mfa
 from tests.payments.factories import results_call
 from tests.reporting.conftest import beneficiary
 
@@ -177,8 +178,9 @@ def test_the_admin_shows_withholdings_to_superusers_only_and_read_only(client, p
     changelist = reverse("admin:reporting_publicationwithholding_changelist")
     client.force_login(manager_a.user)
     assert client.get(changelist).status_code == 403
-    client.force_login(get_user_model().objects.create_superuser(email="root@example.org",
-                                                                 password="x"))
+    root = get_user_model().objects.create_superuser(email="root@example.org", password="x")
+    give_mfa(root)
+    client.force_login(root)
     assert client.get(changelist).status_code == 200
     change = reverse("admin:reporting_publicationwithholding_change", args=[withholding.pk])
     client.post(change, {"reason": "Changed in the admin, long enough."})
