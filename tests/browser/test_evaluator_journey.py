@@ -46,7 +46,7 @@ def _assigned_proposal() -> Assignment:
         application=application, file=ContentFile(MINIMAL_PDF, name="plan.pdf"),
         original_name="Business plan.pdf", size=len(MINIMAL_PDF),
         sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(), uploaded_by=application.created_by)
-    user = UserFactory(email=EVALUATOR_EMAIL, full_name="Inès Moreau")
+    user = UserFactory(email=EVALUATOR_EMAIL, full_name="Inès Moreau", mfa=True)  # an expert
     EvaluatorProfileFactory(user=user)
     entry = CallEvaluatorFactory(call=call, user=user, declaration_accepted_at=None)
     return AssignmentFactory(application=application, evaluator=entry,

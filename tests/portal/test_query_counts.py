@@ -61,8 +61,9 @@ def applications_of(user, n: int) -> None:
 # The dashboard: the session and its user; the enterprise; the open calls with their Euroclusters,
 # then their voucher types; the menu's role checks (the user's memberships, then the user's and
 # the groups' permissions); the applications with their calls, Euroclusters, voucher types and
-# version counts.
-DASHBOARD_QUERIES = 9
+# version counts; whether she signed a grant agreement (the invitation to set up a second factor,
+# not asked once she has one).
+DASHBOARD_QUERIES = 10
 
 
 @pytest.mark.parametrize("n", [1, 6])
