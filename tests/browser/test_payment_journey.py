@@ -78,7 +78,7 @@ def _agreement_ready() -> GrantAgreement:
     eurocluster = manager.eurocluster
     MembershipFactory(eurocluster=eurocluster, role=Membership.Role.FINANCE,
                       user__email=FINANCE_EMAIL, user__full_name="Jonas Weber",
-                      user__is_staff=False)
+                      user__is_staff=False, user__mfa=True)
     call = results_call(eurocluster=eurocluster, reference="DIGI-2026-03",
                         title="Digital manufacturing vouchers 2026")
     organisation = OrganisationFactory(legal_name=HOLDER, user__email=BENEFICIARY_EMAIL,
