@@ -11,9 +11,17 @@ class AccountsConfig(AppConfig):
         # ready.
         from allauth.mfa import signals  # noqa: PLC0415 -- models not ready
 
-        from accounts.mfa import remember_mfa  # noqa: PLC0415 -- models not ready
+        from accounts.mfa import (  # noqa: PLC0415 -- models not ready
+            audit_mfa_added,
+            audit_mfa_removed,
+            remember_mfa,
+        )
 
         # Whether the person has a second factor, kept in the session: no query per page.
         user_logged_in.connect(remember_mfa, dispatch_uid="accounts_remember_mfa")
         signals.authenticator_added.connect(remember_mfa, dispatch_uid="accounts_mfa_added")
         signals.authenticator_removed.connect(remember_mfa, dispatch_uid="accounts_mfa_removed")
+        signals.authenticator_added.connect(audit_mfa_added,
+                                            dispatch_uid="accounts_audit_mfa_added")
+        signals.authenticator_removed.connect(audit_mfa_removed,
+                                              dispatch_uid="accounts_audit_mfa_removed")

@@ -18,6 +18,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 
+from portal.audit import audit_record
+
 SESSION_KEY = "portal_mfa_enabled"
 
 _REQUIREMENTS: dict[str, Callable[[HttpRequest], bool]] = {}
@@ -85,3 +87,15 @@ def remember_mfa(sender, request, user, **kwargs) -> None:
     enabled = is_mfa_enabled(user)
     if request.session.get(SESSION_KEY) != enabled:
         request.session[SESSION_KEY] = enabled
+
+
+def audit_mfa_added(sender, request, user, authenticator, **kwargs) -> None:
+    """A second factor set up: audited (its kind, never its secret)."""
+    audit_record(subject=user, action="mfa_added", actor=user,
+                 data={"type": authenticator.type})
+
+
+def audit_mfa_removed(sender, request, user, authenticator, **kwargs) -> None:
+    """A second factor removed: audited, since it weakens the account."""
+    audit_record(subject=user, action="mfa_removed", actor=user,
+                 data={"type": authenticator.type})

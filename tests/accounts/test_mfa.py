@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.mfa import SESSION_KEY
 from euroclusters.models import Membership
 from payments.services.agreements import agreement_generate
+from portal.audit import audit_trail
 from tests.evaluation.factories import CallEvaluatorFactory, EvaluatorProfileFactory
 from tests.factories import (
     MembershipFactory,
@@ -148,6 +149,10 @@ def test_setting_up_the_authenticator_app_opens_the_area_at_once(
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).count() == 1
     assert client.get(reverse("reporting:dashboard")).status_code == 200
     assert client.session[SESSION_KEY] is True
+    # Audited: the TOTP app and the recovery codes made with it; their kind, never a secret.
+    assert [(e.action, e.actor_id, e.data) for e in audit_trail(user)] == [
+        ("mfa_added", user.pk, {"type": "recovery_codes"}),
+        ("mfa_added", user.pk, {"type": "totp"})]
 
 
 def test_a_wrong_code_sets_nothing_up(client):
@@ -170,6 +175,8 @@ def test_removing_the_second_factor_closes_the_area_again(
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     assert client.get(reverse("reporting:dashboard"))["Location"] == SETUP
+    assert [(e.action, e.data) for e in audit_trail(user)] == [
+        ("mfa_removed", {"type": "totp"})]
 
 
 def test_a_role_given_during_the_session_is_caught_on_the_next_page(client):
