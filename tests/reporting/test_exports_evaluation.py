@@ -42,7 +42,7 @@ def manager(call):
 
 def pool_entry(call, manager, *, name, email, status=CallEvaluator.Status.ACCEPTED,
                profile=True, **kwargs) -> CallEvaluator:
-    user = UserFactory(full_name=name, email=email)
+    user = UserFactory(full_name=name, email=email, mfa=True)  # an expert has her second factor
     if profile:
         EvaluatorProfileFactory(user=user, organisation="Analytical Engines Ltd", country="DE")
     entry = CallEvaluator.objects.create(call=call, user=user, status=status, invited_by=manager,

@@ -16,7 +16,7 @@ from payments.models import BankAccount, GrantAgreement, ProgressReport, ReportA
 from reporting.models import Export
 from reporting.services import beneficiary_withhold
 from tests.evaluation.factories import CallEvaluatorFactory, eligible_application
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, give_mfa
 from tests.payments.factories import (
     BIC_BE,
     IBAN_BE,
@@ -326,6 +326,7 @@ def test_the_admin_lists_exports_to_superusers_read_only_and_offers_no_file(
     assert client.get(changelist).status_code == 403  # a manager, staff, is not a superuser
     assert client.get(change).status_code == 403
     root = get_user_model().objects.create_superuser(email="root@example.org", password="x")
+    give_mfa(root)
     client.force_login(root)
     body = client.get(changelist).content.decode()
     assert "Marie Manager" in body and "Progress and final reports" in body and "Ready" in body
