@@ -19,6 +19,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.http import HttpResponse
@@ -203,7 +204,8 @@ def snapshot() -> dict[str, list[tuple]]:
 def session_keys(world, django_db_blocker) -> dict[str, str]:
     """A logged-in session per role, made once: each request's client carries its cookie. The
     session records how the person logged in, as allauth does: the password, then the TOTP code
-    for those with an authenticator (staff and evaluators), so MFA is passed."""
+    for those with an authenticator (staff and evaluators), so MFA is passed, then a recent
+    re-authentication."""
     keys = {}
     with django_db_blocker.unblock():
         for role in ROLES:
@@ -219,6 +221,12 @@ def session_keys(world, django_db_blocker) -> dict[str, str]:
             for authenticator in Authenticator.objects.filter(user=user):
                 record_authentication(request, user, "mfa", id=authenticator.pk,
                                       type=authenticator.type)
+            # ... and a fresh re-authentication, so that the acts which ask for one (signing,
+            # countersigning, bank decisions, SEPA, roles) show who may do them; that they ask
+            # is tested in tests/accounts/test_reauthentication.py (10 minutes: the table runs
+            # in less).
+            record_authentication(request, user, "password", email=user.email,
+                                  reauthenticated=True)
             request.session.save()
             keys[role] = key
     return keys
@@ -256,6 +264,9 @@ def check(world, session_keys, key: str, method: str) -> None:
     for role in ROLES:
         client = client_for(session_keys, role)
         changed = []
+        # Rate-limit counters start empty for each role, as if it were the only visitor: the
+        # table states who may pass, not how many requests came before.
+        caches["default"].clear()
         with transaction.atomic():
             path = address(world, key, url, role)
             response = (client.get(path) if method == "GET"

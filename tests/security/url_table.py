@@ -380,13 +380,27 @@ TABLE: dict[str, Url] = {
     "mfa_reauthenticate": Url(
         get="anon login; applicants 302; * 200",
         post="anon login; applicants 302; * 200"),
-    "mfa_activate_totp": Url(get="anon login; * 302", post="anon login; * 302"),
-    "mfa_deactivate_totp": Url(
-        get="anon login; applicants 404; * 302",
-        post="anon login; applicants 404; * 302"),
+    # Each person's own second factors. Those who have an authenticator app (staff, evaluators)
+    # are sent on from setting one up, and may turn it off or make new recovery codes (they
+    # write: "+"); applicants have none to turn off.
+    "mfa_activate_totp": Url(get="anon login; applicants 200; * 302",
+                             post="anon login; applicants 200; * 302"),
+    "mfa_deactivate_totp": Url(get="anon login; applicants 404; * 200",
+                               post="anon login; applicants 404; * 302+"),
     "mfa_view_recovery_codes": Url(get="anon login; * 404"),
-    "mfa_generate_recovery_codes": Url(get="anon login; * 302", post="anon login; * 302"),
+    "mfa_generate_recovery_codes": Url(get="anon login; * 200",
+                                       post="anon login; applicants 200; * 302+"),
     "mfa_download_recovery_codes": Url(get="anon login; * 404"),
+    # Security keys and passkeys (WebAuthn): no one in the world has a key, so a key's pages are
+    # 404; allauth's WebAuthn re-authentication and passkey log-in send a logged-in person on.
+    "mfa_list_webauthn": Url(get="anon login; * 200"),
+    "mfa_add_webauthn": Url(get="anon login; * 200", post="anon login; * 200"),
+    "mfa_reauthenticate_webauthn": Url(get="anon login; * 302", post="anon login; * 302"),
+    "mfa_edit_webauthn": Url(lambda w, r: {"pk": 999999}, get="anon login; * 404",
+                             post="anon login; * 404"),
+    "mfa_remove_webauthn": Url(lambda w, r: {"pk": 999999}, get="anon login; * 404",
+                               post="anon login; * 404"),
+    "mfa_login_webauthn": Url(get="anon login; * 302", post="anon login; * 302"),
 
     # --- the admin's own pages (the pages of each model are in ADMIN) -----------------------------
     "admin:index": Url(get="staff superuser 200; * login"),
