@@ -1,15 +1,32 @@
 """Checks on uploaded files, shared by every app that takes them."""
 
 import hashlib
+import io
+import logging
 import os
+import re
 import unicodedata
 
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
+# What a PDF may carry that does something when opened, rather than being read.
+JAVASCRIPT, LAUNCH, EMBEDDED = "javascript", "launch", "embedded"
+# Action types that run code or start a program (a rendition action's script is its /JS).
+_ACTION_KINDS = {"/JavaScript": JAVASCRIPT, "/Launch": LAUNCH}
+# Used only when pypdf cannot parse the file (PDF readers repair broken files, so these still
+# matter): long tokens, since compressed streams make short ones appear by chance.
+_RAW_TOKENS = ((re.compile(rb"/JavaScript\b|/JS[\s(<\[/]"), JAVASCRIPT),
+               (re.compile(rb"/Launch\b"), LAUNCH),
+               (re.compile(rb"/EmbeddedFiles?\b|/FileAttachment\b"), EMBEDDED))
 
 
 def pdf_upload_errors(uploaded, *, max_bytes: int) -> list[str]:
@@ -44,7 +61,93 @@ def pdf_upload_errors(uploaded, *, max_bytes: int) -> list[str]:
               "says). Please export or print it to PDF and upload that.")
             % {"name": safe_filename(getattr(uploaded, "name", "") or "file")}
         )
+        return errors
+    errors.extend(_active_content_errors(uploaded))
     return errors
+
+
+def _active_content_errors(uploaded) -> list[str]:
+    name = safe_filename(getattr(uploaded, "name", "") or "file")
+    found = pdf_active_content(uploaded)
+    messages = {
+        JAVASCRIPT: _("“%(name)s” contains JavaScript, which the portal does not accept in a "
+                      "PDF. Please print it to a new PDF (without scripts or form actions) and "
+                      "upload that."),
+        LAUNCH: _("“%(name)s” contains an action that opens another program or file, which the "
+                  "portal does not accept in a PDF. Please print it to a new PDF and upload "
+                  "that."),
+        EMBEDDED: _("“%(name)s” has files embedded in it (attachments inside the PDF), which the "
+                    "portal does not accept. Please upload each document as a PDF of its own."),
+    }
+    return [messages[kind] % {"name": name} for kind in (JAVASCRIPT, LAUNCH, EMBEDDED)
+            if kind in found]
+
+
+def pdf_active_content(uploaded) -> set[str]:
+    """What ``uploaded`` (a PDF) carries that acts rather than shows: a subset of
+    {JAVASCRIPT, LAUNCH, EMBEDDED}. Rewinds the file.
+
+    Every object reachable from the document's trailer is visited (the catalog's /Names
+    /JavaScript and /EmbeddedFiles trees, /OpenAction, the document's and pages' /AA, annotations
+    and form fields with their /A actions, chained /Next actions), so an action hidden in an
+    object stream or behind an indirect reference is found as well. A file pypdf cannot parse is
+    searched for the tokens instead.
+    """
+    uploaded.seek(0)
+    data = uploaded.read()
+    uploaded.seek(0)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            # Nothing inside can be checked without the password; readers ask for it.
+            return _raw_active_content(data)
+        return _walk(reader.trailer)
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
+            OSError, NotImplementedError) as error:
+        logger.info("PDF not parsed (%s): searching its bytes for active content", error)
+        return _raw_active_content(data)
+
+
+def _raw_active_content(data: bytes) -> set[str]:
+    return {kind for pattern, kind in _RAW_TOKENS if pattern.search(data)}
+
+
+def _walk(root) -> set[str]:
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            kind = _ACTION_KINDS.get(_name(node, "/S"))
+            if kind:
+                found.add(kind)
+            if "/JS" in node:
+                found.add(JAVASCRIPT)
+            if ("/EmbeddedFiles" in node or "/EF" in node
+                    or _name(node, "/Type") == "/EmbeddedFile"
+                    or _name(node, "/Subtype") == "/FileAttachment"):
+                found.add(EMBEDDED)
+            if "/JavaScript" in node:  # the catalog's /Names tree of document scripts
+                found.add(JAVASCRIPT)
+            # A page's /Parent leads back up the tree, already (or soon) visited.
+            pending.extend(value for key, value in node.items() if key != "/Parent")
+        elif isinstance(node, ArrayObject):
+            pending.extend(node)
+    return found
+
+
+def _name(node: DictionaryObject, key: str) -> str:
+    value = node.get(key)
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    return str(value) if value is not None else ""
 
 
 def safe_filename(name: str, *, default: str = "document.pdf") -> str:

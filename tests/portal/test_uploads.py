@@ -1,11 +1,21 @@
 """PDF checks and file names of uploads."""
 
 import hashlib
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
-from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
+from portal.uploads import pdf_active_content, pdf_upload_errors, safe_filename, sha256_of
 from tests.factories import MINIMAL_PDF
 
 MB = 1024 * 1024
@@ -139,4 +149,152 @@ def test_sha256_of_reads_every_chunk_and_rewinds():
     content = pdf_of_size(3 * MB)  # more than one chunk
     uploaded = upload(content)
     assert sha256_of(uploaded) == hashlib.sha256(content).hexdigest()
+    assert uploaded.tell() == 0
+
+
+# --- active content in PDFs -------------------------------------------------------------------
+
+JAVASCRIPT_REFUSED = ("“{name}” contains JavaScript, which the portal does not accept in a PDF. "
+                      "Please print it to a new PDF (without scripts or form actions) and upload "
+                      "that.")
+LAUNCH_REFUSED = ("“{name}” contains an action that opens another program or file, which the "
+                  "portal does not accept in a PDF. Please print it to a new PDF and upload that.")
+EMBEDDED_REFUSED = ("“{name}” has files embedded in it (attachments inside the PDF), which the "
+                    "portal does not accept. Please upload each document as a PDF of its own.")
+
+
+def built_pdf(change=None) -> bytes:
+    """A one-page PDF written by pypdf, after ``change(writer, page)`` added what it adds."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    if change:
+        change(writer, page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def js_action(script: str = "app.alert('hi')") -> DictionaryObject:
+    return DictionaryObject({NameObject("/Type"): NameObject("/Action"),
+                             NameObject("/S"): NameObject("/JavaScript"),
+                             NameObject("/JS"): TextStringObject(script)})
+
+
+def launch_action() -> DictionaryObject:
+    return DictionaryObject({NameObject("/S"): NameObject("/Launch"),
+                             NameObject("/F"): TextStringObject("calc.exe")})
+
+
+def link(writer: PdfWriter, page, action: DictionaryObject) -> None:
+    annotation = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
+                                   NameObject("/Subtype"): NameObject("/Link"),
+                                   NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+                                   NameObject("/A"): writer._add_object(action)})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+
+def document_script(writer, page):
+    names = DictionaryObject({NameObject("/Names"): ArrayObject(
+        [TextStringObject("init"), writer._add_object(js_action())])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/JavaScript"): writer._add_object(names)})
+
+
+def open_action_script(writer, page):
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(js_action())
+
+
+def chained_script(writer, page):
+    # A harmless first action whose /Next runs the script.
+    first = DictionaryObject({NameObject("/S"): NameObject("/URI"),
+                              NameObject("/URI"): TextStringObject("https://example.org/"),
+                              NameObject("/Next"): js_action()})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(first)
+
+
+def page_open_script(writer, page):
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(js_action())})
+
+
+def link_script(writer, page):
+    link(writer, page, js_action())
+
+
+def link_launch(writer, page):
+    link(writer, page, launch_action())
+
+
+def embedded_file(writer, page):
+    writer.add_attachment("payload.exe", b"MZ not really a program")
+
+
+def file_attachment_annotation(writer, page):
+    stream = DecodedStreamObject()
+    stream.set_data(b"hidden")
+    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"),
+                             NameObject("/F"): TextStringObject("x.txt"),
+                             NameObject("/EF"): DictionaryObject(
+                                 {NameObject("/F"): writer._add_object(stream)})})
+    annotation = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
+                                   NameObject("/Subtype"): NameObject("/FileAttachment"),
+                                   NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+                                   NameObject("/FS"): writer._add_object(spec)})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+
+def web_link(writer, page):
+    link(writer, page, DictionaryObject({NameObject("/S"): NameObject("/URI"),
+                                         NameObject("/URI"): TextStringObject("https://e.org")}))
+
+
+@pytest.mark.parametrize(("change", "refusals"), [
+    (document_script, [JAVASCRIPT_REFUSED]),
+    (open_action_script, [JAVASCRIPT_REFUSED]),
+    (chained_script, [JAVASCRIPT_REFUSED]),
+    (page_open_script, [JAVASCRIPT_REFUSED]),
+    (link_script, [JAVASCRIPT_REFUSED]),
+    (link_launch, [LAUNCH_REFUSED]),
+    (embedded_file, [EMBEDDED_REFUSED]),
+    (file_attachment_annotation, [EMBEDDED_REFUSED]),
+])
+def test_a_pdf_with_active_content_is_refused_with_what_it_carries(change, refusals):
+    content = built_pdf(change)
+    assert pdf_upload_errors(upload(content, "plan v2.pdf"), max_bytes=MB) == [
+        refusal.format(name="plan_v2.pdf") for refusal in refusals]
+
+
+def test_a_pdf_with_a_script_and_an_embedded_file_gets_both_refusals():
+    def both(writer, page):
+        open_action_script(writer, page)
+        embedded_file(writer, page)
+
+    assert pdf_upload_errors(upload(built_pdf(both)), max_bytes=MB) == [
+        JAVASCRIPT_REFUSED.format(name="file.pdf"), EMBEDDED_REFUSED.format(name="file.pdf")]
+
+
+@pytest.mark.parametrize("change", [None, web_link])
+def test_a_pdf_with_pages_and_web_links_only_is_accepted(change):
+    assert pdf_upload_errors(upload(built_pdf(change)), max_bytes=MB) == []
+
+
+def test_a_script_whose_name_is_written_in_hex_is_found():
+    # "/J#61vaScript" is "/JavaScript" to a PDF reader: the bytes do not show it, the parse does.
+    content = built_pdf(open_action_script).replace(b"/JavaScript", b"/J#61vaScript")
+    assert b"/JavaScript" not in content
+    assert pdf_upload_errors(upload(content), max_bytes=MB) == [
+        JAVASCRIPT_REFUSED.format(name="file.pdf")]
+
+
+def test_a_pdf_that_cannot_be_parsed_is_searched_for_the_tokens():
+    broken = b"%PDF-1.4\n<</S/JavaScript/JS(app.alert(1))>>\n%%EOF\n"
+    assert pdf_upload_errors(upload(broken), max_bytes=MB) == [
+        JAVASCRIPT_REFUSED.format(name="file.pdf")]
+    assert pdf_upload_errors(upload(pdf_of_size(5000)), max_bytes=MB) == []
+
+
+def test_the_active_content_check_leaves_the_file_at_its_start():
+    uploaded = upload(built_pdf(embedded_file))
+    uploaded.read(10)
+    assert pdf_active_content(uploaded) == {"embedded"}
     assert uploaded.tell() == 0
