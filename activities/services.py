@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from applications.models import Organisation
 from euroclusters.models import Eurocluster
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.scanning import upload_scan
 from portal.uploads import safe_filename
 
 ACTIVITY_FIELDS = ("kind", "title", "starts_on", "ends_on", "place", "online", "objective",
@@ -238,15 +240,25 @@ def activity_delete(*, activity: Activity, by: Any, reason: str = "") -> None:
 # --- the CSV import ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def participants_import_check(*, activity: Activity, by: Any, filename: str,
                               data: bytes) -> ParticipantImport:
     """Read the CSV file ``data`` and keep its rows, accepted or refused, for ``by`` to confirm.
 
     Changes no participant. Drops ``by``'s earlier unconfirmed files of the activity and every
     file left unconfirmed for a day. Raises ParticipantRefused when the file cannot be read as
-    a whole (empty, over 1 MB or 5,000 rows, not UTF-8 text, without the three columns).
+    a whole (empty, over 1 MB or 5,000 rows, not UTF-8 text, without the three columns), and
+    UploadInfected (audited on the activity) when the virus scanner finds a threat in it. The
+    file itself is never stored, only the rows read from it: when the scanner cannot be reached
+    the rows are read all the same.
     """
+    # Scanned before the transaction: a refusal must stay audited when it rolls back.
+    upload_scan(ContentFile(data, name=filename or "participants.csv"), subject=activity, by=by)
+    return _import_stage(activity=activity, by=by, filename=filename, data=data)
+
+
+@transaction.atomic
+def _import_stage(*, activity: Activity, by: Any, filename: str,
+                  data: bytes) -> ParticipantImport:
     try:
         rows = participants_csv.read(data, countries=country_lookup(),
                                      taken=taken_identities(activity))

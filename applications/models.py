@@ -12,6 +12,7 @@ from django_countries.fields import CountryField
 
 from applications.sme import Figures, Holding, SmeClass, classify_enterprise
 from calls.models import EligibilityRule, OpenCall, RequiredDocument, VoucherType
+from portal.models import ScannedUpload
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 nace_validator = RegexValidator(
@@ -355,7 +356,9 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"applications/{instance.application_id}/{uuid.uuid4().hex}.pdf"
 
 
-class Attachment(models.Model):
+class Attachment(ScannedUpload):
+    SCAN_SUBJECT = "application"
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="attachments")
     required_document = models.ForeignKey(RequiredDocument, on_delete=models.PROTECT, null=True,

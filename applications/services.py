@@ -33,7 +33,9 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.formats import brussels
 from portal.mail import mail_on_commit
+from portal.models import ScanStatus
 from portal.queue import enqueue_on_commit
+from portal.scanning import upload_scan
 from portal.site import site_url
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
@@ -189,13 +191,24 @@ def application_save_draft(
 # --- documents --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFile,
                       required_document: RequiredDocument | None = None) -> Attachment:
     """Store a PDF for the application, replacing the one given earlier for the same document.
 
-    Checks the content type (not the name) and the call's size limit. Raises DomainError.
+    Checks the content type (not the name), active content (scripts, embedded files) and the
+    call's size limit, and scans it for viruses first: an infected file is refused (UploadInfected,
+    audited on the application) and never stored; one the scanner could not take is stored
+    "scan pending", not counted for submission until ``portal.scan_pending`` scans it. Raises
+    DomainError.
     """
+    scan_status = upload_scan(uploaded, subject=application, by=by)
+    return _attachment_store(application=application, by=by, uploaded=uploaded,
+                             required_document=required_document, scan_status=scan_status)
+
+
+@transaction.atomic
+def _attachment_store(*, application: Application, by: Any, uploaded: UploadedFile,
+                      required_document: RequiredDocument | None, scan_status: str) -> Attachment:
     application = Application.objects.select_for_update(of=("self",)).select_related("call").get(
         pk=application.pk)
     _require_open(application.call, timezone.now())
@@ -212,7 +225,8 @@ def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFi
     attachment = Attachment(
         application=application, required_document=required_document,
         original_name=safe_filename(uploaded.name or ""), size=uploaded.size,
-        sha256=sha256_of(uploaded), uploaded_by=by,
+        sha256=sha256_of(uploaded), uploaded_by=by, scan_status=scan_status,
+        scanned_at=timezone.now() if scan_status == ScanStatus.CLEAN else None,
     )
     attachment.file.save(attachment.original_name, uploaded, save=False)
     attachment.save()

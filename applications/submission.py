@@ -69,11 +69,19 @@ def missing_items(application: Application, declarations: Iterable[str] = ()) ->
             missing.append(_("%(voucher)s needs SMEs from at least %(min)d countries (now %(n)d).")
                            % {"voucher": voucher.name, "min": voucher.min_countries,
                               "n": len(countries)})
+    # A file waiting for its virus scan is not attached yet: it counts once scanned clean.
     present = {a.required_document_id for a in application.attachments.all()
-               if a.removed_at is None}
+               if a.removed_at is None and a.is_servable}
+    pending = {a.required_document_id for a in application.attachments.all()
+               if a.removed_at is None and a.is_scan_pending}
     for document in call.required_documents.all():
         if document.is_mandatory and document.pk not in present:
-            missing.append(_("Upload “%(name)s” (PDF).") % {"name": document.name})
+            if document.pk in pending:
+                missing.append(_("“%(name)s” is waiting for its virus scan: it counts as "
+                                 "attached once scanned (usually within minutes).")
+                               % {"name": document.name})
+            else:
+                missing.append(_("Upload “%(name)s” (PDF).") % {"name": document.name})
     ticked = set(declarations)
     for declaration in Declaration:
         if declaration.value not in ticked:
@@ -135,7 +143,7 @@ def snapshot(application: Application, declarations: Iterable[str]) -> dict:
             {"id": a.pk, "document": a.required_document.name if a.required_document else None,
              "required_document_id": a.required_document_id, "name": a.original_name,
              "size": a.size, "sha256": a.sha256}
-            for a in application.attachments.all() if a.removed_at is None
+            for a in application.attachments.all() if a.removed_at is None and a.is_servable
         ],
         "declarations": sorted(declarations),
     }

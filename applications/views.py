@@ -285,8 +285,14 @@ class AttachmentUploadView(ApplicationMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("“%(name)s” is uploaded.")
-                             % {"name": attachment.original_name})
+            if attachment.is_scan_pending:
+                messages.warning(request, _(
+                    "“%(name)s” is uploaded but waiting for its virus scan: it is kept aside and "
+                    "counts as attached once scanned (usually within minutes).")
+                    % {"name": attachment.original_name})
+            else:
+                messages.success(request, _("“%(name)s” is uploaded.")
+                                 % {"name": attachment.original_name})
         return redirect(_documents_url(pk))
 
 

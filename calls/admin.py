@@ -84,12 +84,31 @@ class CallDocumentFileWidget(AdminFileWidget):
 
 
 class CallDocumentInline(ScopedInline, admin.TabularInline):
-    """Public documents of the call. ``CallDocument.clean`` refuses a file that is not a PDF."""
+    """Public documents of the call. ``CallDocument.clean`` refuses a file that is not a PDF or
+    that carries a virus; a file still waiting for its virus scan shows so."""
 
     model = CallDocument
     extra = 0
-    fields = ["position", "title", "file"]
+    fields = ["position", "title", "file", "scan"]
+    readonly_fields = ["scan"]
     formfield_overrides = {models.FileField: {"widget": CallDocumentFileWidget}}
+
+    @admin.display(description=_("virus scan"))
+    def scan(self, document: CallDocument) -> str:
+        return document.get_scan_status_display() if document.pk else "–"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        actor = request.user
+
+        class Form(formset.form):
+            def clean(self):
+                # The model's clean scans the file: it records a refusal as this person's.
+                self.instance.scan_actor = actor
+                return super().clean()
+
+        formset.form = Form
+        return formset
 
 
 class TrancheStepInline(ScopedInline, admin.TabularInline):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Application, Organisation
 from calls.models import MONEY, TrancheStep
 from euroclusters.models import Eurocluster
+from portal.models import ScannedUpload
 
 # Verification codes are read aloud and typed: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -282,7 +283,9 @@ class ProgressReport(models.Model):
         return self.agreement.application.call.eurocluster_id
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(ScannedUpload):
+    SCAN_SUBJECT = "report"
+
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE,
                                related_name="attachments")
     file = models.FileField(upload_to=report_path, max_length=300)

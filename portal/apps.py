@@ -7,3 +7,7 @@ from portal import checks  # noqa: F401
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self) -> None:
+        # Registers the start-up warning when virus scanning is off.
+        from portal import scanning  # noqa: F401, PLC0415 -- models must be loaded first

@@ -84,3 +84,51 @@ class AuditEntry(models.Model):
     @property
     def scope_eurocluster_id(self) -> int | None:
         return self.eurocluster_id
+
+
+class ScanStatus(models.TextChoices):
+    """What the virus scan said of a stored upload. An upload found infected when it arrives is
+    refused and never stored; INFECTED is reached only by a pending file scanned later (its file
+    is then deleted)."""
+
+    PENDING = "pending", _("Scan pending")
+    CLEAN = "clean", _("Scanned: clean")
+    SKIPPED = "skipped", _("Not scanned (scanning is off)")
+    INFECTED = "infected", _("Refused: infected")
+
+
+# Only these are served, listed as attached and counted for a submission.
+SERVABLE_SCAN_STATUSES = frozenset({ScanStatus.CLEAN, ScanStatus.SKIPPED})
+
+
+class ScannedUpload(models.Model):
+    """An uploaded file scanned for viruses: its scan status, when, and (once found infected
+    while pending) the threat. ``SCANNED_FILE_FIELD`` names the file; ``SCAN_SUBJECT`` the
+    attribute whose object the audit records about; ``SCAN_OWNER`` the user told about it.
+    The beat task ``portal.scan_pending`` finds every concrete subclass."""
+
+    SCANNED_FILE_FIELD = "file"
+    SCAN_NAME_FIELD = "original_name"
+    SCAN_SUBJECT = ""
+    SCAN_OWNER = "uploaded_by"
+
+    # Files stored before scanning existed were never scanned: "skipped" says so honestly.
+    scan_status = models.CharField(_("virus scan"), max_length=16, choices=ScanStatus.choices,
+                                   default=ScanStatus.SKIPPED, db_index=True)
+    scanned_at = models.DateTimeField(_("scanned at"), null=True, blank=True)
+    scan_signature = models.CharField(_("threat found"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_servable(self) -> bool:
+        return self.scan_status in SERVABLE_SCAN_STATUSES
+
+    @property
+    def is_scan_pending(self) -> bool:
+        return self.scan_status == ScanStatus.PENDING
+
+    @property
+    def is_infected(self) -> bool:
+        return self.scan_status == ScanStatus.INFECTED

@@ -267,6 +267,17 @@ if PORTAL_SITE_URL:
 # Rows per page of /api/beneficiaries.json (a fixed size: aggregators page on with "next").
 BENEFICIARIES_API_PAGE_SIZE = 100
 
+# Virus scanning of every upload by ClamAV's daemon: tcp://host:3310 or unix:///run/clamav/clamd.ctl.
+# Required in production (and wherever CLAMAV_REQUIRED is true). Without it (development) uploads
+# are stored unscanned, marked "skipped", and a system check warns at start-up.
+CLAMAV_URL = env("CLAMAV_URL")
+CLAMAV_REQUIRED = PRODUCTION or env_bool("CLAMAV_REQUIRED", False)
+if CLAMAV_REQUIRED and not CLAMAV_URL:
+    raise ImproperlyConfigured("CLAMAV_URL must be set when PORTAL_ENV=production or "
+                               "CLAMAV_REQUIRED is true (virus scanning of uploads).")
+# Seconds to wait for clamd (to connect, and for each answer) before the upload is kept pending.
+CLAMAV_TIMEOUT = float(env("CLAMAV_TIMEOUT", "30"))
+
 # Celery: eager in-process without a broker; Redis when REDIS_URL is given.
 REDIS_URL = env("REDIS_URL")
 if PRODUCTION and not REDIS_URL:
@@ -304,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
                                             "schedule": 900.0},
     "reporting-remove-expired-exports": {"task": "reporting.remove_expired_exports",
                                          "schedule": 3600.0},
+    # Uploads kept in quarantine while clamd was unreachable are scanned once it is back.
+    "portal-scan-pending": {"task": "portal.scan_pending", "schedule": 300.0},
 }
 # Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
 # EXPORT_KEEP_DAYS days.

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from portal.audit_chain import audit_seal
+from portal.scanning import pending_uploads_rescan
 
 
 @shared_task(name="portal.send_mail", acks_late=True, autoretry_for=(OSError,), max_retries=5,
@@ -14,3 +15,8 @@ def task_send_mail(*, to: list[str], subject: str, body: str) -> None:
 def task_audit_seal() -> int:
     """Put the audit entries committed since the last run into the hash chain (beat)."""
     return audit_seal()
+
+
+@shared_task(name="portal.scan_pending", acks_late=True)
+def task_scan_pending() -> dict[str, int]:
+    return pending_uploads_rescan()

@@ -104,7 +104,7 @@ def pdf_active_content(uploaded) -> set[str]:
         return _walk(reader.trailer)
     except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
             OSError, NotImplementedError) as error:
-        logger.info("PDF not parsed (%s): searching its bytes for active content", error)
+        logger.debug("PDF not parsed (%s): searching its bytes for active content", error)
         return _raw_active_content(data)
 
 
@@ -177,7 +177,10 @@ def sha256_of(uploaded) -> str:
 
 
 def pdf_download(fieldfile, *, filename: str | None = None):
-    """A download of a stored PDF, or 404 when the file is not (or no longer) in storage."""
+    """A download of a stored PDF, or 404 when the file is not (or no longer) in storage, or
+    is an upload still waiting for its virus scan (or found infected): never served."""
+    if not getattr(getattr(fieldfile, "instance", None), "is_servable", True):
+        raise Http404
     if not fieldfile or not fieldfile.storage.exists(fieldfile.name):
         raise Http404
     return FileResponse(fieldfile.open("rb"), as_attachment=True, content_type="application/pdf",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from euroclusters.models import KpiTarget
 from payments.models import GrantAgreement
+from portal.models import ScannedUpload
 
 
 class PublicationWithholding(models.Model):
@@ -43,12 +44,16 @@ def kpi_evidence_path(instance, filename: str) -> str:
     return f"kpis/{instance.target_id}/{uuid.uuid4().hex}.pdf"
 
 
-class KpiValue(models.Model):
+class KpiValue(ScannedUpload):
     """A value of a reported KPI, entered by a manager as of a day, with a note and an optional
     PDF as evidence (private storage, served by a permission-checked view). Never changed: a
     correction is a new entry; the latest by date is the KPI's actual value."""
 
     SCOPE_PATH = "target__eurocluster"
+    SCANNED_FILE_FIELD = "evidence"
+    SCAN_NAME_FIELD = "evidence_name"
+    SCAN_SUBJECT = "target"
+    SCAN_OWNER = "recorded_by"
 
     target = models.ForeignKey(KpiTarget, on_delete=models.CASCADE, related_name="values",
                                verbose_name=_("KPI"))

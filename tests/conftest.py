@@ -10,6 +10,7 @@ from django.test import Client
 from euroclusters.models import Membership
 from portal.celery import app as celery_app
 from tests.factories import EuroclusterFactory, MembershipFactory
+from tests.scanning import fake_clamd  # noqa: F401 -- a fixture for every area's tests
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,13 @@ def _private_files(settings, tmp_path):
     storages._storages.pop("default", None)
     yield location
     storages._storages.pop("default", None)
+
+
+@pytest.fixture(autouse=True)
+def _no_virus_scanner(settings):
+    """No clamd unless a test asks for one (``fake_clamd``, or the real one in tests/clamav/):
+    a CLAMAV_URL in the developer's environment must not change what the tests see."""
+    settings.CLAMAV_URL = ""
 
 
 @pytest.fixture(autouse=True)

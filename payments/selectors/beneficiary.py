@@ -2,7 +2,7 @@
 manager's and finance officer's lists around them. Each returns rows with their relations
 loaded, so that a page's query count does not grow with its rows."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Organisation
@@ -17,6 +17,7 @@ from payments.models import (
     Tranche,
 )
 from payments.selectors.finance import finance_eurocluster_ids
+from portal.models import SERVABLE_SCAN_STATUSES
 
 # Agreements the beneficiary has signed: from then on a change of bank details needs approval.
 SIGNED = (GrantAgreement.Status.SIGNED_BY_BENEFICIARY, GrantAgreement.Status.COUNTERSIGNED,
@@ -53,6 +54,10 @@ def beneficiary_application(user, pk: int) -> Application | None:
             .select_related("call__eurocluster", "organisation", "agreement").first())
 
 
+# Documents counted as attached: one waiting for its virus scan (or found infected) is not.
+ATTACHED = Count("attachments", filter=Q(attachments__scan_status__in=SERVABLE_SCAN_STATUSES))
+
+
 def agreement_of(application: Application) -> GrantAgreement | None:
     try:
         return application.agreement
@@ -61,7 +66,7 @@ def agreement_of(application: Application) -> GrantAgreement | None:
 
 
 def reports_of(agreement: GrantAgreement) -> dict[str, ProgressReport]:
-    return {r.kind: r for r in agreement.reports.annotate(attachment_count=Count("attachments"))}
+    return {r.kind: r for r in agreement.reports.annotate(attachment_count=ATTACHED)}
 
 
 def report_with_attachments(agreement: GrantAgreement, kind: str) -> ProgressReport | None:
@@ -124,7 +129,7 @@ def call_reports(call: OpenCall) -> list[ProgressReport]:
         .filter(agreement__application__call=call)
         .exclude(status=ProgressReport.Status.DRAFT, submitted_at__isnull=True)
         .select_related("agreement__application__organisation", "reviewed_by")
-        .annotate(attachment_count=Count("attachments"))
+        .annotate(attachment_count=ATTACHED)
         .order_by("submitted_at", "pk"))
     waiting = [r for r in reports if r.status == ProgressReport.Status.SUBMITTED]
     others = [r for r in reports if r.status != ProgressReport.Status.SUBMITTED]

@@ -205,8 +205,8 @@ class ReportAttachView(ReportMixin, View):
             return self._render(request, application, agreement, report, report_form,
                                 status=400, attachment_form=form)
         try:
-            report_document_add(agreement=agreement, kind=kind, by=request.user,
-                                uploaded=form.cleaned_data["file"])
+            attachment = report_document_add(agreement=agreement, kind=kind, by=request.user,
+                                             uploaded=form.cleaned_data["file"])
         except DomainError as error:
             form.add_error("file", error.message)
             for detail in error.details:
@@ -214,7 +214,11 @@ class ReportAttachView(ReportMixin, View):
             return self._render(request, application, agreement,
                                 report_with_attachments(agreement, kind), report_form,
                                 status=400, attachment_form=form)
-        messages.success(request, _("The document is attached."))
+        if attachment.is_scan_pending:
+            messages.warning(request, _("The document is kept aside until its virus scan: it is "
+                                        "attached once scanned (usually within minutes)."))
+        else:
+            messages.success(request, _("The document is attached."))
         return redirect("payments:report", pk=application.pk, kind=kind)
 
 

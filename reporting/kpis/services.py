@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from euroclusters.models import KpiTarget
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.models import ScanStatus
+from portal.scanning import upload_scan
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 from reporting.models import KpiValue
 
@@ -21,13 +23,24 @@ class KpiValueRefused(DomainError):
     pass
 
 
-@transaction.atomic
 def kpi_value_record(*, target: KpiTarget, by: Any, value: int, measured_on: date,
                      note: str = "", evidence=None) -> KpiValue:
     """Record ``value`` of the reported KPI ``target`` as of ``measured_on``, with a note and
-    an optional PDF (checked by content and size, stored privately with its SHA-256). Audited on
-    the target. Raises KpiValueRefused when the KPI is computed, the value negative, the day in
-    the future, or the file not a PDF within the limit (the problems as details)."""
+    an optional PDF (checked by content, active content and size, scanned for viruses, stored
+    privately with its SHA-256). Audited on the target. Raises KpiValueRefused when the KPI is
+    computed, the value negative, the day in the future, or the file not a PDF within the limit
+    (the problems as details); UploadInfected (audited on the target) when the evidence carries
+    a virus. Evidence the scanner could not take is stored "scan pending", not served until
+    ``portal.scan_pending`` scans it."""
+    scan_status = (upload_scan(evidence, subject=target, by=by) if evidence is not None
+                   else ScanStatus.SKIPPED)
+    return _record(target=target, by=by, value=value, measured_on=measured_on, note=note,
+                   evidence=evidence, scan_status=scan_status)
+
+
+@transaction.atomic
+def _record(*, target: KpiTarget, by: Any, value: int, measured_on: date, note: str, evidence,
+            scan_status: str) -> KpiValue:
     target = KpiTarget.objects.select_for_update().get(pk=target.pk)
     if target.measure != KpiTarget.Measure.REPORTED:
         raise KpiValueRefused(_("This KPI is computed from the portal's data (%(how)s): it "
@@ -48,6 +61,8 @@ def kpi_value_record(*, target: KpiTarget, by: Any, value: int, measured_on: dat
                              default="evidence.pdf")
         entry.evidence_name, entry.evidence_size = name, evidence.size
         entry.evidence_sha256 = sha256_of(evidence)
+        entry.scan_status = scan_status
+        entry.scanned_at = timezone.now() if scan_status == ScanStatus.CLEAN else None
         entry.evidence.save(name, evidence, save=False)
     entry.save()
     audit_record(subject=target, action="kpi_value_recorded", actor=by, data={

@@ -11,6 +11,7 @@ from euroclusters.models import Membership, Objective
 from portal.audit import audit_trail
 from tests.activities.factories import ActivityFactory, ParticipantFactory
 from tests.factories import ApplicationFactory, MembershipFactory
+from tests.scanning import MARKER, THREAT, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -436,3 +437,19 @@ def test_removing_a_party_of_a_two_party_agreement_is_refused_with_why(manager_c
         f"A business agreement keeps at least two parties: add the right party before removing "
         f"“{first.name}”."]
     assert agreement.participants.count() == 2
+
+
+def test_an_infected_csv_is_refused_naming_the_threat_and_audited(manager_client, activity,
+                                                                  fake_clamd):
+    response = upload(manager_client, activity, data=CSV + MARKER + b"\n")
+    assert response.status_code == 400
+    assert response.context["import_form"].errors["file"] == [refusal("participants.csv")]
+    assert not ParticipantImport.objects.exists()
+    assert [(e.action, e.reason) for e in audit_trail(activity)] == [("upload_infected", THREAT)]
+
+
+def test_a_csv_is_read_even_when_the_scanner_is_away_since_it_is_never_stored(
+        manager_client, activity, fake_clamd):
+    fake_clamd.down = True
+    assert upload(manager_client, activity).status_code == 302
+    assert ParticipantImport.objects.count() == 1

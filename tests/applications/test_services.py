@@ -33,6 +33,9 @@ from applications.tasks import task_check_eligibility
 from applications.transitions import application_transition
 from portal.audit import audit_trail
 from portal.errors import DomainError, InvalidTransition
+from portal.models import ScanStatus
+from portal.queue import registered_task
+from portal.scanning import UploadInfected
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,
@@ -44,6 +47,7 @@ from tests.factories import (
     VoucherTypeFactory,
     complete_application,
 )
+from tests.scanning import INFECTED_PDF, THREAT, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -800,3 +804,67 @@ def test_eligibility_task_run_twice_gives_one_result():
 def test_eligibility_task_for_a_version_that_is_gone_does_nothing():
     task_check_eligibility.delay(version_id=987654)
     assert EligibilityResult.objects.count() == 0
+
+
+# --- virus scanning -----------------------------------------------------------------------------
+
+
+def test_an_infected_upload_is_refused_and_audited_on_the_application(fake_clamd, _private_files):
+    application = ApplicationFactory()
+    with pytest.raises(UploadInfected) as refused:
+        attachment_upload(application=application, by=application.created_by,
+                          uploaded=pdf("offer.pdf", INFECTED_PDF))
+    assert refused.value.message == refusal("offer.pdf")
+    assert not Attachment.objects.exists()
+    assert not any(path.is_file() for path in _private_files.rglob("*"))
+    assert [(e.action, e.reason) for e in audit_trail(application)] == [
+        ("upload_infected", THREAT)]
+
+
+@pytest.mark.parametrize(("scanner", "status"), [
+    ("clean", ScanStatus.CLEAN), ("down", ScanStatus.PENDING), ("off", ScanStatus.SKIPPED)])
+def test_an_upload_is_stored_with_what_the_scanner_said(fake_clamd, settings, scanner, status):
+    fake_clamd.down = scanner == "down"
+    if scanner == "off":
+        settings.CLAMAV_URL = ""
+    application = ApplicationFactory()
+    attachment = attachment_upload(application=application, by=application.created_by,
+                                   uploaded=pdf())
+    attachment.refresh_from_db()
+    assert attachment.scan_status == status
+    assert (attachment.scanned_at is not None) == (status == ScanStatus.CLEAN)
+
+
+def test_a_required_document_waiting_for_its_scan_is_not_attached_for_submission(fake_clamd):
+    application = complete_application()
+    mandatory = RequiredDocumentFactory(call=application.call, name="SME declaration")
+    optional = RequiredDocumentFactory(call=application.call, name="Letter of support",
+                                       is_mandatory=False)
+    fake_clamd.down = True
+    for document in (mandatory, optional):
+        attachment_upload(application=application, by=application.created_by,
+                          uploaded=pdf(f"{document.name}.pdf"), required_document=document)
+    assert missing_items(reload(application), ALL_DECLARATIONS) == [
+        "“SME declaration” is waiting for its virus scan: it counts as attached once scanned "
+        "(usually within minutes)."]
+    with pytest.raises(SubmissionIncomplete):
+        application_submit(application=application, by=application.created_by,
+                           declarations=ALL_DECLARATIONS)
+
+    fake_clamd.down = False
+    registered_task("portal.scan_pending").apply()
+    assert missing_items(reload(application), ALL_DECLARATIONS) == []
+    version = application_submit(application=application, by=application.created_by,
+                                 declarations=ALL_DECLARATIONS)
+    assert [a["name"] for a in version.content["attachments"]] == [
+        "SME_declaration.pdf", "Letter_of_support.pdf"]
+
+
+def test_an_optional_file_waiting_for_its_scan_is_left_out_of_the_submitted_version(fake_clamd):
+    application = complete_application()
+    attachment_upload(application=application, by=application.created_by, uploaded=pdf("a.pdf"))
+    fake_clamd.down = True
+    attachment_upload(application=application, by=application.created_by, uploaded=pdf("b.pdf"))
+    version = application_submit(application=application, by=application.created_by,
+                                 declarations=ALL_DECLARATIONS)
+    assert [a["name"] for a in version.content["attachments"]] == ["a.pdf"]

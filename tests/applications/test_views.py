@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from applications.models import Application, ApplicationVersion, Declaration, Organisation
 from applications.services import application_submit, attachment_upload
+from portal.models import AuditEntry, ScanStatus
+from portal.queue import registered_task
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,
@@ -21,6 +23,7 @@ from tests.factories import (
     VoucherTypeFactory,
     complete_application,
 )
+from tests.scanning import INFECTED_PDF, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -420,3 +423,47 @@ def test_saving_the_enterprise_unchanged_keeps_related_enterprises_and_aid(clien
     organisation = Organisation.objects.get(user=user)
     assert organisation.related_enterprises.count() == 1
     assert organisation.de_minimis_aid.count() == 1
+
+
+# --- virus scanning -----------------------------------------------------------------------------
+
+
+def test_an_infected_upload_is_refused_with_the_threat_named_and_nothing_kept(client, fake_clamd):
+    application = ApplicationFactory()
+    _login(client, application.created_by)
+    response = client.post(
+        reverse("applications:upload", kwargs={"pk": application.pk}),
+        {"file": SimpleUploadedFile("offer.pdf", INFECTED_PDF, "application/pdf")}, follow=True)
+    assert refusal("offer.pdf") in response.content.decode()
+    assert not application.attachments.exists()
+    assert AuditEntry.objects.get(action="upload_infected").actor == application.created_by
+
+
+def test_an_upload_kept_while_the_scanner_is_away_is_shown_pending_and_not_served(
+        client, fake_clamd):
+    application = ApplicationFactory()
+    document = RequiredDocumentFactory(call=application.call)
+    _login(client, application.created_by)
+    fake_clamd.down = True
+    response = client.post(
+        reverse("applications:upload", kwargs={"pk": application.pk}),
+        {"required_document": document.pk,
+         "file": SimpleUploadedFile("declaration.pdf", MINIMAL_PDF, "application/pdf")},
+        follow=True)
+    html = response.content.decode()
+    assert ("“declaration.pdf” is uploaded but waiting for its virus scan: it is kept aside and "
+            "counts as attached once scanned (usually within minutes).") in html
+    assert html.count("scan pending") == 2  # the document's row and the file's
+    attachment = application.attachments.get()
+    assert attachment.scan_status == ScanStatus.PENDING
+    url = reverse("applications:attachment",
+                  kwargs={"pk": application.pk, "attachment_id": attachment.pk})
+    assert f'href="{url}"' not in html
+    assert client.get(url).status_code == 404
+
+    fake_clamd.down = False
+    registered_task("portal.scan_pending").apply()
+    html = client.get(reverse("applications:edit", kwargs={"pk": application.pk})).content.decode()
+    assert "scan pending" not in html
+    assert f'href="{url}"' in html
+    assert client.get(url).status_code == 200

@@ -12,6 +12,8 @@ from django.urls import reverse
 from calls.models import CallDocument, OpenCall, TrancheStep, default_sections
 from euroclusters.models import Membership
 from portal.audit import audit_trail
+from portal.models import ScanStatus
+from portal.queue import registered_task
 from tests.factories import (
     MINIMAL_PDF,
     CriterionFactory,
@@ -20,6 +22,7 @@ from tests.factories import (
     UserFactory,
     VoucherTypeFactory,
 )
+from tests.scanning import INFECTED_PDF, THREAT, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -448,3 +451,43 @@ def test_change_page_makes_the_same_number_of_queries_with_1_and_10_inline_rows(
                                     file=ContentFile(MINIMAL_PDF, f"t{n}.pdf"))
     at_ten = _count_queries(manager_client, change_url(call))
     assert at_one == at_ten
+
+
+def test_an_infected_call_document_is_refused_naming_the_threat_and_audited(
+        manager_client, manager_a, eurocluster_a, fake_clamd):
+    call = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.DRAFT)
+    upload = SimpleUploadedFile("guide.pdf", INFECTED_PDF, content_type="application/pdf")
+    response = manager_client.post(change_url(call),
+                                   _with_document(call_form_data(), call, upload))
+    assert response.status_code == 200
+    assert inline_formset(response, "documents").errors == [{"file": [refusal("guide.pdf")]}]
+    assert not CallDocument.objects.exists()
+    assert [(e.action, e.actor, e.reason) for e in audit_trail(call)] == [
+        ("upload_infected", manager_a.user, THREAT)]
+
+
+def test_a_call_document_waiting_for_its_scan_is_neither_listed_nor_served(
+        manager_client, client, eurocluster_a, fake_clamd):
+    call = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.DRAFT)
+    fake_clamd.down = True
+    upload = SimpleUploadedFile("guide.pdf", MINIMAL_PDF, content_type="application/pdf")
+    assert manager_client.post(change_url(call), _with_document(
+        call_form_data(), call, upload)).status_code == 302
+    document = call.documents.get()
+    assert document.scan_status == ScanStatus.PENDING
+    assert "Scan pending" in manager_client.get(change_url(call)).content.decode()
+    admin_download = reverse("admin:calls_calldocument_download", args=[document.pk])
+    assert manager_client.get(admin_download).status_code == 404
+    OpenCall.objects.filter(pk=call.pk).update(status=OpenCall.Status.OPEN)
+    call.refresh_from_db()  # the admin's form set its reference and slug
+    public = reverse("calls:document", kwargs={"slug": call.slug, "pk": document.pk})
+    client.logout()
+    page = client.get(call.get_absolute_url())
+    assert page.status_code == 200
+    assert public not in page.content.decode()
+    assert client.get(public).status_code == 404
+
+    fake_clamd.down = False
+    registered_task("portal.scan_pending").apply()
+    assert public in client.get(call.get_absolute_url()).content.decode()
+    assert client.get(public).status_code == 200

@@ -18,6 +18,8 @@ from payments.services.beneficiary import (
     tranches_create,
     tranches_on_event,
 )
+from portal.audit import audit_trail
+from portal.queue import registered_task
 from tests.evaluation.factories import CallEvaluatorFactory
 from tests.factories import MINIMAL_PDF, EuroclusterFactory, MembershipFactory, UserFactory
 from tests.payments.factories import (
@@ -29,6 +31,7 @@ from tests.payments.factories import (
     results_call,
     selected_application,
 )
+from tests.scanning import INFECTED_PDF, THREAT, refusal
 
 pytestmark = pytest.mark.django_db
 TEXT = "We integrated the camera and trained the model on our welding seams. " * 4
@@ -416,3 +419,54 @@ def test_finance_bank_changes_query_count_is_fixed(client, django_assert_num_que
         response = client.get(reverse("payments:finance_bank_changes"))
     assert len(response.context["rows"]) == count
     assert all(r["current_iban"] == "****7034" for r in response.context["rows"])
+
+
+# --- virus scanning -----------------------------------------------------------------------------
+
+
+def test_an_infected_report_document_is_refused_naming_the_threat(beneficiary_client, agreement,
+                                                                  fake_clamd):
+    response = beneficiary_client.post(
+        reverse("payments:report_attach", args=[agreement.application_id, "interim"]),
+        {"file": SimpleUploadedFile("result.pdf", INFECTED_PDF)})
+    assert response.status_code == 400
+    assert refusal("result.pdf") in response.content.decode()
+    report = ProgressReport.objects.get(agreement=agreement, kind="interim")
+    assert not report.attachments.exists()
+    assert [(e.action, e.reason) for e in audit_trail(report)] == [
+        ("upload_infected", THREAT), ("report_started", "")]
+
+
+def test_a_report_document_waiting_for_its_scan_is_neither_served_nor_counted(
+        client, beneficiary_client, agreement, fake_clamd):
+    fake_clamd.down = True
+    response = beneficiary_client.post(
+        reverse("payments:report_attach", args=[agreement.application_id, "interim"]),
+        {"file": SimpleUploadedFile("result.pdf", MINIMAL_PDF)}, follow=True)
+    html = response.content.decode()
+    assert ("The document is kept aside until its virus scan: it is attached once scanned "
+            "(usually within minutes).") in html
+    assert "scan pending" in html
+    report = ProgressReport.objects.get(agreement=agreement, kind="interim")
+    attachment = report.attachments.get()
+    own = reverse("payments:report_attachment",
+                  args=[agreement.application_id, "interim", attachment.pk])
+    assert f'href="{own}"' not in html
+    assert beneficiary_client.get(own).status_code == 404
+
+    user = agreement.application.organisation.user
+    report_save(agreement=agreement, kind="interim", by=user, text=TEXT, deliverables="P.",
+                submit=True)
+    client.force_login(_manager_of(agreement))
+    listing = client.get(reverse("payments:manage_reports", args=[agreement.application.call_id]))
+    assert [r.attachment_count for r in listing.context["reports"]] == [0]
+    managed = reverse("payments:manage_report_attachment", args=[report.pk, attachment.pk])
+    assert client.get(managed).status_code == 404
+    assert "scan pending" in client.get(
+        reverse("payments:manage_report", args=[report.pk])).content.decode()
+
+    fake_clamd.down = False
+    registered_task("portal.scan_pending").apply()
+    listing = client.get(reverse("payments:manage_reports", args=[agreement.application.call_id]))
+    assert [r.attachment_count for r in listing.context["reports"]] == [1]
+    assert client.get(managed).status_code == 200

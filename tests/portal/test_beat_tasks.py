@@ -48,6 +48,8 @@ BEAT_TESTS = {
                                             "published_calls_only",
     "payments.decline_overdue_agreements": "tests.portal.test_beat_tasks::"
                                            "test_decline_overdue_agreements_task",
+    "portal.scan_pending": "tests.portal.test_scanning::test_the_beat_task_scans_pending_"
+                           "uploads_of_every_kind_once_clamd_is_back",
     "reporting.remove_expired_exports": "tests.reporting.test_exports::"
                                         "test_the_tasks_run_twice_change_nothing_more_and_beat_"
                                         "removes_expired_files",

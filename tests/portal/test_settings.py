@@ -62,6 +62,7 @@ def production_variables(**overrides: str) -> dict[str, str]:
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "PORTAL_SITE_URL": "https://portal.example.eu",
+        "CLAMAV_URL": "tcp://127.0.0.1:3310",
     }
     variables.update(overrides)
     return {name: value for name, value in variables.items() if value is not None}
@@ -94,6 +95,9 @@ def test_production_without_secret_key_refuses_to_start():
         ({"DATABASE_URL": "sqlite:////tmp/portal.sqlite3"}, "DATABASE_URL"),
         ({"PORTAL_ENV": "staging"}, "PORTAL_ENV"),
         ({"PORTAL_REQUIRE_MFA": "false"}, "PORTAL_REQUIRE_MFA"),
+        ({"CLAMAV_URL": ""}, "CLAMAV_URL"),
+        # Production scans every upload: CLAMAV_REQUIRED cannot turn that off.
+        ({"CLAMAV_URL": "", "CLAMAV_REQUIRED": "false"}, "CLAMAV_URL"),
     ],
 )
 def test_production_without_a_required_setting_refuses_to_start(variables, named):
@@ -167,3 +171,11 @@ def test_env_example_explains_each_variable():
     ]
 
     assert unexplained == []
+
+
+def test_development_can_require_the_virus_scanner_too():
+    result = run_python("-c", "import django; django.setup()", CLAMAV_REQUIRED="true")
+    assert result.returncode != 0
+    assert "CLAMAV_URL must be set" in result.stderr
+    assert run_python("-c", "import django; django.setup()", CLAMAV_REQUIRED="true",
+                      CLAMAV_URL="tcp://127.0.0.1:3310").returncode == 0

@@ -14,10 +14,12 @@ from django.utils import timezone
 from euroclusters.models import KpiTarget, Membership, Objective
 from payments.models import ProgressReport
 from portal.audit import audit_trail
+from portal.queue import registered_task
 from reporting.kpis import services
 from reporting.models import KpiValue
 from tests.factories import MINIMAL_PDF, MembershipFactory, UserFactory
 from tests.payments.test_reports import TEXT, contracted
+from tests.scanning import INFECTED_PDF, THREAT, refusal
 
 pytestmark = pytest.mark.django_db
 M = KpiTarget.Measure
@@ -361,3 +363,34 @@ def test_the_downloads_are_refused_outside_the_eurocluster(client, reported, eur
     client = login(client, UserFactory())
     assert client.get(reverse("reporting:kpi_csv", args=[reported.pk])).status_code == 403
     assert client.get(reverse("reporting:kpis_csv")).status_code == 403
+
+
+# --- virus scanning -----------------------------------------------------------------------------
+
+
+def test_infected_evidence_is_refused_naming_the_threat_and_audited(client, manager, reported,
+                                                                    fake_clamd):
+    response = post_value(login(client, manager), reported,
+                          evidence=SimpleUploadedFile("lists.pdf", INFECTED_PDF))
+    assert response.status_code == 409
+    assert refusal("lists.pdf") in response.content.decode()
+    assert not KpiValue.objects.exists()
+    assert [(e.action, e.actor, e.reason) for e in audit_trail(reported)] == [
+        ("upload_infected", manager, THREAT)]
+
+
+def test_evidence_waiting_for_its_scan_is_listed_pending_and_not_served(client, manager, reported,
+                                                                        fake_clamd):
+    fake_clamd.down = True
+    client = login(client, manager)
+    assert post_value(client, reported, evidence=SimpleUploadedFile(
+        "lists.pdf", MINIMAL_PDF)).status_code == 302
+    entry = KpiValue.objects.get()
+    url = reverse("reporting:kpi_evidence", args=[entry.pk])
+    html = client.get(detail(reported)).content.decode()
+    assert "scan pending" in html and f'href="{url}"' not in html
+    assert client.get(url).status_code == 404
+    fake_clamd.down = False
+    registered_task("portal.scan_pending").apply()
+    assert f'href="{url}"' in client.get(detail(reported)).content.decode()
+    assert client.get(url).status_code == 200

@@ -19,6 +19,8 @@ from payments.services.transitions import agreement_transition, report_transitio
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.mail import mail_on_commit
+from portal.models import ScanStatus
+from portal.scanning import upload_scan
 from portal.site import site_url
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
 
@@ -94,11 +96,18 @@ def _save(*, agreement: GrantAgreement, kind: str, by: Any, text: str,
     return report
 
 
-@transaction.atomic
 def report_attach(*, report: ProgressReport, by: Any, uploaded) -> ReportAttachment:
-    """Attach a PDF to an editable report: checked by content and size (the call's largest
-    upload, 10 MB by default), stored privately with its SHA-256. Audited. Raises
-    ReportRefused (with the file's problems as details)."""
+    """Attach a PDF to an editable report: checked by content, active content and size (the
+    call's largest upload, 10 MB by default), scanned for viruses, stored privately with its
+    SHA-256. Audited. Raises ReportRefused (with the file's problems as details), UploadInfected
+    (audited on the report; nothing stored). A file the scanner could not take is stored "scan
+    pending" and not served until ``portal.scan_pending`` scans it."""
+    scan_status = upload_scan(uploaded, subject=report, by=by)
+    return _attach(report=report, by=by, uploaded=uploaded, scan_status=scan_status)
+
+
+@transaction.atomic
+def _attach(*, report: ProgressReport, by: Any, uploaded, scan_status: str) -> ReportAttachment:
     report = _locked_report(report)
     _editable(report)
     call = report.agreement.application.call
@@ -107,12 +116,15 @@ def report_attach(*, report: ProgressReport, by: Any, uploaded) -> ReportAttachm
     if errors:
         raise ReportRefused(_("The file was not attached."), details=errors)
     name = safe_filename(getattr(uploaded, "name", "") or "report.pdf")
-    attachment = ReportAttachment(report=report, original_name=name, size=uploaded.size,
-                                  sha256=sha256_of(uploaded), uploaded_by=by)
+    attachment = ReportAttachment(
+        report=report, original_name=name, size=uploaded.size, sha256=sha256_of(uploaded),
+        uploaded_by=by, scan_status=scan_status,
+        scanned_at=timezone.now() if scan_status == ScanStatus.CLEAN else None)
     attachment.file.save(name, uploaded, save=False)
     attachment.save()
     audit_record(subject=report, action="report_attached", actor=by,
-                 data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256})
+                 data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256,
+                       "scan": scan_status})
     return attachment
 
 
