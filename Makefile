@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install pango demo test check-migrations lint format audit-deps worker beat chromium \
-        clean distclean
+        clamav clean distclean
 
 help:
 	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
@@ -66,6 +66,20 @@ chromium:
 		echo "WARNING: apt-get): install the 'chromium' package, or browser tests will be skipped."; \
 	fi
 
+# The virus-scanning tests (tests/clamav/) start their own clamd with the test signature database
+# shipped in tests/clamav/db: only the binary is needed, never the system service or freshclam.
+# Without it they skip (or fail, when REQUIRE_INTEGRATION_TESTS=1).
+clamav:
+	@if command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "clamd missing: installing Debian's clamav-daemon with apt-get."; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clamav-daemon; \
+	else \
+		echo "WARNING: clamd not found and it cannot be installed here (needs root and apt-get):"; \
+		echo "WARNING: install clamav-daemon, or the virus-scanning tests will be skipped."; \
+	fi
+
 # WeasyPrint renders the grant agreements with Pango, a system library (Debian: libpango-1.0-0).
 pango:
 	@if ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
@@ -96,7 +110,7 @@ audit-deps: install
 	$(BIN)/python .ci/audit_deps.py
 
 # pytest exits 5 when it collected no test: that is a failure too, and said so.
-test: install pango chromium check-migrations lint
+test: install pango chromium clamav check-migrations lint
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
 	exit $$rc
