@@ -80,9 +80,10 @@ def wait_until(predicate: Callable[[], object], *, seconds: float, what: str,
         time.sleep(0.1)
 
 
-def worker_database_url() -> str:
-    """DATABASE_URL of the test database pytest-django created, for the worker."""
-    db = connection.settings_dict
+def worker_database_url(*, name: str | None = None) -> str:
+    """DATABASE_URL of the test database pytest-django created, for the worker (or of database
+    ``name`` on the same server)."""
+    db = {**connection.settings_dict, **({"NAME": name} if name else {})}
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
     credentials = f"{user}{password}@" if user else ""
