@@ -11,3 +11,5 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Registers the start-up warning when virus scanning is off.
         from portal import scanning  # noqa: F401, PLC0415 -- models must be loaded first
+        # Their Celery signal receivers connect on import, in the web and in the worker alike.
+        from portal import metrics, request_id  # noqa: F401, PLC0415 -- apps must be loaded

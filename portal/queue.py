@@ -3,6 +3,8 @@ import logging
 from celery import Task
 from django.db import transaction
 
+from portal.request_id import TASK_HEADER, current_request_id
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,13 +33,19 @@ def enqueue_on_commit(name: str, **kwargs) -> None:
     the work stays pending in the database and a periodic sweeper queues it again (the
     eligibility check and payment batches have one; an e-mail has none and is lost), so a
     request that has already committed must not turn into an error page.
+
+    The request id of the request (or task) that queues it travels in the message's headers, so
+    the worker's log lines of the task carry it too (``portal.request_id``).
     """
     task = registered_task(name)
+    # Taken now: the commit may run the callback after the request's context has moved on.
+    request_id = current_request_id()
+    options = {"headers": {TASK_HEADER: request_id}} if request_id else {}
 
     def send() -> None:
         try:
             # No publish retries: a broker that is down or hung must not hold the request.
-            task.apply_async(kwargs=kwargs, retry=False)
+            task.apply_async(kwargs=kwargs, retry=False, **options)
         except Exception:  # broker outage, DNS, timeouts: all transient here
             # Ids only: other arguments may hold personal data (an e-mail's address and body).
             ids = {key: value for key, value in kwargs.items() if key.endswith("_id")}

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "csp",
+    "django_prometheus",
     "rules.apps.AutodiscoverRulesConfig",
     "portal",
     "accounts",
@@ -90,6 +91,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response and every log line of a request carries its id.
+    "portal.request_id.RequestIdMiddleware",
+    # django-prometheus times the requests between these two, by view.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -105,6 +110,7 @@ MIDDLEWARE = [
     # After allauth's: a manager, finance officer, observer, evaluator or superuser without a
     # second factor is sent to set one up (accounts.mfa).
     "accounts.middleware.RequireMfaMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -145,6 +151,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE",
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"})
+# django-prometheus's wrapper of the same backend counts queries, their time and errors.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -392,6 +401,22 @@ RATELIMIT_IP_META_KEY = "portal.ratelimits.client_ip"
 # is let through by portal.ratelimits.rate_limited, which logs it.
 RATELIMIT_FAIL_OPEN = False
 
+# --- Operations: health, metrics, logs ---------------------------------------------------------
+# /healthz and /readyz for probes, /metrics for Prometheus (portal.health, portal.metrics).
+# /metrics answers a request with "Authorization: Bearer <METRICS_BEARER_TOKEN>", or from one of
+# METRICS_ALLOWED_IPS (addresses or networks) that did not come through the proxy; nobody else.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "" if PRODUCTION else "127.0.0.1,::1")
+# The worker's task metrics: served from its main process on this port when set (compose: 9808,
+# internal network only). With several processes, PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client itself) names a folder where each process writes its counts.
+CELERY_METRICS_PORT = int(env("CELERY_METRICS_PORT", "0"))
+CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", "0.0.0.0")  # noqa: S104 -- in a container
+# Django's own migration gauges would query the database at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Probes and the scraper talk plain HTTP to the container, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie
 X_FRAME_OPTIONS = "DENY"
@@ -438,10 +463,25 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Logs: one JSON object a line in production (time, level, logger, message, request_id, and the
+# exception), plain text with the request id in development. DJANGO_LOG_FORMAT chooses.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be 'json' or 'text'.")
+# The worker keeps this configuration instead of Celery's own, so its lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     # WeasyPrint reports every step of every PDF at INFO, and fontTools every subset.
     "loggers": {

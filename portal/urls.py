@@ -2,11 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from portal import health, metrics
+
 admin.site.site_header = _("Eurocluster portal administration")
 admin.site.site_title = _("Eurocluster portal")
 admin.site.index_title = _("Calls, applications and Euroclusters")
 
 urlpatterns = [
+    # Probes and the Prometheus scraper (portal.health, portal.metrics): no login, no language.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("applications.urls")),
