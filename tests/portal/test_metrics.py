@@ -18,6 +18,7 @@ from tests.factories import ApplicationFactory, complete_application
 from tests.payments.factories import results_call
 from tests.payments.test_finance_services import finance_officer, funded
 from tests.portal.test_health import free_port
+from tests.portal.test_settings import run_python
 
 TOKEN = "s3cret-token-for-the-scraper"
 
@@ -206,3 +207,24 @@ def test_no_worker_port_unless_configured(settings):
     settings.CELERY_METRICS_PORT = 0
 
     assert metrics.serve_worker_metrics() is None
+
+
+def test_multiprocess_mode_adds_up_every_process(tmp_path):
+    """Two processes run a task each (as two prefork children would); a third scrapes both."""
+    variables = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+                 "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    run_task = ("import django; django.setup(); from portal.tasks import task_send_mail; "
+                "task_send_mail.apply(kwargs={'to': ['a@example.eu'], 'subject': 's', "
+                "'body': 'b'})")
+    for _ in range(2):
+        done = run_python("-c", run_task, **variables)
+        assert done.returncode == 0, done.stderr
+    scrape = ("import django; django.setup(); import prometheus_client; "
+              "from portal.metrics import metrics_registry; "
+              "print(prometheus_client.generate_latest(metrics_registry(scraped=False)).decode())")
+
+    done = run_python("-c", scrape, **variables)
+
+    assert done.returncode == 0, done.stderr
+    assert ('portal_celery_task_duration_seconds_count{task="portal.send_mail"} 2.0'
+            in done.stdout.splitlines())
