@@ -62,6 +62,13 @@ ADMIN_NOBODY = "staff superuser 403; * login"
 ADMIN_REDIRECT = "staff superuser 302; * login"
 
 TABLE: dict[str, Url] = {
+    # --- probes and the scraper (portal.health, portal.metrics): GET only -------------------------
+    "healthz": Url(get=PUBLIC, post="* 405"),
+    "readyz": Url(get=PUBLIC, post="* 405"),
+    # Not a role's permission but the caller's address or token: the development settings answer
+    # the machine itself (127.0.0.1, as the test client is); production answers only the bearer
+    # token or METRICS_ALLOWED_IPS, tested in tests/portal/test_metrics.py.
+    "metrics": Url(get=PUBLIC, post="* 405"),
     # --- public -----------------------------------------------------------------------------------
     "calls:home": Url(get=PUBLIC),
     "calls:detail": Url(lambda w, r: {"slug": w.call_open.slug}, get=PUBLIC),
