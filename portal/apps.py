@@ -9,7 +9,10 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        # Registers the start-up warning when virus scanning is off.
-        from portal import scanning  # noqa: F401, PLC0415 -- models must be loaded first
-        # Their Celery signal receivers connect on import, in the web and in the worker alike.
-        from portal import metrics, request_id  # noqa: F401, PLC0415 -- apps must be loaded
+        # scanning registers the start-up warning when virus scanning is off; metrics and
+        # request_id connect their Celery signal receivers on import, in the web and the worker.
+        from portal import (  # noqa: F401, PLC0415 -- the apps and models must be loaded first
+            metrics,
+            request_id,
+            scanning,
+        )
