@@ -37,7 +37,7 @@ from portal.models import ScanStatus
 from portal.queue import enqueue_on_commit
 from portal.scanning import upload_scan
 from portal.site import site_url
-from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
+from portal.uploads import pdf_upload_errors, safe_filename, sha256_of, store_upload
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,8 @@ def attachment_upload(*, application: Application, by: Any, uploaded: UploadedFi
     call's size limit, and scans it for viruses first: an infected file is refused (UploadInfected,
     audited on the application) and never stored; one the scanner could not take is stored
     "scan pending", not counted for submission until ``portal.scan_pending`` scans it. Raises
-    DomainError.
+    DomainError; StorageUnavailable (a DomainError) when the disk is full or read-only,
+    nothing changed.
     """
     scan_status = upload_scan(uploaded, subject=application, by=by)
     return _attachment_store(application=application, by=by, uploaded=uploaded,
@@ -228,7 +229,8 @@ def _attachment_store(*, application: Application, by: Any, uploaded: UploadedFi
         sha256=sha256_of(uploaded), uploaded_by=by, scan_status=scan_status,
         scanned_at=timezone.now() if scan_status == ScanStatus.CLEAN else None,
     )
-    attachment.file.save(attachment.original_name, uploaded, save=False)
+    # StorageUnavailable (a full or read-only disk) rolls back the removal above too.
+    store_upload(attachment.file, name=attachment.original_name, content=uploaded)
     attachment.save()
     return attachment
 

@@ -1,5 +1,6 @@
 """Checks on uploaded files, shared by every app that takes them."""
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -15,6 +16,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from portal.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
@@ -27,6 +30,37 @@ _ACTION_KINDS = {"/JavaScript": JAVASCRIPT, "/Launch": LAUNCH}
 _RAW_TOKENS = ((re.compile(rb"/JavaScript\b|/JS[\s(<\[/]"), JAVASCRIPT),
                (re.compile(rb"/Launch\b"), LAUNCH),
                (re.compile(rb"/EmbeddedFiles?\b|/FileAttachment\b"), EMBEDDED))
+
+
+class StorageUnavailable(DomainError):
+    """The file could not be written: the storage's disk is full or read-only (or gone)."""
+
+
+def store_upload(fieldfile, *, name: str, content) -> str:
+    """Write ``content`` to private storage as ``fieldfile``'s file (the model is not saved).
+
+    The stored name comes from the field's ``upload_to``. An OSError of the storage (no space
+    left, a read-only or vanished disk) is logged as an error and raised as StorageUnavailable,
+    with a message a person can read; the part of the file written before the error is removed,
+    so that a full disk is not filled further by retries. Returns the stored name.
+    """
+    field, storage, instance = fieldfile.field, fieldfile.storage, fieldfile.instance
+    target = storage.get_available_name(field.generate_filename(instance, name),
+                                        max_length=field.max_length)
+    try:
+        stored = storage.save(target, content, max_length=field.max_length)
+    except OSError as error:
+        logger.error("could not store an upload for %s as %s: %s", type(instance).__name__,
+                     target, error)
+        with contextlib.suppress(OSError):  # the disk may refuse the removal too
+            if storage.exists(target):
+                storage.delete(target)
+        raise StorageUnavailable(
+            _("The file could not be stored (the server’s disk is full or read-only); your "
+              "draft is unchanged, please try again later.")) from error
+    # Pointing the field at the stored name, as FieldFile.save does.
+    setattr(instance, field.attname, stored)
+    return stored
 
 
 def pdf_upload_errors(uploaded, *, max_bytes: int) -> list[str]:

@@ -12,7 +12,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.models import ScanStatus
 from portal.scanning import upload_scan
-from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
+from portal.uploads import pdf_upload_errors, safe_filename, sha256_of, store_upload
 from reporting.models import KpiValue
 
 # The evidence is a PDF of at most this size (a report, minutes, a list of signatures).
@@ -63,7 +63,7 @@ def _record(*, target: KpiTarget, by: Any, value: int, measured_on: date, note: 
         entry.evidence_sha256 = sha256_of(evidence)
         entry.scan_status = scan_status
         entry.scanned_at = timezone.now() if scan_status == ScanStatus.CLEAN else None
-        entry.evidence.save(name, evidence, save=False)
+        store_upload(entry.evidence, name=name, content=evidence)
     entry.save()
     audit_record(subject=target, action="kpi_value_recorded", actor=by, data={
         "value_id": entry.pk, "value": value, "measured_on": measured_on.isoformat(),

@@ -22,7 +22,7 @@ from portal.mail import mail_on_commit
 from portal.models import ScanStatus
 from portal.scanning import upload_scan
 from portal.site import site_url
-from portal.uploads import pdf_upload_errors, safe_filename, sha256_of
+from portal.uploads import pdf_upload_errors, safe_filename, sha256_of, store_upload
 
 MIN_REPORT_CHARS = 200
 MIN_COMMENT_CHARS = 20
@@ -120,7 +120,7 @@ def _attach(*, report: ProgressReport, by: Any, uploaded, scan_status: str) -> R
         report=report, original_name=name, size=uploaded.size, sha256=sha256_of(uploaded),
         uploaded_by=by, scan_status=scan_status,
         scanned_at=timezone.now() if scan_status == ScanStatus.CLEAN else None)
-    attachment.file.save(name, uploaded, save=False)
+    store_upload(attachment.file, name=name, content=uploaded)
     attachment.save()
     audit_record(subject=report, action="report_attached", actor=by,
                  data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256,
