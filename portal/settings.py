@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # After allauth's: a manager, finance officer, observer, evaluator or superuser without a
     # second factor is sent to set one up (accounts.mfa).
     "accounts.middleware.RequireMfaMiddleware",
+    # A database that cannot be reached: a 503 "try again in a minute" page, not a 500.
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -136,6 +138,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
+        # A kept connection is checked before a request uses it: after a database restart the
+        # first request reconnects instead of failing on the dead connection.
+        conn_health_checks=True,
     )
 }
 if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):

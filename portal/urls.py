@@ -22,3 +22,6 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("calls.urls")),
 ]
+
+# A database error outside a view (the session middleware) gets the "try again" page too.
+handler500 = "portal.unavailable.server_error"

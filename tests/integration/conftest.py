@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -268,3 +269,173 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+# --- a throwaway PostgreSQL and the portal served by gunicorn, for the drills ------------------
+
+POSTGRES_BIN = Path(os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster in a temporary folder, on a free local port, that a drill
+    may stop and start again; never the machine's own server. Run as the ``postgres`` user when
+    the tests run as root (PostgreSQL refuses root)."""
+
+    def __init__(self, *, directory: Path) -> None:
+        self.directory = directory
+        self.data = directory / "data"
+        self.log = directory / "postgres.log"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(directory, user="postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *command: str) -> None:
+        result = subprocess.run([*self.as_user, *command], capture_output=True, text=True,
+                                timeout=60, check=False)
+        if result.returncode:
+            pytest.fail(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}"
+                        f"{result.stderr}\n{self.report()}", pytrace=False)
+
+    def init(self) -> None:
+        self._run(str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        self._run(str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+                  "-l", str(self.log), "-w", "-t", "30", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast``: the server ends every session at once (their transactions roll back)."""
+        self._run(str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        self._run(str(POSTGRES_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                  "-U", "postgres", name)
+        return self.url(name)
+
+    def report(self) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return f"--- postgres log ({self.log}) ---\n{text[-5000:]}--- end of postgres log ---"
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL 15, started; stopped and removed at teardown whatever the test did.
+
+    Its folder is made directly in the system's temporary folder: pytest's own is private to
+    root, and the server runs as ``postgres``.
+    """
+    if not (POSTGRES_BIN / "postgres").exists():
+        _cannot_run(f"PostgreSQL's server programs are not in {POSTGRES_BIN} (Debian's package "
+                    "postgresql-15; POSTGRES_BIN to point elsewhere)")
+    directory = Path(tempfile.mkdtemp(prefix="drill-postgres-"))
+    server = PostgresServer(directory=directory)
+    server.init()
+    server.start()
+    yield server
+    if server.running():
+        subprocess.run([*server.as_user, str(POSTGRES_BIN / "pg_ctl"), "-D", str(server.data),
+                        "-m", "immediate", "-w", "stop"], capture_output=True, timeout=30,
+                       check=False)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def portal_environment(*, database_url: str, redis_url: str, var_dir: Path,
+                       **extra: str) -> dict[str, str]:
+    """The environment of a portal process (web or manage.py) on the drill's own services: the
+    development mode with DEBUG off (the error pages production shows) and connections kept for
+    a minute, as production keeps them."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in CELERY_ENV_OVERRIDES and key != "DJANGO_SETTINGS_MODULE"}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DJANGO_DEBUG": "false",
+        "PORTAL_VAR_DIR": str(var_dir),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(django_settings.BASE_DIR),
+        **extra,
+    })
+    return env
+
+
+def manage(env: Mapping[str, str], *arguments: str, timeout: float = 180) -> str:
+    """Run ``manage.py`` with ``env``; its standard output."""
+    result = subprocess.run([sys.executable, "manage.py", *arguments],
+                            cwd=django_settings.BASE_DIR, env=dict(env), capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    if result.returncode:
+        pytest.fail(f"manage.py {' '.join(arguments)} failed ({result.returncode}):\n"
+                    f"{result.stdout}{result.stderr}", pytrace=False)
+    return result.stdout
+
+
+class WebServer:
+    """``gunicorn portal.wsgi`` as docker-compose runs it, on a free local port."""
+
+    def __init__(self, *, env: Mapping[str, str], log: Path, workers: int = 2) -> None:
+        self.port = free_port()
+        self.log = log
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "portal.wsgi:application",
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                 "--access-logfile", "-", "--timeout", "60"],
+                cwd=django_settings.BASE_DIR, env=dict(env), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self) -> None:
+        def answers() -> bool:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited ({self.process.returncode}).\n{self.report()}",
+                            pytrace=False)
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                return False
+
+        wait_until(answers, seconds=WORKER_READY_SECONDS, what="gunicorn to listen")
+
+    def report(self) -> str:
+        return (f"--- gunicorn log ({self.log}) ---\n{self.log.read_text(errors='replace')[-8000:]}"
+                "--- end of gunicorn log ---")
+
+    def stop(self) -> None:
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=grace)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture
+def start_web() -> Iterator[Callable[..., WebServer]]:
+    """Start gunicorn (stopped at teardown)."""
+    servers: list[WebServer] = []
+
+    def start(**kwargs) -> WebServer:
+        server = WebServer(**kwargs)
+        servers.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
