@@ -116,13 +116,14 @@ class Worker:
             # The worker sends the receipt e-mails of the tests: never to a real server.
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         })
-        if settings:
-            module = f"worker_settings_{log.stem.replace('-', '_')}"
-            (log.parent / f"{module}.py").write_text(
-                "from portal.settings import *  # noqa: F403\n"
-                + "".join(f"{name} = {value!r}\n" for name, value in settings.items()))
-            env["DJANGO_SETTINGS_MODULE"] = module
-            env["PYTHONPATH"] = os.pathsep.join([str(log.parent), str(django_settings.BASE_DIR)])
+        # Tasks that the worker queues itself (a sweeper's) go to the test's queue too.
+        settings = {"CELERY_TASK_DEFAULT_QUEUE": queue, **(settings or {})}
+        module = f"worker_settings_{log.stem.replace('-', '_')}"
+        (log.parent / f"{module}.py").write_text(
+            "from portal.settings import *  # noqa: F403\n"
+            + "".join(f"{name} = {value!r}\n" for name, value in settings.items()))
+        env["DJANGO_SETTINGS_MODULE"] = module
+        env["PYTHONPATH"] = os.pathsep.join([str(log.parent), str(django_settings.BASE_DIR)])
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker",
                    "--pool=solo", "--concurrency=1", "-Q", queue, "-n", self.hostname,
                    "--without-heartbeat", "--without-gossip", "--without-mingle",

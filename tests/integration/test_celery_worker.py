@@ -6,12 +6,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from applications.eligibility_services import eligibility_sweep
-from applications.models import Application, Declaration, EligibilityResult
+from applications.models import Application, ApplicationVersion, Declaration, EligibilityResult
 from applications.services import application_submit
 from portal.celery import app as celery_app
-from tests.factories import complete_application
+from tests.factories import OpenCallFactory, complete_application
 from tests.integration.conftest import use_broker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,3 +90,79 @@ def test_broker_outage_loses_nothing(start_worker, redis_server, caplog):
     assert (result.outcome, result.automatic_outcome) == ("eligible", "eligible"), worker.report()
     assert Application.objects.get(pk=application.pk).status == Application.Status.ELIGIBLE
     assert len(succeeded(worker, "applications.check_eligibility")) == 1, worker.report()
+
+
+class QueueWarnings(logging.Handler):
+    """The names of the tasks that ``enqueue_on_commit`` could not queue, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.names: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.names.append(record.args[0])
+
+
+def test_redis_stopped_during_submits_every_check_runs_once_after_it_returns(
+        start_worker, redis_server, settings, client):
+    """The drill: Redis (the broker and the cache) stops while SMEs submit through the portal's
+    page and starts again with an empty queue; the worker lives through it. Every submit gets its
+    receipt; the checks queued during the outage are lost with Redis and run once the sweeper
+    (``applications.sweep_eligibility``, sent as beat sends it) finds them; no check runs twice."""
+    # On the queue's own logger, not the root's as caplog: the test client's first request
+    # configures logging again (Celery's Django fix-up runs django.setup()), dropping the root's.
+    warnings = QueueWarnings()
+    logging.getLogger("portal.queue").addHandler(warnings)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": redis_server.url[:-1] + "1"}}
+    use_broker(redis_server.url)
+    worker = start_worker(broker_url=redis_server.url,
+                          settings={"ELIGIBILITY_SWEEP_AFTER_SECONDS": 0})
+    call = OpenCallFactory()
+    before, during, after = ([complete_application(call=call, acronym=f"{phase}{n}")
+                              for n in range(count)]
+                             for phase, count in (("B", 2), ("D", 3), ("A", 2)))
+
+    def submit_page(application):
+        client.force_login(application.created_by)
+        started = time.monotonic()
+        response = client.post(reverse("applications:submit", kwargs={"pk": application.pk}),
+                               {"declarations": Declaration.values})
+        assert time.monotonic() - started < OUTAGE_SUBMIT_SECONDS
+        version = ApplicationVersion.objects.get(application=application)
+        assert (response.status_code, response["Location"]) == (302, version.get_absolute_url())
+        return version
+
+    versions = [submit_page(application) for application in before]
+    for version in versions:
+        checked_result(version, worker)
+
+    redis_server.stop()
+    lost = [submit_page(application) for application in during]
+    assert warnings.names == ["portal.send_mail", "applications.check_eligibility"] * 3
+    assert not EligibilityResult.objects.filter(version__in=lost,
+                                                checked_at__isnull=False).exists()
+
+    redis_server.start()  # empty: what was queued before the outage is gone with it
+    warnings.names.clear()
+    versions += [submit_page(application) for application in after]
+    for version in versions[-2:]:
+        checked_result(version, worker)  # the worker reconnected by itself
+    assert warnings.names == []
+    logging.getLogger("portal.queue").removeHandler(warnings)
+
+    celery_app.send_task("applications.sweep_eligibility")
+    for version in lost:
+        checked_result(version, worker)
+
+    versions += lost
+    results = EligibilityResult.objects.filter(version__in=versions)
+    assert sorted(results.values_list("version_id", "outcome")) == sorted(
+        (version.pk, "eligible") for version in versions)
+    assert set(Application.objects.filter(call=call).values_list("status", flat=True)) == {
+        Application.Status.ELIGIBLE}
+    assert len(succeeded(worker, "applications.sweep_eligibility")) == 1, worker.report()
+    # Seven versions, seven checks: the sweep queued only the three lost with the outage.
+    checks = succeeded(worker, "applications.check_eligibility")
+    assert len(checks) == 7, worker.report()
+    assert "eligibility sweep queued 3 check(s)" in worker.output()
