@@ -122,6 +122,15 @@ def test_generate_again_returns_the_same_agreement_unchanged(application):
     assert GrantAgreement.objects.count() == 1
 
 
+def test_generate_removes_the_pdf_a_killed_attempt_left_behind(application, _private_files):
+    # A worker killed after writing the file, before committing the agreement that names it.
+    orphan = _private_files / "agreements" / str(application.pk) / "0123abcd.pdf"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"%PDF-1.7 half written")
+    agreement = agreement_generate(application=application)
+    assert [path.name for path in orphan.parent.iterdir()] == [agreement.file.name.split("/")[-1]]
+
+
 def test_generate_refuses_an_application_that_is_not_selected(call):
     application = selected_application(call)
     Application.objects.filter(pk=application.pk).update(status=S.RESERVE)

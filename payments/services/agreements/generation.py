@@ -10,6 +10,7 @@ and the second one sees the first one's agreement.
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,7 +23,7 @@ from applications.identifiers import identity_key
 from applications.models import Application
 from calls.models import OpenCall
 from payments import pdf
-from payments.models import GrantAgreement, ThirdParty
+from payments.models import GrantAgreement, ThirdParty, agreement_path
 from payments.selectors.agreements import (
     agreement_amount,
     agreement_document,
@@ -86,6 +87,25 @@ def _store(field, data: bytes) -> str:
     """Write ``data`` to the file field (private storage, a random name); return its hash."""
     field.save("agreement.pdf", ContentFile(data), save=False)
     return pdf.sha256_hex(data)
+
+
+def _remove_orphans(application: Application) -> None:
+    """Remove the PDFs an earlier attempt wrote for ``application`` without committing its
+    agreement (a worker killed mid-transaction, an error after the file was stored). Call with
+    the application locked and no agreement yet: no committed row names a file in its folder."""
+    storage = GrantAgreement._meta.get_field("file").storage
+    folder = agreement_path(SimpleNamespace(application_id=application.pk), "").rsplit("/", 1)[0]
+    try:
+        _dirs, names = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in names:
+        try:
+            storage.delete(f"{folder}/{name}")
+        except OSError:
+            logger.warning("could not remove the orphan agreement file %s/%s", folder, name)
+        else:
+            logger.info("removed the orphan agreement file %s/%s", folder, name)
 
 
 def _delete_on_commit(storage, name: str) -> None:
@@ -156,6 +176,7 @@ def agreement_generate(*, application: Application, by: Any = None,
 
     now = timezone.now()
     if existing is None:
+        _remove_orphans(application)
         agreement = GrantAgreement(application=application, third_party=third_party,
                                    amount=amount, generated_at=now,
                                    signing_deadline=now + timedelta(days=call.signing_days))
