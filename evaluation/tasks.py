@@ -9,7 +9,11 @@ from django.db import OperationalError
 
 from calls.models import OpenCall
 from evaluation.services.assignment import RunBusy
-from evaluation.services.assignment_runs import assignment_fill, assignment_run_execute
+from evaluation.services.assignment_runs import (
+    assignment_fill,
+    assignment_run_execute,
+    assignment_runs_sweep,
+)
 from evaluation.services.ranking import reserves_promote_all
 
 # --- pool and assignment ---------------------------------------------------------------------
@@ -19,6 +23,13 @@ from evaluation.services.ranking import reserves_promote_all
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def task_run_assignment(*, run_id: int) -> None:
     assignment_run_execute(run_id=run_id)
+
+
+@shared_task(name="evaluation.sweep_assignment_runs", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_sweep_assignment_runs() -> int:
+    """Queue again the runs whose worker was killed or whose message was lost (beat)."""
+    return assignment_runs_sweep()
 
 
 @shared_task(name="evaluation.fill_assignments", bind=True, acks_late=True,

@@ -319,6 +319,9 @@ CELERY_BEAT_SCHEDULE = {
                                        "schedule": 60.0},
     # A selected applicant who withdrew on the applications' own page frees money: move up the
     # best reserve that fits.
+    # An assignment run whose worker was killed (or whose message was lost) is run again.
+    "evaluation-sweep-assignment-runs": {"task": "evaluation.sweep_assignment_runs",
+                                         "schedule": 60.0},
     "evaluation-promote-reserves": {"task": "evaluation.promote_reserves", "schedule": 60.0},
     # A payment batch whose fill never finished (lost message, killed worker) is filled again.
     "payments-sweep-batches": {"task": "payments.sweep_batches", "schedule": 300.0},

@@ -33,13 +33,16 @@ loads table. Manual changes are in ``evaluation.services.assignment``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,12 +72,35 @@ from evaluation.services.transitions import assignment_run_transition, assignmen
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.models import AuditEntry
-from portal.queue import enqueue_on_commit
+from portal.queue import enqueue_on_commit, registered_task
 
 logger = logging.getLogger(__name__)
 
 # A run still queued or running after this long has lost its worker (see _fail_stale_runs).
 STALE_AFTER = timedelta(minutes=30)
+# pg_try_advisory_lock(RUN_LEASE, run id): held by the worker executing a run, for as long as its
+# database session lives. A run "running" whose lease nobody holds lost its worker (killed, out of
+# memory): the sweeper queues it again and the next worker does it from the start.
+RUN_LEASE = 0x41525553  # "ARUS"
+
+
+@contextlib.contextmanager
+def _run_lease(run_id: int) -> Iterator[bool | None]:
+    """Take the run's lease for the block: True (held), False (another worker holds it), None
+    (not PostgreSQL: nobody can tell, and a run found running is left alone)."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LEASE, run_id])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            # A lost connection has released it already.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LEASE, run_id])
 
 
 # --- starting a run --------------------------------------------------------------------------
@@ -232,17 +258,31 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
     fails the run with the reasons in words (``error`` and ``result["reasons"]``). Queues one
     e-mail per evaluator with new proposals.
     """
+    with _run_lease(run_id) as lease:
+        if lease is False:  # another worker is doing it (a redelivered or swept message)
+            return AssignmentRun.objects.filter(pk=run_id).first()
+        return _execute(run_id=run_id, lease=lease)
+
+
+def _execute(*, run_id: int, lease: bool | None) -> AssignmentRun | None:
     with transaction.atomic():
         run = (AssignmentRun.objects.select_for_update().select_related("call")
                .filter(pk=run_id).first())
         if run is None:
             logger.warning("assignment run %s not found", run_id)
             return None
-        if run.status != AssignmentRun.Status.QUEUED:
+        if run.status == AssignmentRun.Status.RUNNING and lease:
+            # Running, but nobody holds its lease: its worker died mid-run, and with it the
+            # saving transaction. Nothing of it was saved: do it again from the start.
+            logger.warning("assignment run %s lost its worker: started again", run.pk)
+            AssignmentRun.objects.filter(pk=run.pk).update(
+                progress=5, stage=_("Started again (its first worker stopped)"))
+        elif run.status != AssignmentRun.Status.QUEUED:
             # Done, failed, or running in another worker (a redelivered message).
             return run
-        run = assignment_run_transition(run=run, to=AssignmentRun.Status.RUNNING,
-                                        extra={"progress": 5, "stage": _("Started")})
+        else:
+            run = assignment_run_transition(run=run, to=AssignmentRun.Status.RUNNING,
+                                            extra={"progress": 5, "stage": _("Started")})
     started = time.perf_counter()
     try:
         _progress(run.pk, 10, _("Loading proposals, evaluators and exclusions"))
@@ -263,6 +303,7 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
                 plan, solution = fresh, _solve(fresh)
             figures = _apply(call=call, plan=plan, solution=solution, run=run,
                              by=run.started_by, reason=_("assignment run #%(n)d") % {"n": run.pk})
+            _test_delay()
             figures["seconds"] = round(time.perf_counter() - started, 3)
             run = assignment_run_transition(run=run, to=AssignmentRun.Status.DONE, extra={
                 "progress": 100, "stage": _("Done"), "result": figures,
@@ -278,6 +319,46 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun | None:
                      "Start it again, or tell the portal's administrators if it happens again."),
               [], started)
         raise
+
+
+def _test_delay() -> None:
+    """``settings.EVALUATION_RUN_SAVE_DELAY_SECONDS`` (default 0, never set in production) holds
+    the saving transaction open for that long: the drill that kills a worker mid-run needs it."""
+    delay = float(getattr(settings, "EVALUATION_RUN_SAVE_DELAY_SECONDS", 0) or 0)
+    if delay:
+        time.sleep(delay)
+
+
+def assignment_runs_sweep(*, older_than: timedelta | None = None) -> int:
+    """Queue again the runs that lost their worker or their message (beat); return how many.
+
+    A run queued or running for more than ``older_than`` (``ASSIGNMENT_RUN_SWEEP_AFTER_SECONDS``,
+    a minute by default) whose lease nobody holds is queued again; one past STALE_AFTER is failed
+    instead (its worker keeps dying, or none is running). Without PostgreSQL only queued runs are
+    queued again: whether a running one still has its worker cannot be told.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=getattr(settings, "ASSIGNMENT_RUN_SWEEP_AFTER_SECONDS", 60))
+    now = timezone.now()
+    for call_id in (AssignmentRun.objects.filter(status__in=AssignmentRun.ACTIVE,
+                                                 created_at__lt=now - STALE_AFTER)
+                    .values_list("call_id", flat=True)):
+        with transaction.atomic():
+            _fail_stale_runs(OpenCall.objects.select_for_update().get(pk=call_id))
+    task = registered_task("evaluation.run_assignment")
+    queued = 0
+    for run_id, status in (AssignmentRun.objects.filter(status__in=AssignmentRun.ACTIVE,
+                                                        created_at__lt=now - older_than)
+                           .values_list("pk", "status")):
+        with _run_lease(run_id) as lease:
+            free = lease or (lease is None and status == AssignmentRun.Status.QUEUED)
+        if free:
+            # At once, not after a commit: the beat task calling this runs in no transaction.
+            task.apply_async(kwargs={"run_id": run_id}, retry=False)
+            queued += 1
+    if queued:
+        logger.info("assignment sweep queued %d run(s)", queued)
+    return queued
 
 
 def _fail(run: AssignmentRun, message: str, reasons: list[str], started: float) -> AssignmentRun:

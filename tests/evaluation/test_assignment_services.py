@@ -26,6 +26,7 @@ from evaluation.services.assignment_runs import (
 from evaluation.tasks import task_fill_assignments, task_run_assignment
 from portal.audit import audit_trail
 from portal.models import AuditEntry
+from portal.queue import registered_task
 from tests.evaluation.factories import (
     AssignmentFactory,
     CallEvaluatorFactory,
@@ -349,3 +350,31 @@ def test_a_run_s_figures_describe_the_call_after_it_like_the_loads_table(
     page = client.get(reverse("evaluation:manage_run", args=[run.pk])).content.decode()
     assert ("6 assignments in total after this run: 6 kept from before, 0 added, 0 removed; "
             "evaluator loads 2–2") in page
+
+
+def test_sweep_assignment_runs_task_runs_a_lost_run_once_and_fails_a_stale_one(
+        setup, manager, manager_a):
+    """The beat task: a run whose message was lost (queued for more than a minute) is run; a
+    second sweep finds nothing; a run left active past STALE_AFTER is failed, not run."""
+    call, _apps, _evaluators = setup
+    run = assignment_run_start(call=call, by=manager)  # its message never sent: no commit hook
+    AssignmentRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - timedelta(minutes=2))
+    fresh_call = closed_call(eurocluster=manager_a.eurocluster, status=OpenCall.Status.CLOSED)
+    fresh = AssignmentRun.objects.create(call=fresh_call, started_by=manager)  # under a minute
+    stale_call = closed_call(eurocluster=manager_a.eurocluster, status=OpenCall.Status.CLOSED)
+    stale = AssignmentRun.objects.create(call=stale_call, started_by=manager)
+    AssignmentRun.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(minutes=31))
+
+    assert registered_task("evaluation.sweep_assignment_runs").apply().get() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.progress) == (AssignmentRun.Status.DONE, 100)
+    assert len(pairs(call)) == 6
+    assert AssignmentRun.objects.get(pk=fresh.pk).status == AssignmentRun.Status.QUEUED
+    assert AssignmentRun.objects.get(pk=stale.pk).status == AssignmentRun.Status.FAILED
+    before = list(Assignment.objects.values_list("pk", "status"))
+
+    assert registered_task("evaluation.sweep_assignment_runs").apply().get() == 0
+    assert list(Assignment.objects.values_list("pk", "status")) == before

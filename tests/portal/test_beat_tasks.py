@@ -40,6 +40,9 @@ BEAT_TESTS = {
     "applications.sweep_eligibility":
         "tests.portal.test_beat_tasks::test_sweep_eligibility_task",
     "payments.sweep_batches": "tests.portal.test_beat_tasks::test_sweep_batches_task",
+    "evaluation.sweep_assignment_runs":
+        "tests.evaluation.test_assignment_services::"
+        "test_sweep_assignment_runs_task_runs_a_lost_run_once_and_fails_a_stale_one",
     "evaluation.promote_reserves": "tests.evaluation.test_results_services::"
                                    "test_the_beat_task_catches_a_withdrawal_made_on_the_"
                                    "applications_page",
