@@ -37,6 +37,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person asked for erasure and the account was pseudonymised (records the grant
+    # requires are kept), and when those records were deleted after their retention.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    purged_at = models.DateTimeField(_("retained records deleted at"), null=True, blank=True,
+                                     editable=False)
 
     objects = UserManager()
 

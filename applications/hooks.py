@@ -1,11 +1,13 @@
 """What applications plugs into the registries and signals of the portal, once, from
 ``AppConfig.ready()``: the manager's and the applicant's roles (accounts.roles: menu and home
-after login), the applicant's flag set at login, and the dashboard's own next step (a draft to
-finish)."""
+after login), the applicant's flag set at login, the dashboard's own next step (a draft to
+finish) and the applicant's personal data (accounts.personal_data)."""
 
 from django.contrib.auth.signals import user_logged_in
 
+from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
+from applications import personal_data
 from applications.next_actions import draft_actions, register_next_actions
 from applications.roles import SESSION_FLAG, remember_applicant
 
@@ -18,3 +20,6 @@ def register() -> None:
                   held=lambda request: bool(request.session.get(SESSION_FLAG)), default=True)
     user_logged_in.connect(remember_applicant, dispatch_uid="applications_remember_applicant")
     register_next_actions("applications.drafts", draft_actions)
+    register_contributor(Contributor(
+        name="applications", layer=4, export=personal_data.export, holds=personal_data.holds,
+        erase=personal_data.erase, purge=personal_data.purge))

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from applications.eligibility_services import eligibility_check, eligibility_sweep
+from applications.personal_data import drafts_remove_expired
 
 
 @shared_task(name="applications.check_eligibility", acks_late=True,
@@ -13,3 +14,8 @@ def task_check_eligibility(*, version_id: int, recheck: bool = False) -> None:
 @shared_task(name="applications.sweep_eligibility")
 def task_sweep_eligibility() -> None:
     eligibility_sweep()
+
+
+@shared_task(name="applications.remove_expired_drafts")
+def task_remove_expired_drafts() -> int:
+    return drafts_remove_expired()

@@ -334,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
                                          "schedule": 3600.0},
     # Uploads kept in quarantine while clamd was unreachable are scanned once it is back.
     "portal-scan-pending": {"task": "portal.scan_pending", "schedule": 300.0},
+    # Personal data kept no longer than needed (the privacy page lists the periods below).
+    "applications-remove-expired-drafts": {"task": "applications.remove_expired_drafts",
+                                           "schedule": 3600.0},
+    "accounts-remove-unconfirmed-signups": {"task": "accounts.remove_unconfirmed_signups",
+                                            "schedule": 3600.0},
 }
 # Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
 # EXPORT_KEEP_DAYS days.
@@ -424,6 +429,22 @@ CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", "0.0.0.0")  # noqa: S104 
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # Probes and the scraper talk plain HTTP to the container, behind the TLS proxy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# Retention of personal data (GDPR art. 5(1)(e)); the privacy page prints this table.
+# Drafts never submitted are deleted this many months after their call closed.
+PORTAL_RETENTION_DRAFT_MONTHS_AFTER_CLOSE = int(env("PORTAL_RETENTION_DRAFT_MONTHS_AFTER_CLOSE",
+                                                    "12"))
+# Sign-ups whose e-mail address was never confirmed (and who never logged in) after this many days.
+PORTAL_RETENTION_UNCONFIRMED_SIGNUP_DAYS = int(env("PORTAL_RETENTION_UNCONFIRMED_SIGNUP_DAYS",
+                                                   "30"))
+# The records that the grant requires (Financial Regulation, FSTP) of a person who asked for
+# erasure are kept, pseudonymised, until this many years after the last payment of the
+# Eurocluster that ran the call, then deleted.
+PORTAL_RETENTION_YEARS_AFTER_LAST_PAYMENT = int(env("PORTAL_RETENTION_YEARS_AFTER_LAST_PAYMENT",
+                                                    "5"))
+# Who controls the personal data besides the Eurocluster running each call, for the privacy page.
+PORTAL_OPERATOR_NAME = env("PORTAL_OPERATOR_NAME", "The portal operator")
+PORTAL_PRIVACY_CONTACT = env("PORTAL_PRIVACY_CONTACT", "privacy@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie

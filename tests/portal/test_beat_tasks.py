@@ -56,6 +56,12 @@ BEAT_TESTS = {
     "reporting.remove_expired_exports": "tests.reporting.test_exports::"
                                         "test_the_tasks_run_twice_change_nothing_more_and_beat_"
                                         "removes_expired_files",
+    "applications.remove_expired_drafts": "tests.accounts.test_retention::"
+                                          "test_drafts_go_twelve_months_after_their_call_closed_"
+                                          "and_the_task_runs_twice",
+    "accounts.remove_unconfirmed_signups": "tests.accounts.test_retention::"
+                                           "test_unconfirmed_signups_go_after_thirty_days_and_the_"
+                                           "task_runs_twice",
 }
 
 
