@@ -1,10 +1,13 @@
 """What evaluation plugs into the registries of the apps below it, once, from
 ``AppConfig.ready()``: the evaluator's role (accounts.roles: menu and home after login) and the
-applicant's next steps of the results (applications.next_actions)."""
+applicant's next steps of the results (applications.next_actions), and the evaluators' personal
+data (accounts.personal_data)."""
 
 from accounts.mfa import register_mfa_requirement
+from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
 from applications.next_actions import register_next_actions
+from evaluation import personal_data
 from evaluation.next_actions import evaluation_actions
 from evaluation.views.reviews import SESSION_FLAG
 
@@ -17,3 +20,6 @@ def register() -> None:
     register_mfa_requirement(code="evaluator",
                              held=lambda request: bool(request.session.get(SESSION_FLAG)))
     register_next_actions("evaluation.results", evaluation_actions)
+    register_contributor(Contributor(
+        name="evaluation", layer=6, export=personal_data.export, holds=personal_data.holds,
+        erase=personal_data.erase, purge=personal_data.purge))

@@ -339,6 +339,9 @@ CELERY_BEAT_SCHEDULE = {
                                            "schedule": 3600.0},
     "accounts-remove-unconfirmed-signups": {"task": "accounts.remove_unconfirmed_signups",
                                             "schedule": 3600.0},
+    # Pseudonymised accounts' records, once PORTAL_RETENTION_YEARS_AFTER_LAST_PAYMENT have passed.
+    "accounts-purge-erased-accounts": {"task": "accounts.purge_erased_accounts",
+                                       "schedule": 86400.0},
 }
 # Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
 # EXPORT_KEEP_DAYS days.
