@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,6 +205,9 @@ def test_a_beneficiary_is_pseudonymised_and_the_grant_records_are_kept(
     address = user.email
     draft = ApplicationFactory(organisation=organisation, call=OpenCallFactory())
     client.force_login(user)
+    other_browser = Client()
+    other_browser.force_login(user)
+    assert other_browser.get(reverse("accounts:my_data")).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:erase"), {"password": PASSWORD})
@@ -229,8 +233,9 @@ def test_a_beneficiary_is_pseudonymised_and_the_grant_records_are_kept(
     assert message.to == [address]
     assert APPLICATIONS_REASON in message.body
     assert brussels(until, date_only=True) in message.body
-    # No way back in.
+    # No way back in, and the session of another browser has ended too.
     assert not client.login(username=address, password=PASSWORD)
+    assert other_browser.get(reverse("accounts:my_data")).status_code == 302
 
 
 def test_an_evaluator_who_declared_is_pseudonymised_and_the_rest_goes():
