@@ -78,5 +78,11 @@ def test_my_data_page_offers_the_download_and_the_deletion(client):
     assert f'<form method="post" action="{reverse("accounts:export")}">' in page
     assert f'href="{reverse("accounts:erase")}"' in page
     assert _table(page) == EXPECTED
-    # The menu of every page leads here.
-    assert f'href="{reverse("accounts:my_data")}">Your data</a>' in client.get("/").content.decode()
+    # A tab of the account area, next to the e-mail addresses, password and second factors.
+    for name in ("account_email", "account_change_password", "mfa_index", "accounts:my_data"):
+        tabs = re.search(r'<ul class="nav nav-tabs mb-3" id="account-tabs">(.*?)</ul>',
+                         client.get(reverse(name)).content.decode(), re.S).group(1)
+        assert re.findall(r'<a class="nav-link( active)?" href="([^"]+)">', tabs) == [
+            (" active" if name == tab else "", reverse(tab))
+            for tab in ("account_email", "account_change_password", "mfa_index",
+                        "accounts:my_data")], name
