@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.personal_data import ExportFile, contributors
 from portal.audit import audit_record
+from portal.models import AuditEntry
 
 # Files up to this size stay in memory while the ZIP is built; larger ones go to disk.
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -35,6 +36,12 @@ def account_section(user) -> dict:
         "second_factors": [
             {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
             for a in Authenticator.objects.filter(user=user).order_by("pk")],
+        # What the audit trail records the person doing (its lines hold ids, never names).
+        "audit_trail": [
+            {"action": e.action, "subject": e.content_type.model, "subject_id": e.object_id,
+             "from": e.from_state, "to": e.to_state, "at": e.created_at}
+            for e in AuditEntry.objects.filter(actor=user).select_related("content_type")
+            .order_by("created_at", "pk")],
     }
 
 

@@ -11,11 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Attachment
+from applications.services import application_start
 from euroclusters.models import Membership
 from payments.models import GrantAgreement, ProgressReport, ReportAttachment
 from portal.models import AuditEntry
 from tests.evaluation.factories import AssignmentFactory, submitted_review
-from tests.factories import MINIMAL_PDF, ApplicationFactory, MembershipFactory, OpenCallFactory
+from tests.factories import (
+    MINIMAL_PDF,
+    ApplicationFactory,
+    MembershipFactory,
+    OpenCallFactory,
+    OrganisationFactory,
+)
 from tests.payments.factories import results_call
 from tests.payments.test_finance_services import funded
 
@@ -81,9 +88,9 @@ def test_the_export_holds_the_persons_data_and_files_exactly(client, beneficiary
     assert data["missing_files"] == []
     account = data["account"]
     assert (account["email"], account["full_name"], account["email_addresses"],
-            account["second_factors"]) == (
+            account["second_factors"], account["audit_trail"]) == (
         user.email, user.full_name,
-        [{"email": user.email, "verified": True, "primary": True}], [])
+        [{"email": user.email, "verified": True, "primary": True}], [], [])
     organisation = application.organisation
     enterprise = data["applications"]["enterprise"]
     assert (enterprise["legal_name"], enterprise["registration_number"], enterprise["country"],
@@ -171,3 +178,15 @@ def test_an_evaluator_and_manager_gets_the_reviews_and_the_roles(client):
         ("Excellence", "4.00"), ("Impact", "3.50"), ("Implementation", "5.00")]
     # The proposal they scored is not theirs: none of it is in their export.
     assert data["applications"]["applications"] == []
+
+
+def test_the_audit_lines_of_the_persons_own_actions_are_listed(client, manager_a):
+    user = OrganisationFactory().user
+    draft = application_start(call=OpenCallFactory(eurocluster=manager_a.eurocluster), user=user)
+    data, _files = _download(client, user)
+    assert [(e["action"], e["subject"], e["subject_id"]) for e in data["account"]["audit_trail"]] \
+        == [("created", "application", draft.pk)]
+    # The second export lists the first.
+    data, _files = _download(client, user)
+    assert [e["action"] for e in data["account"]["audit_trail"]] == [
+        "created", "personal_data_exported"]
