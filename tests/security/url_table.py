@@ -409,6 +409,15 @@ TABLE: dict[str, Url] = {
                                post="anon login; * 404"),
     "mfa_login_webauthn": Url(get="anon login; * 302", post="anon login; * 302"),
 
+    # --- privacy (accounts): the public page, and each person's own data --------------------------
+    "accounts:privacy": Url(get=PUBLIC, post="* 405"),
+    "accounts:my_data": Url(get=LOGGED_IN, post="* 405"),
+    # The ZIP of the person's own data, built on a POST (audited: the row it writes).
+    "accounts:export": Url(get="* 405", post="anon login; * 200+"),
+    # The decision and the password form; an empty POST meets the form (the password is asked
+    # for) and erases nothing. Erasure itself: tests/accounts/test_erasure.py.
+    "accounts:erase": Url(get=LOGGED_IN, post="anon login; * 200"),
+
     # --- the admin's own pages (the pages of each model are in ADMIN) -----------------------------
     "admin:index": Url(get="staff superuser 200; * login"),
     "admin:login": Url(get="staff superuser 302; * 200"),
