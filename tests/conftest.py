@@ -1,6 +1,8 @@
+import os
 import time
 
 import pytest
+import redis
 from allauth.account.internal.flows.login import record_authentication
 from django.core.cache import cache
 from django.core.files.storage import storages
@@ -49,6 +51,20 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def local_redis_url() -> str:
+    """The machine's Redis (database 0), for the tests that read it; without one they skip,
+    unless REQUIRE_INTEGRATION_TESTS=1 (CI) makes that a failure."""
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("REQUIRE_INTEGRATION_TESTS") == "1":
+            pytest.fail("REQUIRE_INTEGRATION_TESTS=1 but no Redis answers on 127.0.0.1:6379")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return url
 
 
 @pytest.fixture
