@@ -25,8 +25,11 @@ RETRY_AFTER_SECONDS = 60
 
 def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
     """The 503 page (JSON for the autosave's requests), with Retry-After; logs a warning."""
+    # With its traceback: SQLite reports some programming errors (a missing column) as
+    # OperationalError too, and those must stay findable in the log.
     logger.warning("database unavailable for %s %s: %s", request.method, request.path,
-                   str(error).strip().splitlines()[0] if str(error).strip() else repr(error))
+                   str(error).strip().splitlines()[0] if str(error).strip() else repr(error),
+                   exc_info=error)
     message = _("The portal cannot reach its database for a moment; your draft is safe, please "
                 "try again in a minute.")
     if request.headers.get("Accept", "").startswith("application/json") or \
