@@ -26,7 +26,9 @@ OPEN_VIEWS = frozenset({
     "calls:home", "calls:detail", "calls:document",
     "reporting:beneficiaries", "reporting:beneficiaries_csv", "reporting:beneficiaries_json",
     "reporting:calls_json", "reporting:calls_atom", "reporting:calls_ics",
-    "payments:verify", "evaluation:invitation",
+    "payments:verify", "evaluation:invitation", "accounts:privacy",
+    # Probes of load balancers (they carry no session, but a logged-in browser may open them).
+    "healthz", "readyz",
 })
 SETUP_VIEW = "mfa_activate_totp"
 
