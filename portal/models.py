@@ -132,3 +132,40 @@ class ScannedUpload(models.Model):
     @property
     def is_infected(self) -> bool:
         return self.scan_status == ScanStatus.INFECTED
+
+
+class Notification(models.Model):
+    """Something the portal told a person: read again in her notification centre, e-mailed
+    at once, in her daily digest or not at all (``portal.notifications.notify``)."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("to be e-mailed")
+        SENT = "sent", _("e-mailed")
+        FAILED = "failed", _("e-mail failed")
+        DIGEST = "digest", _("for the daily digest")
+        DIGESTED = "digested", _("e-mailed in a digest")
+        OFF = "off", _("not e-mailed (preference)")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=64)
+    text = models.CharField(_("text"), max_length=300)
+    body = models.TextField(_("e-mail body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    delivery = models.CharField(_("e-mail"), max_length=16, choices=Delivery.choices,
+                                default=Delivery.PENDING)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_list"),
+            # The bell's unread count: a partial index of the few unread rows.
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from portal.audit_chain import audit_seal
+from portal.notifications import notification_send
 from portal.scanning import pending_uploads_rescan
 
 
@@ -20,3 +21,10 @@ def task_audit_seal() -> int:
 @shared_task(name="portal.scan_pending", acks_late=True)
 def task_scan_pending() -> dict[str, int]:
     return pending_uploads_rescan()
+
+
+@shared_task(name="portal.send_notification", acks_late=True, autoretry_for=(OSError,),
+             max_retries=5, retry_backoff=True)
+def task_send_notification(*, notification_id: int) -> str:
+    """E-mail one notification; a second run (redelivery, retry) sends nothing twice."""
+    return notification_send(notification_id=notification_id)
