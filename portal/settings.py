@@ -141,6 +141,10 @@ DATABASES = {
         # A kept connection is checked before a request uses it: after a database restart the
         # first request reconnects instead of failing on the dead connection.
         conn_health_checks=True,
+        # Behind a transaction-pooling PgBouncer (docker-compose's web tier) each transaction
+        # may land on another server connection, where a server-side cursor (``.iterator()``
+        # outside a transaction) does not exist: Django then reads with client-side cursors.
+        disable_server_side_cursors=env_bool("DATABASE_TRANSACTION_POOLER", False),
     )
 }
 if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -180,3 +180,14 @@ def test_development_can_require_the_virus_scanner_too():
     assert "CLAMAV_URL must be set" in result.stderr
     assert run_python("-c", "import django; django.setup()", CLAMAV_REQUIRED="true",
                       CLAMAV_URL="tcp://127.0.0.1:3310").returncode == 0
+
+
+@pytest.mark.parametrize(("pooler", "disabled"), [(None, False), ("true", True)])
+def test_behind_a_transaction_pooler_django_reads_without_server_side_cursors(pooler, disabled):
+    code = ("import django; from django.conf import settings; django.setup(); "
+            "print(settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])")
+    variables = production_variables(DATABASE_TRANSACTION_POOLER=pooler)
+    result = run_python("-c", code, **{k: v for k, v in variables.items() if v is not None})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(disabled)
