@@ -147,9 +147,6 @@ class OpenCallAdmin(ScopedAdmin):
     inlines = [VoucherTypeInline, CriterionInline, RequiredDocumentInline, CallDocumentInline,
                TrancheStepInline]
 
-    class Media:
-        css = {"all": ["css/admin.css"]}
-
     fieldsets = [
         (None, {"fields": ["eurocluster", "reference", "title", "slug", "status"]}),
         (_("Text of the call"), {"fields": ["summary", "description", "eligibility_summary"]}),

@@ -64,9 +64,6 @@ class EuroclusterAdmin(ScopedAdmin):
     inlines = [PartnerInline, KpiTargetInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    class Media:
-        css = {"all": ["css/admin.css"]}  # inline rows as wide as the page
-
     @admin.display(description=_("cascade budget"), ordering="cascade_budget")
     def budget(self, obj: Eurocluster) -> str:
         return eur(obj.cascade_budget)  # "EUR 1,050,000.00", as on the portal's pages

@@ -11,6 +11,7 @@ from django.contrib import admin
 
 from euroclusters.models import Eurocluster, Membership
 from euroclusters.rules import eurocluster_ids_with_role
+from portal.admin_widgets import LabelledWidgetsMixin
 
 
 def writable_eurocluster_ids(user, model, attname: str = "eurocluster_id") -> list[int]:
@@ -69,7 +70,7 @@ class ScopedPermissionsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+class ScopedAdmin(LabelledWidgetsMixin, ScopedPermissionsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return _scoped(super().get_queryset(request), request, self.scope_path)
 
@@ -86,7 +87,7 @@ class ScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
         return initial
 
 
-class ScopedInline(ScopedPermissionsMixin):
+class ScopedInline(LabelledWidgetsMixin, ScopedPermissionsMixin):
     """Inlines take their permission from the parent object, which the parent admin scoped."""
 
     def has_add_permission(self, request, obj=None):

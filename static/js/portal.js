@@ -47,4 +47,28 @@
       formset.dispatchEvent(new Event("input", { bubbles: true }));
     });
   });
+  // A table wider than the screen scrolls inside its container: the container then takes the
+  // keyboard focus (arrow keys scroll it) and is named for screen readers (WCAG 2.1.1, 4.1.2).
+  function markScrollingTables() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        const caption = box.querySelector("caption");
+        box.tabIndex = 0;
+        box.dataset.scrollMarked = box.hasAttribute("aria-label") ? "1" : "label";
+        box.setAttribute("role", "region");
+        if (box.dataset.scrollMarked === "label") {
+          box.setAttribute("aria-label", (caption ? caption.textContent.trim() + " — " : "") +
+                                         "table, scrolls sideways");
+        }
+      } else if (!scrolls && box.dataset.scrollMarked) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        if (box.dataset.scrollMarked === "label") box.removeAttribute("aria-label");
+        delete box.dataset.scrollMarked;
+      }
+    });
+  }
+  markScrollingTables();
+  window.addEventListener("resize", markScrollingTables);
 })();

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import accessibility
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -136,10 +138,23 @@ def csp_violations() -> list[str]:
 
 
 @pytest.fixture
+def axe_findings() -> accessibility.AxeFindings:
+    """What axe-core found on each page the test loaded; a serious or critical violation fails
+    the test."""
+    return accessibility.AxeFindings()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if accessibility.SESSION:
+        for line in accessibility.summary_lines():
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
 def page(browser, live_server, transactional_db, request, settings, allowed_console_errors,
-         csp_violations):
-    """A fresh browser context per test, on the live server; JavaScript errors and content
-    security policy violations fail the test."""
+         csp_violations, axe_findings):
+    """A fresh browser context per test, on the live server; JavaScript errors, content
+    security policy violations and serious accessibility violations fail the test."""
     settings.PORTAL_SITE_URL = live_server.url  # links in e-mails lead to the portal under test
     context = browser.new_context(
         base_url=live_server.url,
@@ -151,6 +166,7 @@ def page(browser, live_server, transactional_db, request, settings, allowed_cons
     context.expose_function(
         "reportCspViolation", lambda text: csp_violations.append(f"{text} ({page.url})"))
     context.add_init_script(REPORT_CSP_VIOLATIONS)
+    accessibility.install(context, axe_findings)
     page = context.new_page()
     js_errors: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
@@ -169,6 +185,10 @@ def page(browser, live_server, transactional_db, request, settings, allowed_cons
     context.close()
     if csp_violations and report is not None and report.passed:
         pytest.fail("Content security policy violations:\n" + "\n".join(csp_violations),
+                    pytrace=False)
+    failing = axe_findings.failing()
+    if failing and report is not None and report.passed:
+        pytest.fail("Accessibility violations (axe-core, WCAG 2.1 AA):\n" + "\n".join(failing),
                     pytrace=False)
     if js_errors and report is not None and report.passed:
         pytest.fail("JavaScript errors on the page:\n" + "\n".join(js_errors), pytrace=False)

@@ -1,4 +1,5 @@
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -491,3 +492,17 @@ def test_a_call_document_waiting_for_its_scan_is_neither_listed_nor_served(
     registered_task("portal.scan_pending").apply()
     assert public in client.get(call.get_absolute_url()).content.decode()
     assert client.get(public).status_code == 200
+
+
+def test_every_input_of_the_call_form_has_a_name_for_screen_readers(manager_client, eurocluster_a):
+    call = OpenCallFactory(eurocluster=eurocluster_a)
+    CriterionFactory(call=call, name="Impact")
+    page = manager_client.get(reverse("admin:calls_opencall_change", args=[call.pk]))
+    html = page.content.decode()
+
+    # Date and time each in a label of their own (Django leaves both unlabelled).
+    assert '<label>Date: <input type="text" name="opens_at_0"' in html
+    assert '<label>Time: <input type="text" name="opens_at_1"' in html
+    # A tabular inline's inputs are named after their column, its delete box "Delete".
+    assert re.search(r'<input [^>]*name="criteria-0-name" [^>]*aria-label="Name"', html)
+    assert re.search(r'<input [^>]*name="criteria-0-DELETE" [^>]*aria-label="Delete"', html)
