@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in
 
 from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
-from applications import personal_data
+from applications import personal_data, reminders
 from applications.next_actions import draft_actions, register_next_actions
 from applications.roles import SESSION_FLAG, remember_applicant
 
@@ -20,6 +20,7 @@ def register() -> None:
                   held=lambda request: bool(request.session.get(SESSION_FLAG)), default=True)
     user_logged_in.connect(remember_applicant, dispatch_uid="applications_remember_applicant")
     register_next_actions("applications.drafts", draft_actions)
+    reminders.register_kinds()
     register_contributor(Contributor(
         name="applications", layer=4, export=personal_data.export, holds=personal_data.holds,
         erase=personal_data.erase, purge=personal_data.purge))

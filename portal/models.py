@@ -169,3 +169,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Reminder(models.Model):
+    """A reminder sent to a person, once (``portal.reminders``): the unique ``key`` names the
+    event, e.g. ``draft-7d:12:20270115`` (the 7-day reminder of application 12's deadline of 15
+    January 2027), so that a beat task run twice, or two beat processes, send it once."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="reminders")
+    key = models.CharField(_("event"), max_length=120)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    notification = models.ForeignKey(Notification, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,5 +1,6 @@
 import os
 import time
+from datetime import timedelta
 
 import pytest
 import redis
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.core.files.storage import storages
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import timezone
 
 from euroclusters.models import Membership
 from portal.celery import app as celery_app
@@ -70,12 +72,14 @@ def local_redis_url() -> str:
 @pytest.fixture
 def clock(monkeypatch):
     """Moves the wall clock (``time.time``, which both rate limiters and the local-memory cache
-    read) forward: ``clock(61)`` is a minute and a second later. The limits' windows then end as
-    they would, with the counters still in the cache (Redis's own expiry does not move, and need
-    not: a new window is a new counter, and allauth drops attempts older than its window)."""
-    real_time = time.time
+    read, and ``django.utils.timezone.now``, which deadlines and beat tasks read) forward:
+    ``clock(61)`` is a minute and a second later. The limits' windows then end as they would,
+    with the counters still in the cache (Redis's own expiry does not move, and need not: a new
+    window is a new counter, and allauth drops attempts older than its window)."""
+    real_time, real_now = time.time, timezone.now
     offset = [0.0]
     monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=offset[0]))
 
     def advance(seconds: float) -> None:
         offset[0] += seconds
