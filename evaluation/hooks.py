@@ -7,7 +7,7 @@ from accounts.mfa import register_mfa_requirement
 from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
 from applications.next_actions import register_next_actions
-from evaluation import personal_data
+from evaluation import personal_data, reminders
 from evaluation.next_actions import evaluation_actions
 from evaluation.views.reviews import SESSION_FLAG
 
@@ -20,6 +20,7 @@ def register() -> None:
     register_mfa_requirement(code="evaluator",
                              held=lambda request: bool(request.session.get(SESSION_FLAG)))
     register_next_actions("evaluation.results", evaluation_actions)
+    reminders.register_kinds()
     register_contributor(Contributor(
         name="evaluation", layer=6, export=personal_data.export, holds=personal_data.holds,
         erase=personal_data.erase, purge=personal_data.purge))

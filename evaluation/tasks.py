@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from calls.models import OpenCall
+from evaluation.reminders import invitations_remind, reviews_remind
 from evaluation.services.assignment import RunBusy
 from evaluation.services.assignment_runs import (
     assignment_fill,
@@ -55,3 +56,20 @@ def task_promote_reserves() -> int:
     minute, so that withdrawals on the applications' own page are caught; that app may not
     import this one). Safe to run twice: a second run finds nothing more that fits."""
     return reserves_promote_all()
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+@shared_task(name="evaluation.remind_reviews", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_remind_reviews() -> int:
+    """Remind evaluators of unfinished reviews before the evaluation deadline (beat)."""
+    return reviews_remind()
+
+
+@shared_task(name="evaluation.remind_invitations", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_remind_invitations() -> int:
+    """Remind evaluators of invitations unanswered for 3 days (beat)."""
+    return invitations_remind()
