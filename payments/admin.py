@@ -17,7 +17,8 @@ class SignatureInline(ReadOnlyInline):
 
 class TrancheInline(ReadOnlyInline):
     model = Tranche
-    fields = ["position", "percentage", "event", "tranche_amount", "status", "due_at"]
+    fields = ["position", "percentage", "event", "tranche_amount", "status", "due_at",
+              "report_due_on"]
 
     @admin.display(description=_("amount"))
     def tranche_amount(self, obj: Tranche) -> str:

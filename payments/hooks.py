@@ -9,7 +9,7 @@ from accounts.roles import register_role
 from applications.next_actions import register_next_actions
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role
-from payments import personal_data
+from payments import personal_data, reminders
 from payments.models import Signature
 from payments.next_actions import payment_actions
 
@@ -20,6 +20,7 @@ def register() -> None:
                   held=lambda request: bool(eurocluster_ids_with_role(
                       request.user, Membership.Role.FINANCE)))
     register_next_actions("payments.beneficiary", payment_actions)
+    reminders.register_kinds()
     # A beneficiary who signed a grant agreement is invited to protect her account with a second
     # factor: her account now leads to bank details and payments.
     register_mfa_invitation(code="signed_agreement", held=lambda request: Signature.objects.filter(

@@ -211,6 +211,9 @@ class Tranche(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PLANNED, db_index=True)
     due_at = models.DateTimeField(_("due since"), null=True, blank=True)
+    # For a tranche paid on a report's approval: the day the report is to be handed in (set by
+    # the cluster manager; the beneficiary is reminded 14 and 3 days before).
+    report_due_on = models.DateField(_("report due by"), null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from applications.models import Application
 from applications.next_actions import NextAction
 from calls.models import TrancheStep
 from payments.models import BankAccount, GrantAgreement, ProgressReport, Tranche
+from payments.selectors.beneficiary import REPORT_OF_EVENT, report_deadline
 
 # Funded and still running: a completed project has nothing left to do.
 FUNDED = (Application.Status.SELECTED, Application.Status.CONTRACTED,
@@ -32,9 +33,14 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
         status__in=(BankAccount.Status.ACTIVE, BankAccount.Status.PENDING))
         .values_list("organisation_id", flat=True))
     active = [a.pk for a in agreements if a.status == GrantAgreement.Status.COUNTERSIGNED]
-    with_interim = set(Tranche.objects.filter(
-        agreement_id__in=active, event=TrancheStep.Event.INTERIM_REPORT_APPROVED)
-        .values_list("agreement_id", flat=True)) if active else set()
+    # The report tranches, with the day each report is due (set by the manager).
+    report_tranches = list(Tranche.objects.filter(
+        agreement_id__in=active, event__in=REPORT_OF_EVENT)
+        .values_list("agreement_id", "event", "report_due_on")) if active else []
+    with_interim = {agreement_id for agreement_id, event, _day in report_tranches
+                    if event == TrancheStep.Event.INTERIM_REPORT_APPROVED}
+    due_on = {(agreement_id, REPORT_OF_EVENT[event]): day
+              for agreement_id, event, day in report_tranches if day}
     reports = ({(r.agreement_id, r.kind): r.status
                 for r in ProgressReport.objects.filter(agreement_id__in=active)}
                if active else {})
@@ -51,14 +57,14 @@ def payment_actions(applications: Sequence[Application]) -> dict[int, NextAction
                                                  url=reverse("payments:bank"), urgency=20)
         elif agreement.status == GrantAgreement.Status.COUNTERSIGNED:
             action = _report_action(application, agreement.pk, agreement.pk in with_interim,
-                                    reports)
+                                    reports, due_on)
             if action is not None:
                 actions[application.pk] = action
     return actions
 
 
 def _report_action(application, agreement_id: int, has_interim: bool,
-                   reports: dict) -> NextAction | None:
+                   reports: dict, due_on: dict) -> NextAction | None:
     """The first report not yet approved, unless it waits for the manager's review."""
     kinds = ProgressReport.Kind
     for kind in ([kinds.INTERIM, kinds.FINAL] if has_interim else [kinds.FINAL]):
@@ -74,8 +80,10 @@ def _report_action(application, agreement_id: int, has_interim: bool,
         }
         submit, revise = labels[kind]
         changes = status == ProgressReport.Status.CHANGES_REQUESTED
+        day = due_on.get((agreement_id, kind))
         return NextAction(label=revise if changes else submit,
                           url=reverse("payments:report",
                                       kwargs={"pk": application.pk, "kind": kind}),
-                          urgency=30)
+                          deadline=report_deadline(day) if day else None,
+                          deadline_label=_("Due by"), urgency=30)
     return None

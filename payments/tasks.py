@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from applications.models import Application
+from payments.reminders import agreements_remind, reports_remind
 from payments.services.agreements import (
     agreement_generate,
     agreements_decline_overdue,
@@ -67,3 +68,20 @@ def task_generate_missing_agreements() -> int:
 def task_decline_overdue_agreements() -> int:
     """Decline agreements still unsigned past their deadline; the reserve list moves up (beat)."""
     return agreements_decline_overdue()
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+@shared_task(name="payments.remind_agreements", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_remind_agreements() -> int:
+    """Remind beneficiaries of an unsigned agreement 5 days before its deadline (beat)."""
+    return agreements_remind()
+
+
+@shared_task(name="payments.remind_reports", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def task_remind_reports() -> int:
+    """Remind beneficiaries of a report due in 14 and in 3 days (beat)."""
+    return reports_remind()

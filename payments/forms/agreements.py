@@ -41,3 +41,26 @@ class AgreementActionForm(forms.Form):
 class VerifyForm(forms.Form):
     code = forms.CharField(label=_("Verification code"), max_length=40, strip=True,
                            help_text=_("The 12 characters printed on the signature page."))
+
+
+class ReportDatesForm(forms.Form):
+    """One date per report tranche of an agreement: the day its report is due."""
+
+    LABELS = {
+        "interim_report_approved": _("Interim report due by"),
+        "final_report_approved": _("Final report due by"),
+    }
+
+    def __init__(self, *args, tranches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tranches = list(tranches)
+        for tranche in self.tranches:
+            self.fields[f"tranche_{tranche.pk}"] = forms.DateField(
+                label=self.LABELS.get(tranche.event, tranche.get_event_display()),
+                initial=tranche.report_due_on,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                help_text=_("Tranche %(n)d (%(share)s %%): the beneficiary is reminded 14 and 3 "
+                            "days before.") % {"n": tranche.position, "share": tranche.percentage})
+
+    def dates(self) -> dict:
+        return {t.pk: self.cleaned_data[f"tranche_{t.pk}"] for t in self.tranches}

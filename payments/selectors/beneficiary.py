@@ -2,6 +2,8 @@
 manager's and finance officer's lists around them. Each returns rows with their relations
 loaded, so that a page's query count does not grow with its rows."""
 
+from datetime import date, datetime, time
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,7 @@ from payments.models import (
     Tranche,
 )
 from payments.selectors.finance import finance_eurocluster_ids
+from portal.formats import BRUSSELS
 from portal.models import SERVABLE_SCAN_STATUSES
 
 # Agreements the beneficiary has signed: from then on a change of bank details needs approval.
@@ -86,6 +89,23 @@ def report_kinds(agreement: GrantAgreement) -> list[str]:
     the final report always."""
     kinds = ProgressReport.Kind
     return [kinds.INTERIM, kinds.FINAL] if has_interim_tranche(agreement) else [kinds.FINAL]
+
+
+# The report whose approval pays a tranche, by the tranche's event.
+REPORT_OF_EVENT = {TrancheStep.Event.INTERIM_REPORT_APPROVED: ProgressReport.Kind.INTERIM,
+                   TrancheStep.Event.FINAL_REPORT_APPROVED: ProgressReport.Kind.FINAL}
+
+
+def report_deadline(due_on: date) -> datetime:
+    """The end of a report's due day in Brussels (23:59:59, as the dashboard shows it)."""
+    return datetime.combine(due_on, time(23, 59, 59), tzinfo=BRUSSELS)
+
+
+def report_due_dates(agreement: GrantAgreement) -> dict[str, date]:
+    """The day each report of ``agreement`` is due, by kind (set by the manager; one query)."""
+    return {REPORT_OF_EVENT[event]: due_on for event, due_on in
+            agreement.tranches.filter(event__in=REPORT_OF_EVENT, report_due_on__isnull=False)
+            .order_by("position").values_list("event", "report_due_on")}
 
 
 def report_blocker(agreement: GrantAgreement, kind: str) -> str | None:

@@ -3,7 +3,8 @@
 Beneficiary: ``agreement`` (status, deadline, download, the sign form) and
 ``agreement_download`` on their own application only — 404 for anyone else. Managers:
 ``manage_agreements`` (a call's agreements: generate, generate again, countersign list),
-``countersign`` and ``manage_agreement_document`` — 404 outside the Euroclusters they manage,
+``countersign``, ``manage_agreement_document`` and ``manage_report_dates`` (the due dates of
+the reports that pay tranches) — 404 outside the Euroclusters they manage,
 403 without the permission. Public: ``verify`` (no login, no personal data).
 """
 
@@ -22,7 +23,12 @@ from accounts.mfa import has_mfa
 from accounts.reauth import reauthentication_required
 from applications.models import Application
 from evaluation.selectors.results import applications_of
-from payments.forms.agreements import AgreementActionForm, SignForm, VerifyForm
+from payments.forms.agreements import (
+    AgreementActionForm,
+    ReportDatesForm,
+    SignForm,
+    VerifyForm,
+)
 from payments.models import GrantAgreement, Signature
 from payments.selectors.agreements import (
     agreement_calls,
@@ -39,6 +45,7 @@ from payments.services.agreements import (
     agreement_sign,
     agreements_generate_missing,
 )
+from payments.services.beneficiary import REPORT_EVENTS, tranche_report_dates_set
 from payments.views.mixins import BeneficiaryMixin
 from portal.errors import DomainError
 from portal.ratelimits import rate_limited
@@ -246,6 +253,42 @@ class ManageAgreementDocumentView(ManagerMixin, View):
                             filename=_filename(agreement, final))
 
 
+class ManageReportDatesView(ManagerMixin, View):
+    """The day each report that pays a tranche is due, which the beneficiary sees on her
+    reports and payments pages and is reminded of."""
+
+    template_name = "payments/agreements/report_dates.html"
+
+    def _render(self, request, agreement, form, status=200):
+        return render(request, self.template_name, {
+            "agreement": agreement, "application": agreement.application,
+            "call": agreement.application.call, "form": form}, status=status)
+
+    def _form(self, agreement, data=None):
+        return ReportDatesForm(data, tranches=agreement.tranches.filter(
+            event__in=REPORT_EVENTS).order_by("position"))
+
+    def get(self, request, pk):
+        agreement = self.get_managed_agreement()
+        return self._render(request, agreement, self._form(agreement))
+
+    def post(self, request, pk):
+        agreement = self.get_managed_agreement()
+        form = self._form(agreement, request.POST)
+        if not form.tranches or not form.is_valid():
+            return self._render(request, agreement, form, status=400)
+        try:
+            changed = tranche_report_dates_set(agreement=agreement, dates=form.dates(),
+                                               by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self._render(request, agreement, form, status=409)
+        if changed:
+            messages.success(request, _("The report due dates are saved; the beneficiary sees "
+                                        "them and is reminded before each."))
+        return redirect("payments:manage_agreements", pk=agreement.application.call_id)
+
+
 # --- public -------------------------------------------------------------------------------------
 
 
@@ -274,5 +317,7 @@ urlpatterns = [
          name="countersign"),
     path("manage/agreements/<int:pk>/document/", ManageAgreementDocumentView.as_view(),
          name="manage_agreement_document"),
+    path("manage/agreements/<int:pk>/report-dates/", ManageReportDatesView.as_view(),
+         name="manage_report_dates"),
     path("verify/", VerifyView.as_view(), name="verify"),
 ]

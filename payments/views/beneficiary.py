@@ -39,6 +39,7 @@ from payments.selectors.beneficiary import (
     has_signed_agreement,
     pending_bank_changes_for,
     report_blocker,
+    report_due_dates,
     report_for_manager,
     report_kinds,
     report_with_attachments,
@@ -121,10 +122,10 @@ class ReportsView(BeneficiaryMixin, View):
         agreement = agreement_of(application)
         rows = []
         if agreement is not None:
-            reports = reports_of(agreement)
+            reports, due = reports_of(agreement), report_due_dates(agreement)
             for kind in report_kinds(agreement):
                 rows.append({"kind": kind, "label": KINDS[kind], "report": reports.get(kind),
-                             "blocker": report_blocker(agreement, kind)})
+                             "blocker": report_blocker(agreement, kind), "due_on": due.get(kind)})
         return render(request, "payments/beneficiary/reports.html", {
             "application": application, "call": application.call, "agreement": agreement,
             "rows": rows,

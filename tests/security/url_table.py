@@ -249,6 +249,10 @@ TABLE: dict[str, Url] = {
     "payments:manage_agreement_document": Url(
         pk("agreement"),
         get="anon login; manager superuser 200; * 404"),
+    "payments:manage_report_dates": Url(
+        pk("agreement"),
+        get="anon login; manager superuser 200; * 404",
+        post="anon login; manager superuser 400; * 404"),
     "payments:manage_reports": Url(
         pk("call_results"),
         get="anon login; manager superuser 200; * 404"),

@@ -33,7 +33,10 @@ from payments.services.beneficiary.reports import (
 )
 from payments.services.beneficiary.tranches import (
     DEFAULT_SCHEDULE,
+    REPORT_EVENTS,
+    ReportDatesRefused,
     ScheduleInvalid,
+    tranche_report_dates_set,
     tranches_create,
     tranches_on_event,
 )
@@ -42,8 +45,10 @@ __all__ = [
     "DEFAULT_SCHEDULE",
     "MIN_COMMENT_CHARS",
     "MIN_REPORT_CHARS",
+    "REPORT_EVENTS",
     "BankDetailsInvalid",
     "NotAllowed",
+    "ReportDatesRefused",
     "ReportNotSubmitted",
     "ReportRefused",
     "ScheduleInvalid",
@@ -57,6 +62,7 @@ __all__ = [
     "report_review",
     "report_save",
     "report_submit",
+    "tranche_report_dates_set",
     "tranches_create",
     "tranches_on_event",
 ]

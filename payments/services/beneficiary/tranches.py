@@ -1,6 +1,8 @@
 """The tranches of an agreement: cut from the call's schedule at countersignature, made due by
-their events (countersignature, interim and final report approved)."""
+their events (countersignature, interim and final report approved); the due dates of the reports
+that pay them, set by the cluster manager."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -86,3 +88,46 @@ def tranches_on_event(*, agreement: GrantAgreement, event: str, by: Any) -> list
                                         extra={"due_at": now}))
     return moved
 
+
+
+# The tranches paid when a report is approved: they carry the report's due date.
+REPORT_EVENTS = (TrancheStep.Event.INTERIM_REPORT_APPROVED, TrancheStep.Event.FINAL_REPORT_APPROVED)
+
+
+class ReportDatesRefused(DomainError):
+    pass
+
+
+@transaction.atomic
+def tranche_report_dates_set(*, agreement: GrantAgreement, dates: dict[int, date | None],
+                             by: Any) -> list[Tranche]:
+    """Set the report due dates of ``agreement``'s report tranches (``dates``: by tranche id).
+
+    Returns the tranches whose date changed; one audit line on the agreement lists them (none
+    when nothing changed). The beneficiary is reminded before each date
+    (``payments.remind_reports``); a date moved is a new reminder. Raises ReportDatesRefused for
+    an agreement that is closed or declined, or a tranche that is not one of its report tranches.
+    """
+    agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.status in (GrantAgreement.Status.CLOSED, GrantAgreement.Status.DECLINED):
+        raise ReportDatesRefused(_("This agreement is %(status)s: its report dates no longer "
+                                   "change.") % {"status": agreement.get_status_display()})
+    tranches = {t.pk: t for t in agreement.tranches.filter(event__in=REPORT_EVENTS)}
+    unknown = set(dates) - set(tranches)
+    if unknown:
+        raise ReportDatesRefused(_("A tranche of another agreement, or one paid on no report, "
+                                   "has no report date."))
+    changed = []
+    for pk, due_on in sorted(dates.items()):
+        tranche = tranches[pk]
+        if tranche.report_due_on != due_on:
+            changed.append((tranche, tranche.report_due_on))
+            tranche.report_due_on = due_on
+            tranche.save(update_fields=["report_due_on"])
+    if changed:
+        audit_record(subject=agreement, action="report_dates_set", actor=by, data={
+            "tranches": [{"position": t.position, "event": t.event,
+                          "from": old.isoformat() if old else None,
+                          "to": t.report_due_on.isoformat() if t.report_due_on else None}
+                         for t, old in changed]})
+    return [t for t, _old in changed]
