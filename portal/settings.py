@@ -346,6 +346,17 @@ CELERY_BEAT_SCHEDULE = {
     # Pseudonymised accounts' records, once PORTAL_RETENTION_YEARS_AFTER_LAST_PAYMENT have passed.
     "accounts-purge-erased-accounts": {"task": "accounts.purge_erased_accounts",
                                        "schedule": 86400.0},
+    # Reminders (issue 12): each is sent once per person and event (portal.reminders), so a run
+    # more often than needed sends nothing twice; a stage missed while beat was down goes late.
+    "applications-remind-drafts": {"task": "applications.remind_drafts", "schedule": 900.0},
+    "evaluation-remind-reviews": {"task": "evaluation.remind_reviews", "schedule": 3600.0},
+    "evaluation-remind-invitations": {"task": "evaluation.remind_invitations",
+                                      "schedule": 3600.0},
+    "payments-remind-agreements": {"task": "payments.remind_agreements", "schedule": 3600.0},
+    "payments-remind-reports": {"task": "payments.remind_reports", "schedule": 3600.0},
+    # Weekly, from Monday 07:00 Brussels time: the hourly run sends each week's digest once.
+    "reporting-remind-action-queue": {"task": "reporting.remind_action_queue",
+                                      "schedule": 3600.0},
 }
 # Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
 # EXPORT_KEEP_DAYS days.

@@ -65,6 +65,22 @@ BEAT_TESTS = {
     "accounts.purge_erased_accounts": "tests.accounts.test_erasure::"
                                       "test_the_purge_deletes_the_held_records_after_the_"
                                       "retention_and_runs_twice",
+    # Reminders (issue 12): each stage run twice at its time, and before it.
+    "applications.remind_drafts": "tests.applications.test_reminders::"
+                                  "test_each_reminder_comes_at_its_time_once_and_only_for_drafts",
+    "evaluation.remind_reviews": "tests.evaluation.test_reminders::"
+                                 "test_unfinished_reviews_are_reminded_3_days_and_1_day_before_"
+                                 "the_deadline_once",
+    "evaluation.remind_invitations": "tests.evaluation.test_reminders::"
+                                     "test_an_invitation_unanswered_for_3_days_is_reminded_once",
+    "payments.remind_agreements": "tests.payments.test_reminders::"
+                                  "test_an_unsigned_agreement_is_reminded_5_days_before_its_"
+                                  "deadline_once",
+    "payments.remind_reports": "tests.payments.test_reminders::"
+                               "test_a_report_due_is_reminded_14_days_and_3_days_before_once",
+    "reporting.remind_action_queue": "tests.reporting.test_reminders::"
+                                     "test_each_manager_gets_the_week_s_digest_once_from_monday_"
+                                     "seven",
 }
 
 
