@@ -24,6 +24,7 @@ OPEN_VIEWS = frozenset({
     "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_confirm_email", "account_email_verification_sent",
     "calls:home", "calls:detail", "calls:document",
+    "calls:alerts", "calls:alerts_confirm", "calls:alerts_unsubscribe",
     "reporting:beneficiaries", "reporting:beneficiaries_csv", "reporting:beneficiaries_json",
     "reporting:calls_json", "reporting:calls_atom", "reporting:calls_ics",
     "payments:verify", "evaluation:invitation", "accounts:privacy",

@@ -1,15 +1,23 @@
 """What applications plugs into the registries and signals of the portal, once, from
 ``AppConfig.ready()``: the manager's and the applicant's roles (accounts.roles: menu and home
 after login), the applicant's flag set at login, the dashboard's own next step (a draft to
-finish) and the applicant's personal data (accounts.personal_data)."""
+finish), the applicant's personal data (accounts.personal_data), and the enterprise's name, which a
+published question about a call must not contain (calls.question_services)."""
 
 from django.contrib.auth.signals import user_logged_in
 
 from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
 from applications import personal_data, reminders
+from applications.models import Organisation
 from applications.next_actions import draft_actions, register_next_actions
 from applications.roles import SESSION_FLAG, remember_applicant
+from calls.question_services import register_identity_source
+
+
+def enterprise_names(user) -> list[str]:
+    """The enterprise a person describes: a published question about a call must not name it."""
+    return list(Organisation.objects.filter(user=user).values_list("legal_name", flat=True))
 
 
 def register() -> None:
@@ -21,6 +29,7 @@ def register() -> None:
     user_logged_in.connect(remember_applicant, dispatch_uid="applications_remember_applicant")
     register_next_actions("applications.drafts", draft_actions)
     reminders.register_kinds()
+    register_identity_source(enterprise_names)
     register_contributor(Contributor(
         name="applications", layer=4, export=personal_data.export, holds=personal_data.holds,
         erase=personal_data.erase, purge=personal_data.purge))

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from calls.follow_services import call_deadline_moved, call_document_added
 from calls.forms_admin import OpenCallAdminForm, TrancheStepFormSet
 from calls.models import (
     CallDocument,
@@ -150,7 +151,8 @@ class OpenCallAdmin(ScopedAdmin):
     fieldsets = [
         (None, {"fields": ["eurocluster", "reference", "title", "slug", "status"]}),
         (_("Text of the call"), {"fields": ["summary", "description", "eligibility_summary"]}),
-        (_("Dates and budget"), {"fields": ["opens_at", "closes_at", "budget"]}),
+        (_("Dates and budget"), {"fields": ["opens_at", "closes_at", "questions_close_days",
+                                            "budget"]}),
         (_("Funding rules"), {"fields": [
             "max_support_per_third_party", "de_minimis_ceiling", "eligible_countries",
         ]}),
@@ -186,6 +188,20 @@ class OpenCallAdmin(ScopedAdmin):
         if obj is not None and obj.status != OpenCall.Status.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
+
+    # --- changes the followers of a call are told of ----------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("closes_at") if change else None
+        super().save_model(request, obj, form, change)
+        if previous is not None and "closes_at" in form.changed_data:
+            call_deadline_moved(call=obj, previous=previous, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is CallDocument:
+            for document in formset.new_objects:
+                call_document_added(document=document, by=request.user)
 
     # --- status actions --------------------------------------------------------------------
 

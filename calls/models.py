@@ -1,5 +1,7 @@
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -127,6 +129,11 @@ class OpenCall(models.Model):
         _("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10")
     )
     redress_days = models.PositiveSmallIntegerField(_("redress window (days)"), default=10)
+    questions_close_days = models.PositiveSmallIntegerField(
+        _("questions close (days before the deadline)"), default=3,
+        help_text=_("Signed-in people may ask questions about the call until this many days "
+                    "before its deadline."),
+    )
     # --- evaluation (used by the evaluation app) ---
     expertise_taxonomy = models.JSONField(
         _("expertise taxonomy"), default=list, blank=True,
@@ -225,6 +232,18 @@ class OpenCall(models.Model):
             self.status in (self.Status.PUBLISHED, self.Status.OPEN)
             and self.opens_at <= now < self.closes_at
         )
+
+    @property
+    def questions_close_at(self):
+        """The last moment a question about the call is taken (inclusive)."""
+        return self.closes_at - timedelta(days=self.questions_close_days)
+
+    def accepts_questions(self, now=None) -> bool:
+        """Whether the server takes a question at ``now``: the call is open and the questions'
+        closing moment has not passed (a question at that very second is still taken)."""
+        now = now or timezone.now()
+        return (self.status in (self.Status.PUBLISHED, self.Status.OPEN)
+                and self.opens_at <= now <= self.questions_close_at)
 
     @property
     def eligibility_released(self) -> bool:
@@ -444,3 +463,99 @@ class TrancheStep(models.Model):
     @property
     def scope_eurocluster_id(self) -> int:
         return self.call.eurocluster_id
+
+
+class CallQuestion(models.Model):
+    """A question a signed-in person asked about a call, privately; its answer, and the
+    anonymised version the managers may publish in the call's "Questions and answers"."""
+
+    SCOPE_PATH = "call__eurocluster"
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="questions")
+    # Blanked when the person's account is erased; the published version names nobody.
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="call_questions")
+    text = models.TextField(_("question"), max_length=4000)
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    public_question = models.TextField(_("published question"), blank=True)
+    public_answer = models.TextField(_("published answer"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("question about a call")
+        verbose_name_plural = _("questions about calls")
+        ordering = ["call", "asked_at", "pk"]
+        indexes = [models.Index(fields=["call", "published_at"], name="callquestion_published")]
+
+    def __str__(self) -> str:
+        return f"{self.call.reference} · Q{self.pk}"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.call.eurocluster_id
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class CallFollower(models.Model):
+    """A signed-in person who follows a call: told when its deadline moves, a document is added
+    or a question and its answer are published."""
+
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="followed_calls")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower of a call")
+        verbose_name_plural = _("followers of calls")
+        constraints = [models.UniqueConstraint(fields=["call", "user"],
+                                               name="callfollower_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.call_id}"
+
+
+class CallAlertSubscription(models.Model):
+    """An e-mail address (no account needed) told of every new call of the chosen Euroclusters
+    or objectives. Only confirmed addresses are stored: the confirmation link carries the
+    choices, signed, and writes this row (double opt-in)."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    euroclusters = models.ManyToManyField(Eurocluster, blank=True, related_name="+",
+                                          verbose_name=_("Euroclusters"))
+    objectives = models.JSONField(_("objectives"), default=list, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call alert subscription")
+        verbose_name_plural = _("call alert subscriptions")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CallAlert(models.Model):
+    """One subscriber told of one call: the unique pair is what makes it once, however often
+    the call is published or the task runs."""
+
+    subscription = models.ForeignKey(CallAlertSubscription, on_delete=models.CASCADE,
+                                     related_name="alerts")
+    call = models.ForeignKey(OpenCall, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "call"],
+                                               name="callalert_once")]
+
+    def __str__(self) -> str:
+        return f"alert {self.call_id} to {self.subscription_id}"

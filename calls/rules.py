@@ -16,3 +16,6 @@ for _model in (
     rules.add_perm(f"calls.add_{_model}", is_admin | is_manager)
     rules.add_perm(f"calls.change_{_model}", is_admin | is_manager)
     rules.add_perm(f"calls.delete_{_model}", is_admin | is_manager)
+
+# Questions about a call: its Eurocluster's managers read, answer and publish them.
+rules.add_perm("calls.manage_questions", is_admin | is_manager)

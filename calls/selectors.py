@@ -1,7 +1,8 @@
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from calls.models import OpenCall, VoucherType
+from calls.models import CallQuestion, OpenCall, VoucherType
+from euroclusters.rules import managed_eurocluster_ids
 
 
 def calls_public() -> QuerySet[OpenCall]:
@@ -19,3 +20,24 @@ def calls_open_and_forthcoming() -> QuerySet[OpenCall]:
 
 def calls_recently_closed(limit: int = 6) -> QuerySet[OpenCall]:
     return calls_public().filter(closes_at__lte=timezone.now()).order_by("-closes_at")[:limit]
+
+
+def calls_with_questions_managed_by(user) -> QuerySet[OpenCall]:
+    """The calls of the Euroclusters ``user`` manages (every call for a superuser)."""
+    ids = managed_eurocluster_ids(user)
+    calls = OpenCall.objects.select_related("eurocluster")
+    return calls if ids is None else calls.filter(eurocluster_id__in=ids)
+
+
+def questions_managed_by(user) -> QuerySet[CallQuestion]:
+    ids = managed_eurocluster_ids(user)
+    questions = CallQuestion.objects.select_related("call__eurocluster", "asked_by")
+    return questions if ids is None else questions.filter(call__eurocluster_id__in=ids)
+
+
+def questions_published(call: OpenCall) -> QuerySet[CallQuestion]:
+    """The call's published questions and answers, the latest first. Only the public fields are
+    read: the private wording never reaches the public page."""
+    return (CallQuestion.objects.filter(call=call, published_at__isnull=False)
+            .only("pk", "call_id", "public_question", "public_answer", "published_at")
+            .order_by("-published_at", "-pk"))

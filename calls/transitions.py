@@ -1,15 +1,22 @@
 """The one transition service of the call state machine (see ``portal.transitions``).
 
 It locks the row, checks ``OpenCall.TRANSITIONS``, saves and audits; a repeated transition is a
-no-op. Raises InvalidTransition.
+no-op. Raises InvalidTransition. Publishing queues the call alerts.
 """
 
 from typing import Any
 
 from calls.models import OpenCall
+from portal.queue import enqueue_on_commit
 from portal.transitions import transition_row
 
 
 def call_transition(*, call: OpenCall, to: str, by: Any, reason: str = "") -> OpenCall:
-    """The one way a call changes status. Locks, checks the table, audits; repeat = no-op."""
-    return transition_row(call, to=to, by=by, reason=reason)
+    """The one way a call changes status. Locks, checks the table, audits; repeat = no-op.
+
+    Publishing queues the call alerts to its subscribers (after commit; each is sent once,
+    however often the call is published)."""
+    call = transition_row(call, to=to, by=by, reason=reason)
+    if to == OpenCall.Status.PUBLISHED:
+        enqueue_on_commit("calls.queue_call_alerts", call_id=call.pk)
+    return call

@@ -421,6 +421,8 @@ PORTAL_RATE_LIMITS = {
     "upload": env("PORTAL_RATE_LIMIT_UPLOAD", "20/m"),
     # The application form's autosave (it saves at most every 1.2 s while the person types).
     "autosave": env("PORTAL_RATE_LIMIT_AUTOSAVE", "120/m"),
+    # The public call-alerts form: each subscription e-mails a confirmation to the address typed.
+    "call_alerts": env("PORTAL_RATE_LIMIT_CALL_ALERTS", "10/h"),
 }
 # The client's address, for allauth's limits and the portal's alike (portal.ratelimits.client_ip):
 # the last PORTAL_TRUSTED_PROXY_COUNT proxies in front of the portal append it to

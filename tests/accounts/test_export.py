@@ -78,7 +78,7 @@ def test_the_export_holds_the_persons_data_and_files_exactly(client, beneficiary
         f"files/agreements/{agreement.pk}-grant-agreement.pdf": MINIMAL_PDF + b"%signed",
         f"files/reports/{evidence.report_id}/{evidence.pk}-photos.pdf": MINIMAL_PDF + b"%photos",
     }
-    assert sorted(data) == ["account", "activities", "applications", "euroclusters",
+    assert sorted(data) == ["account", "activities", "applications", "calls", "euroclusters",
                             "evaluation", "exported_at", "files", "missing_files", "payments",
                             "reporting"]
     assert data["files"] == [
@@ -111,6 +111,7 @@ def test_the_export_holds_the_persons_data_and_files_exactly(client, beneficiary
     assert [(b["holder"], b["iban"], b["status"]) for b in data["payments"]["bank_accounts"]] == [
         (organisation.legal_name, "BE68539007547034", "active")]
     assert data["euroclusters"] == {"memberships": []}
+    assert data["calls"] == {"questions": [], "followed_calls": [], "call_alerts": []}
     assert data["evaluation"] == {"evaluator_profile": None, "invitations": [],
                                   "assignments": [], "redress_requests": []}
     assert data["activities"] == {"participations": [], "participant_imports": []}

@@ -67,6 +67,7 @@ def call_form_data(eurocluster=None, **overrides):
         "signing_days": "15",
         "overall_threshold": "10",
         "redress_days": "10",
+        "questions_close_days": "3",
         "description_sections": json.dumps(default_sections()),
         "max_upload_mb": "10",
     }

@@ -14,6 +14,7 @@ tests/security/world.py if it is new), and the outcome per role; start from the 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from calls.alert_services import confirm_token, unsubscribe_token
 from tests.security.world import World
 
 
@@ -73,6 +74,19 @@ TABLE: dict[str, Url] = {
     "calls:home": Url(get=PUBLIC),
     "calls:detail": Url(lambda w, r: {"slug": w.call_open.slug}, get=PUBLIC),
     "calls:document": Url(lambda w, r: {"slug": w.call_open.slug, "pk": w.document.pk}, get=PUBLIC),
+    # Call alerts (no account): an empty subscription is refused; the confirmation link stores
+    # the subscription it carries, the one-click unsubscribe (RFC 8058, no CSRF token) deletes.
+    "calls:alerts": Url(get=PUBLIC, post="* 400"),
+    "calls:alerts_confirm": Url(
+        lambda w, r: {"token": confirm_token(email="new@example.eu",
+                                             eurocluster_ids=[w.eurocluster.pk],
+                                             objectives=[])},
+        get=PUBLIC,
+        post="* 302+"),
+    "calls:alerts_unsubscribe": Url(
+        lambda w, r: {"token": unsubscribe_token(w.subscription)},
+        get=PUBLIC,
+        post="* 200+"),
     "payments:verify": Url(get=PUBLIC, query="code=SECA-VERIFY-1"),
     "reporting:beneficiaries": Url(get=PUBLIC),
     "reporting:beneficiaries_csv": Url(get=PUBLIC),
@@ -84,6 +98,21 @@ TABLE: dict[str, Url] = {
         lambda w, r: {"token": w.invitation.token},
         get=PUBLIC,
         post="* 404"),
+
+    # --- anyone logged in: questions about a call, following it ---------------------------------
+    "calls:question_ask": Url(
+        lambda w, r: {"slug": w.call_open.slug},
+        get=POST_ONLY,
+        post="anon login; * 400"),
+    "calls:follow": Url(
+        lambda w, r: {"slug": w.call_open.slug},
+        get=POST_ONLY,
+        post="anon login; * 302+"),
+    # Nobody follows the world's call: unfollowing changes nothing.
+    "calls:unfollow": Url(
+        lambda w, r: {"slug": w.call_open.slug},
+        get=POST_ONLY,
+        post="anon login; * 302"),
 
     # --- applicant --------------------------------------------------------------------------------
     "applications:dashboard": Url(get=LOGGED_IN),
@@ -185,6 +214,17 @@ TABLE: dict[str, Url] = {
         lambda w, r: {"slug": "budget"},
         get="anon login; staff_b manager finance superuser 200; * 403"),
     "reporting:reporting_pack": Url(get="anon login; manager manager_b superuser 200; * 403"),
+    "calls:manage_questions": Url(
+        pk("call_open"),
+        get="anon login; manager superuser 200; * 404"),
+    "calls:manage_question": Url(
+        pk("question"),
+        get="anon login; manager superuser 200; * 404",
+        post="anon login; manager superuser 400; * 404"),
+    "calls:manage_question_publish": Url(
+        pk("question"),
+        get=POST_ONLY,
+        post="anon login; manager superuser 400; * 404"),
     "applications:manage_calls": Url(get="anon login; manager manager_b superuser 200; * 403"),
     "applications:manage_call_eligibility": Url(
         pk("call_eval"),

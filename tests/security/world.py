@@ -33,7 +33,7 @@ from applications.models import (
     EligibilityResult,
 )
 from applications.submission import snapshot
-from calls.models import CallDocument, OpenCall
+from calls.models import CallAlertSubscription, CallDocument, CallQuestion, OpenCall
 from euroclusters.models import KpiTarget, Membership, Objective
 from evaluation.models import (
     Assignment,
@@ -106,6 +106,8 @@ class World:
     call_eval: object = None
     call_results: object = None
     document: object = None
+    question: object = None
+    subscription: object = None
     # applications of the owner, one per state
     app_draft: object = None
     app_eval: object = None
@@ -205,6 +207,9 @@ def build_world() -> World:
     w.document = CallDocument.objects.create(call=w.call_open, title="Guide for applicants",
                                              file=_pdf("guide.pdf"))
     w.app_draft = complete_application(call=w.call_open, organisation=owner_org)
+    w.question = CallQuestion.objects.create(call=w.call_open, asked_by=users["applicant"],
+                                             text="Is VAT an eligible cost?")
+    w.subscription = CallAlertSubscription.objects.create(email="alerts@example.eu")
     w.draft_attachment = _attachment(w.app_draft, owner)
 
     # --- a call in evaluation ------------------------------------------------------------------

@@ -1,0 +1,69 @@
+"""Following a call: a signed-in person follows a call and is told (``notify``) when its
+deadline moves, a document is added, or a question and its answer are published. The call
+administration calls ``call_deadline_moved`` and ``call_document_added`` after its saves."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from calls.models import CallDocument, CallFollower, OpenCall
+from portal.audit import audit_record
+from portal.errors import DomainError
+from portal.notifications import notify
+
+
+@transaction.atomic
+def call_follow(*, call: OpenCall, user: Any) -> CallFollower:
+    """``user`` follows ``call`` (a second time changes nothing). Raises DomainError for a call
+    that is not public."""
+    if call.status not in OpenCall.VISIBLE:
+        raise DomainError(_("This call cannot be followed."))
+    follower, _created = CallFollower.objects.get_or_create(call=call, user=user)
+    return follower
+
+
+@transaction.atomic
+def call_unfollow(*, call: OpenCall, user: Any) -> bool:
+    """``user`` stops following ``call``; returns whether they did follow it."""
+    deleted, _detail = CallFollower.objects.filter(call=call, user=user).delete()
+    return bool(deleted)
+
+
+def followers_notify(*, call: OpenCall, kind: str, context: dict, link: str = "",
+                     exclude: Iterable[int] = ()) -> int:
+    """Notify every active follower of ``call`` (but those in ``exclude``, by user id); returns
+    how many. Call it inside the transaction of the change."""
+    followers = (CallFollower.objects.filter(call=call, user__is_active=True)
+                 .exclude(user_id__in=list(exclude)).select_related("user").order_by("pk"))
+    told = 0
+    for follower in followers:
+        notify(recipient=follower.user, kind=kind, context=context, link=link)
+        told += 1
+    return told
+
+
+@transaction.atomic
+def call_deadline_moved(*, call: OpenCall, previous: datetime, by: Any) -> int:
+    """The call's deadline was changed from ``previous``: audit it and tell the followers
+    (an essential notification). Returns how many were told; nothing when it did not move."""
+    if previous == call.closes_at:
+        return 0
+    audit_record(subject=call, action="calls.deadline_moved", actor=by,
+                 data={"from": previous.isoformat(), "to": call.closes_at.isoformat()})
+    return followers_notify(call=call, kind="calls.deadline_changed",
+                            link=call.get_absolute_url(),
+                            context={"call": call, "previous": previous})
+
+
+@transaction.atomic
+def call_document_added(*, document: CallDocument, by: Any) -> int:
+    """A document was added to a public call: tell its followers. Returns how many."""
+    call = document.call
+    if call.status not in OpenCall.VISIBLE:
+        return 0
+    return followers_notify(call=call, kind="calls.document_added",
+                            link=call.get_absolute_url(),
+                            context={"call": call, "document": document})

@@ -1,0 +1,105 @@
+"""Following a call (issue 12, part 4): a signed-in person follows a call and is told when its
+deadline moves (an essential notification), a document is added, or a Q&A is published (the
+last in tests/calls/test_questions.py)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from calls.follow_services import call_deadline_moved, call_follow
+from calls.models import CallFollower, OpenCall
+from portal.audit import audit_trail
+from portal.models import Notification
+from portal.notifications import kind_of
+from tests.calls.test_admin import _with_document, call_form_data, change_url
+from tests.factories import MINIMAL_PDF, OpenCallFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def call(eurocluster_a):
+    return OpenCallFactory(eurocluster=eurocluster_a, reference="DREAM-OC3",
+                           slug="innovation-vouchers-for-manufacturing",
+                           opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                           closes_at=datetime(2027, 3, 10, 16, tzinfo=UTC),
+                           status=OpenCall.Status.PUBLISHED)
+
+
+def notified(kind: str) -> list:
+    return list(Notification.objects.filter(kind=kind).order_by("pk")
+                .values_list("recipient__email", flat=True))
+
+
+def test_a_signed_in_sme_follows_and_unfollows_a_call(client, call):
+    sme = UserFactory()
+    client.force_login(sme)
+    assert 'id="follow"' in client.get(call.get_absolute_url()).content.decode()
+    assert client.post(reverse("calls:follow", args=[call.slug])).status_code == 302
+    assert client.post(reverse("calls:follow", args=[call.slug])).status_code == 302
+    assert list(CallFollower.objects.values_list("user", "call")) == [(sme.pk, call.pk)]
+    assert 'id="unfollow"' in client.get(call.get_absolute_url()).content.decode()
+    assert client.post(reverse("calls:unfollow", args=[call.slug])).status_code == 302
+    assert CallFollower.objects.count() == 0
+
+
+def test_an_anonymous_visitor_cannot_follow(client, call):
+    response = client.post(reverse("calls:follow", args=[call.slug]))
+    assert response["Location"].startswith(reverse("account_login"))
+    assert CallFollower.objects.count() == 0
+    assert 'id="follow"' not in client.get(call.get_absolute_url()).content.decode()
+
+
+def test_a_draft_call_cannot_be_followed(client, eurocluster_a):
+    draft = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.DRAFT)
+    client.force_login(UserFactory())
+    assert client.post(reverse("calls:follow", args=[draft.slug])).status_code == 404
+    assert CallFollower.objects.count() == 0
+
+
+def test_moving_the_deadline_in_the_admin_tells_the_followers(
+        manager_client, manager_a, call, django_capture_on_commit_callbacks):
+    follower, bystander = UserFactory(), UserFactory()
+    call_follow(call=call, user=follower)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(change_url(call), call_form_data(
+            closes_at_0="2027-03-17", closes_at_1="17:00:00"))
+    assert response.status_code == 302
+    assert notified("calls.deadline_changed") == [follower.email]
+    assert kind_of("calls.deadline_changed").essential is True
+    (message,) = [m for m in mail.outbox if m.to == [follower.email]]
+    assert message.subject == "DREAM-OC3: the deadline has moved"
+    assert "from 10 March 2027, 17:00 to 17 March 2027, 17:00 (Brussels time)" in message.body
+    assert bystander.email not in notified("calls.deadline_changed")
+    (entry,) = [e for e in audit_trail(call) if e.action == "calls.deadline_moved"]
+    assert entry.actor == manager_a.user
+
+
+def test_saving_the_call_without_moving_the_deadline_tells_nobody(manager_client, call):
+    call_follow(call=call, user=UserFactory())
+    response = manager_client.post(change_url(call), call_form_data(
+        closes_at_0="2027-03-10", closes_at_1="17:00:00", title="A better title"))
+    assert response.status_code == 302
+    assert notified("calls.deadline_changed") == []
+
+
+def test_the_service_tells_nobody_when_the_deadline_did_not_move(call):
+    call_follow(call=call, user=UserFactory())
+    assert call_deadline_moved(call=call, previous=call.closes_at, by=None) == 0
+
+
+def test_a_new_document_in_the_admin_tells_the_followers(manager_client, call):
+    follower = UserFactory()
+    call_follow(call=call, user=follower)
+    upload = SimpleUploadedFile("guide.pdf", MINIMAL_PDF, content_type="application/pdf")
+    response = manager_client.post(change_url(call), _with_document(
+        call_form_data(closes_at_0="2027-03-10", closes_at_1="17:00:00"), call, upload))
+    assert response.status_code == 302
+    assert notified("calls.document_added") == [follower.email]
+    notification = Notification.objects.get(kind="calls.document_added")
+    assert notification.text == "DREAM-OC3: a new document"
+    assert notification.link == call.get_absolute_url()
+    assert notified("calls.deadline_changed") == []
