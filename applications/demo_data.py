@@ -487,6 +487,28 @@ STAFF = [
 
 ADMIN = ("admin@example.org", "Portal Administrator")
 
+# Questions about calls (calls.question_services): asked by an SME, answered by the call's
+# manager; the published ones appear, anonymised, in the call's "Questions and answers".
+# (call reference, asker's e-mail, question, answer, published question or None)
+QUESTIONS = [
+    ("DREAM-OC2-2026", "lotte@brabant-vision.example.eu",
+     "We are Brabant Vision Systems from Leuven. Can we count the salary of our own engineer "
+     "who integrates the vision system as an eligible cost?",
+     "No: the voucher pays for services bought from a technology provider; your own staff "
+     "costs are not eligible.",
+     "Can an applicant count the salary of its own engineer who integrates the technology as "
+     "an eligible cost?"),
+    ("DREAM-OC2-2026", "mathieu@atelier-numerique.example.eu",
+     "Must the technology provider be established in an EU Member State?",
+     "Any provider may be chosen; it must not be a partner of the Eurocluster.",
+     "Must the technology provider be established in an EU Member State?"),
+    ("DREAM-OC2-2026", "mathieu@atelier-numerique.example.eu",
+     "Can we send our proposal in French?",
+     "", None),
+]
+# A confirmed call-alert subscriber (no account): new calls of DREAM, and green and digital ones.
+ALERT_SUBSCRIBERS = [("alerts.subscriber@example.eu", ["DREAM"], ["green_digital"])]
+
 # Independent experts. seed_demo makes their accounts like every demo account; the evaluation
 # app's seed_demo_evaluation invites them to DREAM-OC1-2026 and does part of their work there.
 EVALUATORS = [
@@ -1009,7 +1031,8 @@ def build() -> dict:
                for granted_on, body, amount in sme.get("aid", [])]
         smes.append({**sme, "org": org, "related": related, "aid": aid})
     return {"euroclusters": euroclusters, "calls": CALLS, "staff": STAFF, "admin": ADMIN,
-            "evaluators": EVALUATORS, "smes": smes, "applications": APPLICATIONS}
+            "evaluators": EVALUATORS, "smes": smes, "applications": APPLICATIONS,
+            "questions": QUESTIONS, "alert_subscribers": ALERT_SUBSCRIBERS}
 
 
 def demo_pdf(title: str) -> bytes:

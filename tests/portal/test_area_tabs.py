@@ -40,7 +40,8 @@ def _tab_pages(call: OpenCall) -> list[str]:
     return [reverse(name, args=[call.pk]) for name in (
         "applications:manage_call_eligibility", "evaluation:manage_pool",
         "evaluation:manage_assignment", "evaluation:manage_reviews", "evaluation:manage_ranking",
-        "payments:manage_agreements", "payments:manage_reports", "payments:call_ledger")]
+        "payments:manage_agreements", "payments:manage_reports", "calls:manage_questions",
+        "payments:call_ledger")]
 
 
 def _missing_tabs(client, urls: list[str], first: str, last: str) -> list[str]:

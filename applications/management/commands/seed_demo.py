@@ -46,7 +46,16 @@ from applications.services import (
     attachment_upload,
     organisation_save,
 )
-from calls.models import Criterion, OpenCall, RequiredDocument, TrancheStep, VoucherType
+from calls.models import (
+    CallAlertSubscription,
+    CallQuestion,
+    Criterion,
+    OpenCall,
+    RequiredDocument,
+    TrancheStep,
+    VoucherType,
+)
+from calls.question_services import question_answer, question_ask, question_publish
 from euroclusters.models import Eurocluster, KpiTarget, Membership, Partner
 from euroclusters.services import membership_grant
 from portal.demo import DEMO_TOTP_SECRET, SITE, DemoCommand, seed_quietly
@@ -113,6 +122,8 @@ class Seeder:
         self.seed_people()
         for spec in self.data["applications"]:
             self.seed_application(spec)
+        self.seed_questions()
+        self.seed_alert_subscribers()
 
     # --- Euroclusters ------------------------------------------------------------------------
 
@@ -252,6 +263,37 @@ class Seeder:
                 organisation_save(user=user, data=sme["org"], related=sme["related"],
                                   aid=sme["aid"])
                 self.created["Organisation"] += 1
+
+    # --- questions about calls and call alerts ------------------------------------------------
+
+    def seed_questions(self) -> None:
+        """Each question once (by call and wording), through the services: asked while the call
+        took questions, answered, and published anonymised where the table says so."""
+        calls = {c.reference: c for c in OpenCall.objects.filter(
+            reference__in={q[0] for q in self.data["questions"]})}
+        managers = {m.eurocluster_id: m.user for m in Membership.objects.filter(
+            role=Membership.Role.MANAGER).select_related("user").order_by("pk")}
+        users = {u.email: u for u in get_user_model().objects.filter(
+            email__in={q[1] for q in self.data["questions"]})}
+        for reference, email, text, answer, public in self.data["questions"]:
+            call = calls[reference]
+            if CallQuestion.objects.filter(call=call, text=text).exists():
+                continue
+            question = question_ask(call=call, text=text, by=users[email],
+                                    now=min(self.now, call.questions_close_at))
+            self.created["CallQuestion"] += 1
+            manager = managers[call.eurocluster_id]
+            if answer:
+                question_answer(question=question, answer=answer, by=manager)
+            if public:
+                question_publish(question=question, public_question=public,
+                                 public_answer=answer, by=manager)
+
+    def seed_alert_subscribers(self) -> None:
+        for email, acronyms, objectives in self.data["alert_subscribers"]:
+            subscription = self.sync(CallAlertSubscription, {"email": email},
+                                     {"objectives": objectives})
+            subscription.euroclusters.set([self.euroclusters[a] for a in acronyms])
 
     # --- applications ------------------------------------------------------------------------
 
