@@ -169,7 +169,8 @@ class OpenCallAdmin(ScopedAdmin):
         (_("Grant agreement"), {"fields": ["signing_days", "agreement_template"],
                                 "classes": ["collapse"]}),
         (_("Application form"), {"fields": ["description_sections", "max_upload_mb"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"],
+                       "classes": ["collapse"]}),
     ]
 
     @admin.display(description=_("call budget"), ordering="budget")
@@ -177,7 +178,8 @@ class OpenCallAdmin(ScopedAdmin):
         return eur(obj.budget)  # "EUR 100,000.00", as on the portal's pages
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["status", "eligibility_released_at", "created_at", "updated_at"]
+        readonly = ["status", "eligibility_released_at", "published_at", "created_at",
+                    "updated_at"]
         if obj is not None:
             # A call stays in the Eurocluster that created it: its applications are filed there.
             readonly.append("eurocluster")

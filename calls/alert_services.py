@@ -8,7 +8,9 @@ never confirmed gets nothing and is kept nowhere. Every alert carries a one-clic
 link (RFC 8058: ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers) that works without
 logging in. A call's publication queues ``calls.queue_call_alerts``; one ``CallAlert`` row per
 subscriber and call (unique) makes the alert go once, however often the call is published or
-the tasks run. Subscribers have no account, so these mails do not go through ``notify()``.
+the tasks run; the beat's ``calls.sweep_call_alerts`` makes good a task lost with the broker
+(for a day after the publication: a subscriber confirmed within that day is told too).
+Subscribers have no account, so these mails do not go through ``notify()``.
 """
 
 from collections.abc import Iterable
@@ -33,6 +35,8 @@ from portal.site import absolute_url
 CONFIRM_SALT = "calls.alerts.confirm"
 UNSUBSCRIBE_SALT = "calls.alerts.unsubscribe"
 CALL_ALERT_CONFIRM_DAYS = 7
+# How far back the sweep looks for calls whose alerts a lost task left unsent.
+SWEEP_WINDOW = timedelta(days=1)
 
 
 def confirm_token(*, email: str, eurocluster_ids: Iterable[int], objectives: Iterable[str]) -> str:
@@ -144,6 +148,16 @@ def call_alerts_queue(*, call_id: int) -> int:
             "pk", flat=True):
         enqueue_on_commit("calls.send_call_alert", alert_id=alert_id)
     return len(new)
+
+
+def call_alerts_sweep(*, now=None) -> int:
+    """Queue again the alerts of every call published within ``SWEEP_WINDOW`` and still
+    public (beat): a ``queue_call_alerts`` or ``send_call_alert`` message lost with the broker
+    is made good, and nothing is sent twice. Returns how many alerts were new."""
+    since = (now or timezone.now()) - SWEEP_WINDOW
+    calls = OpenCall.objects.filter(status__in=(OpenCall.Status.PUBLISHED, OpenCall.Status.OPEN),
+                                    published_at__gte=since).values_list("pk", flat=True)
+    return sum(call_alerts_queue(call_id=call_id) for call_id in calls)
 
 
 def call_alert_send(*, alert_id: int) -> bool:

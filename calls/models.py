@@ -89,6 +89,8 @@ class OpenCall(models.Model):
     eligibility_summary = models.TextField(_("who can apply"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.DRAFT)
+    # Set by each publication (calls.transitions): the call-alert sweep looks back from it.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("deadline"))
     budget = models.DecimalField(_("call budget (EUR)"), **MONEY,

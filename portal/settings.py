@@ -319,6 +319,8 @@ CELERY_BEAT_SCHEDULE = {
     # Audit entries join the tamper-evident hash chain (portal.audit_chain): writers only insert.
     "portal-audit-seal": {"task": "portal.audit_seal", "schedule": 60.0},
     "calls-sync-statuses": {"task": "calls.sync_statuses", "schedule": 60.0},
+    # Call alerts whose task was lost with the broker (calls published in the last day).
+    "calls-sweep-call-alerts": {"task": "calls.sweep_call_alerts", "schedule": 300.0},
     "applications-sweep-eligibility": {"task": "applications.sweep_eligibility",
                                        "schedule": 60.0},
     # A selected applicant who withdrew on the applications' own page frees money: move up the

@@ -3,11 +3,13 @@ Euroclusters or objectives, double opt-in; a call's publication alerts each conf
 subscriber once; one-click unsubscribe (RFC 8058) without logging in."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.middleware import OPEN_VIEWS
 from calls.alert_services import call_alerts_queue, unsubscribe_url
@@ -223,3 +225,25 @@ def test_a_tampered_unsubscribe_link_is_refused(client):
                                   "calls:alerts_unsubscribe"])
 def test_the_alert_pages_are_open_without_a_second_factor(name):
     assert name in OPEN_VIEWS
+
+
+def test_the_beat_sweep_sends_alerts_a_lost_task_left_once(client, monkeypatch):
+    """The broker was down at publication: the queue task never ran. The sweep, run twice as
+    beat may, sends the alert once; a call published more than a day ago is left alone."""
+    dream = EuroclusterFactory()
+    confirmed(client, "sme@example.eu", euroclusters=[dream])
+    monkeypatch.setattr("calls.transitions.enqueue_on_commit", lambda *a, **k: None)
+    call, old = draft_call(dream), draft_call(dream)
+    publish(call)
+    publish(old)
+    OpenCall.objects.filter(pk=old.pk).update(
+        published_at=timezone.now() - timedelta(days=1, minutes=1))
+    assert alert_mails("sme@example.eu") == []
+    sweep = registered_task("calls.sweep_call_alerts")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert sweep.apply().get() == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert sweep.apply().get() == 0
+    (message,) = alert_mails("sme@example.eu")
+    assert call.title in message.subject
+    assert list(CallAlert.objects.values_list("call", flat=True)) == [call.pk]

@@ -37,6 +37,8 @@ BEAT_TESTS = {
     "portal.audit_seal": "tests.portal.test_audit_chain::"
                          "test_the_beat_task_seals_once_and_a_second_run_changes_nothing",
     "calls.sync_statuses": "tests.portal.test_beat_tasks::test_sync_call_statuses_task",
+    "calls.sweep_call_alerts": "tests.calls.test_alerts::"
+                               "test_the_beat_sweep_sends_alerts_a_lost_task_left_once",
     "applications.sweep_eligibility":
         "tests.portal.test_beat_tasks::test_sweep_eligibility_task",
     "payments.sweep_batches": "tests.portal.test_beat_tasks::test_sweep_batches_task",
