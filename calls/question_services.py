@@ -82,7 +82,7 @@ def question_ask(*, call: OpenCall, text: str, by: Any, now=None) -> CallQuestio
     ``questions_close_days``, that very second included) or the text is empty or too long.
     """
     now = now or timezone.now()
-    call = OpenCall.objects.select_for_update().get(pk=call.pk)
+    call = OpenCall.objects.get(pk=call.pk)  # its status and dates as they are now
     if not call.accepts_questions(now):
         raise DomainError(_("This call takes no more questions: they closed %(days)d days "
                             "before its deadline.") % {"days": call.questions_close_days})
@@ -133,8 +133,9 @@ def question_publish(*, question: CallQuestion, public_question: str, public_ans
     privately takes the published answer as its answer. Raises DomainError when a text is
     empty or names the asker (name, e-mail address, enterprise).
     """
-    question = CallQuestion.objects.select_for_update().select_related("call", "asked_by").get(
-        pk=question.pk)
+    # of=self: PostgreSQL locks no row of the outer join to a (nullable) asker.
+    question = (CallQuestion.objects.select_for_update(of=("self",))
+                .select_related("call", "asked_by").get(pk=question.pk))
     public_question, public_answer = public_question.strip(), public_answer.strip()
     if not public_question or not public_answer:
         raise DomainError(_("Write the question and the answer to publish."))
