@@ -4,11 +4,11 @@ It locks the row, checks ``Application.TRANSITIONS``, saves and audits; a repeat
 a no-op. Raises InvalidTransition.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from applications.models import Application
-from portal.transitions import transition
+from portal.transitions import transition, transition_rows_bulk
 
 
 def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
@@ -24,3 +24,15 @@ def application_transition(*, application: Application, to: str, by: Any, reason
                                    table=Application.TRANSITIONS, by=by, reason=reason,
                                    extra=extra, savepoint=savepoint)
     return updated
+
+
+def application_transition_bulk(*, application_ids: Iterable[int], to: str, by: Any,
+                                reason: str = "", extra: Mapping[str, Any] | None = None
+                                ) -> list[Application]:
+    """``application_transition`` for the many applications of a whole-call operation (an
+    assignment run, the publication of the results): the same table, locks and one audit
+    record per application, in a few queries whatever their number. Applications already in
+    ``to`` are left alone; if any other cannot go to ``to``, raises InvalidTransition and moves
+    none. Returns the applications that moved."""
+    return transition_rows_bulk(Application, application_ids, to=to, by=by, reason=reason,
+                                extra=extra, scope_related=("call",))

@@ -4,16 +4,37 @@ Each stateful model declares its ``Status`` choices and a literal ``TRANSITIONS`
 exposes one ``<entity>_transition`` service that calls :func:`transition` inside a transaction.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import InvalidTransition
+from portal.models import AuditEntry
 
 M = TypeVar("M", bound=models.Model)
+
+
+def check_allowed(*, model: type[models.Model], current: str, to: str,
+                  table: Mapping[str, set[str]], label: str = "") -> None:
+    """The rule of every transition, single or in bulk: raise InvalidTransition unless the table
+    allows ``current`` -> ``to`` (a repeat, ``current == to``, is the caller's no-op).
+    ``label`` names the row in the message (a bulk transition says which row refused)."""
+    if to in table.get(current, set()):
+        return
+    status = getattr(model, "Status", None)
+    names = dict(status.choices) if status is not None else {}
+    message = (_("This cannot go from “%(from)s” to “%(to)s”.")
+               % {"from": names.get(current, current), "to": names.get(to, to)})
+    raise InvalidTransition(f"{label}: {message}" if label else message)
+
+
+def _has_updated_at(model: type[models.Model]) -> bool:
+    return any(f.name == "updated_at" for f in model._meta.get_fields())
 
 
 def transition(
@@ -43,19 +64,13 @@ def transition(
         current = getattr(obj, field)
         if current == to:
             return obj, False
-        if to not in table.get(current, set()):
-            label = getattr(type(obj), "Status", None)
-            names = dict(label.choices) if label is not None else {}
-            raise InvalidTransition(
-                _("This cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": names.get(current, current), "to": names.get(to, to)}
-            )
+        check_allowed(model=model, current=current, to=to, table=table)
         setattr(obj, field, to)
         update_fields = [field]
         for name, value in (extra or {}).items():
             setattr(obj, name, value)
             update_fields.append(name)
-        if any(f.name == "updated_at" for f in obj._meta.get_fields()):
+        if _has_updated_at(model):
             update_fields.append("updated_at")
         obj.save(update_fields=update_fields)
         audit_record(subject=obj, action="transition", actor=by, from_state=current, to_state=to,
@@ -71,3 +86,81 @@ def transition_row(obj: M, *, to: str, by: Any, reason: str = "",
     updated, _changed = transition(model=model, pk=obj.pk, to=to, table=model.TRANSITIONS, by=by,
                                    reason=reason, extra=extra)
     return updated
+
+
+def transition_bulk(
+    *,
+    model: type[M],
+    pks: Iterable[int],
+    to: str,
+    table: Mapping[str, set[str]],
+    by: Any,
+    reason: str = "",
+    field: str = "status",
+    extra: Mapping[str, Any] | None = None,
+    scope_related: Sequence[str] = (),
+    batch_size: int = 1000,
+) -> tuple[list[M], list[M]]:
+    """:func:`transition` for many rows of ``model`` at once; return ``(rows, changed)``.
+
+    The same rules as the single path, for a whole-call operation that moves thousands of rows:
+    every row is locked (in primary-key order, the order every bulk caller takes, so two never
+    deadlock), each is checked against the table with :func:`check_allowed`, and if any row
+    refuses, InvalidTransition (naming the row) is raised before anything is written. Rows
+    already in ``to`` are left alone (the no-op of a repeat). The others get the new state (and
+    ``extra``, the same values for every row) in one UPDATE per batch, and exactly one audit
+    record each (action ``transition``, from, to, actor, reason), written with ``bulk_create``.
+
+    ``scope_related`` names the relations ``scope_eurocluster_id`` reads (``("call",)`` for an
+    application), fetched in the same query but not locked, so the audit records take no query
+    per row. ``rows`` are the locked rows as saved, in primary-key order; ``changed`` those that
+    moved. Runs in the caller's transaction (or its own).
+    """
+    ids = sorted(set(pks))
+    if not ids:
+        return [], []
+    with transaction.atomic():
+        rows: list[M] = []
+        query = model.objects.select_for_update(of=("self",)).select_related(*scope_related)
+        for start in range(0, len(ids), batch_size):
+            rows.extend(query.filter(pk__in=ids[start:start + batch_size]).order_by("pk"))
+        if len(rows) != len(ids):
+            missing = sorted(set(ids) - {row.pk for row in rows})
+            raise model.DoesNotExist(f"{model.__name__} {missing[:10]} not found.")
+        changed: list[tuple[M, str]] = []
+        for row in rows:
+            current = getattr(row, field)
+            if current == to:
+                continue
+            check_allowed(model=model, current=current, to=to, table=table, label=str(row))
+            changed.append((row, current))
+        if not changed:
+            return rows, []
+        values = {field: to, **(extra or {})}
+        if _has_updated_at(model):
+            values["updated_at"] = timezone.now()
+        changed_ids = [row.pk for row, _current in changed]
+        for start in range(0, len(changed_ids), batch_size):
+            model.objects.filter(pk__in=changed_ids[start:start + batch_size]).update(**values)
+        content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
+        actor = by if getattr(by, "is_authenticated", False) else None
+        entries = []
+        for row, current in changed:
+            for name, value in values.items():
+                setattr(row, name, value)
+            entries.append(AuditEntry(
+                content_type=content_type, object_id=row.pk, action="transition", actor=actor,
+                from_state=current, to_state=to, reason=reason, data={},
+                eurocluster_id=getattr(row, "scope_eurocluster_id", None)))
+        AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+        return rows, [row for row, _current in changed]
+
+
+def transition_rows_bulk(model: type[M], pks: Iterable[int], *, to: str, by: Any,
+                         reason: str = "", extra: Mapping[str, Any] | None = None,
+                         scope_related: Sequence[str] = ()) -> list[M]:
+    """:func:`transition_bulk` for a model that declares its ``TRANSITIONS`` table; returns the
+    rows that moved."""
+    _rows, changed = transition_bulk(model=model, pks=pks, to=to, table=model.TRANSITIONS, by=by,
+                                     reason=reason, extra=extra, scope_related=scope_related)
+    return changed

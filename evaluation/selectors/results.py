@@ -166,18 +166,30 @@ def published_entry(application: Application) -> RankingEntry | None:
     return entry
 
 
-def esr(application: Application, entry: RankingEntry | None = None) -> dict | None:
+# ``esr(consensus=LOAD)``: the report loads the consensus itself.
+LOAD = object()
+
+
+def esr(application: Application, entry: RankingEntry | None = None, *,
+        criteria: list[Criterion] | None = None,
+        consensus: Consensus | None | object = LOAD) -> dict | None:
     """What the applicant is told: outcome, rank or reserve position, the consensus scores and
     comments per criterion with the thresholds, the overall comment and total, the reasons of a
     rejection, and the redress deadline. Never an evaluator's name, nor another application.
-    None before the results are published."""
+    None before the results are published.
+
+    ``criteria`` (the call's, in order) and ``consensus`` (the application's with its scores
+    prefetched, or None for none) spare their queries to a caller that reports on a whole call
+    at once (the publication of the results)."""
     entry = entry or published_entry(application)
     if entry is None:
         return None
     call = application.call
-    criteria = criteria_of(call)
-    consensus = (Consensus.objects.filter(application=application)
-                 .prefetch_related("scores").first())
+    if criteria is None:
+        criteria = criteria_of(call)
+    if consensus is LOAD:
+        consensus = (Consensus.objects.filter(application=application)
+                     .prefetch_related("scores").first())
     scores = {s.criterion_id: s for s in (consensus.scores.all() if consensus else [])}
     rows = [{"criterion": c, "score": getattr(scores.get(c.pk), "score", None),
              "comment": getattr(scores.get(c.pk), "comment", ""),

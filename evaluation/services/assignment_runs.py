@@ -47,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
-from applications.transitions import application_transition
+from applications.transitions import application_transition_bulk
 from calls.models import OpenCall
 from calls.transitions import call_transition
 from evaluation import assignment as solver
@@ -68,7 +68,10 @@ from evaluation.services.assignment import (
     check_call_can_be_assigned,
     mail_new_assignments,
 )
-from evaluation.services.transitions import assignment_run_transition, assignment_transition
+from evaluation.services.transitions import (
+    assignment_run_transition,
+    assignment_transition_bulk,
+)
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.models import AuditEntry
@@ -193,9 +196,9 @@ def _apply(*, call: OpenCall, plan: AssignmentPlan, solution: solver.Solution,
     kept = [pair for pair in plan.movable if pair in chosen]
     removed = [pair for pair in plan.movable if pair not in chosen]
     added = [pair for pair in solution.pairs if pair not in plan.movable]
-    for pair in removed:
-        assignment_transition(assignment=plan.movable[pair], to=Assignment.Status.REMOVED, by=by,
-                              reason=reason or _("moved by an assignment run"))
+    assignment_transition_bulk(assignment_ids=[plan.movable[pair].pk for pair in removed],
+                               to=Assignment.Status.REMOVED, by=by,
+                               reason=reason or _("moved by an assignment run"))
     # In bulk: a first run writes thousands of rows. One audit line per new assignment, as
     # ``audit_record`` would write it.
     new_rows = Assignment.objects.bulk_create([
@@ -215,14 +218,13 @@ def _apply(*, call: OpenCall, plan: AssignmentPlan, solution: solver.Solution,
         for row in new_rows
     ], batch_size=1000)
     # Proposals with their k evaluators (or some) are under evaluation from now on.
+    # In bulk too: one UPDATE and one audit line per application, whatever their number.
     assigned_applications = {a for a, _e in solution.pairs} | set(plan.fixed_by_application)
-    for application_id in sorted(int(a) for a in assigned_applications):
-        application = plan.applications.get(application_id)
-        if application is not None and application.status == Application.Status.ELIGIBLE:
-            # No savepoint: any error here fails the whole run's transaction anyway.
-            application_transition(application=application,
-                                   to=Application.Status.UNDER_EVALUATION, by=by,
-                                   reason=_("evaluators assigned"), savepoint=False)
+    application_transition_bulk(
+        application_ids=[int(a) for a in assigned_applications
+                         if (application := plan.applications.get(int(a))) is not None
+                         and application.status == Application.Status.ELIGIBLE],
+        to=Application.Status.UNDER_EVALUATION, by=by, reason=_("evaluators assigned"))
     if call.status == OpenCall.Status.CLOSED and solution.pairs:
         call_transition(call=call, to=OpenCall.Status.EVALUATION, by=by,
                         reason=_("evaluators assigned"))

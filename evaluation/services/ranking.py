@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy
 
 from applications.models import Application
 from applications.services import application_withdraw
-from applications.transitions import application_transition
+from applications.transitions import application_transition, application_transition_bulk
 from calls.models import OpenCall
 from calls.transitions import call_transition
 from evaluation import ranking as pure
-from evaluation.models import Ranking, RankingEntry
+from evaluation.models import Consensus, Ranking, RankingEntry
 from evaluation.selectors.results import (
+    LOAD,
     call_rules,
     consensus_problem,
     criteria_of,
@@ -175,9 +176,9 @@ def _entries_for_mail(ranking: Ranking) -> list[RankingEntry]:
                 .order_by("rank", "application_id"))
 
 
-def _mail_result(entry: RankingEntry) -> None:
+def _mail_result(entry: RankingEntry, *, criteria=None, consensus=LOAD) -> None:
     application = entry.application
-    report = esr(application, entry)
+    report = esr(application, entry, criteria=criteria, consensus=consensus)
     mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
                    context={**report, "site_url": site_url()})
 
@@ -197,24 +198,35 @@ def ranking_publish(*, call: OpenCall, by: Any) -> Ranking:
         raise DomainError(_("The ranking is out of date: a consensus or an application changed "
                             "since it was approved. Reopen it, compute it again and approve it."))
     now = timezone.now()
-    entries = _entries_for_mail(ranking)
-    for entry in entries:
-        application = entry.application
-        reason = _("results of the call published")
-        if application.status == Application.Status.UNDER_EVALUATION:
-            application_transition(application=application, to=Application.Status.EVALUATED, by=by,
-                                   reason=reason)
-        application.status = application_transition(application=application, to=entry.outcome,
-                                                    by=by, reason=reason).status
-    call_transition(call=call, to=OpenCall.Status.RESULTS, by=by,
-                    reason=_("results of the call published"))
+    reason = _("results of the call published")
+    # In bulk, whatever the size of the call: each application locked, checked and audited as
+    # one by one, in a few queries per outcome rather than a few per application.
+    outcomes = list(ranking.entries.values_list("application_id", "outcome",
+                                                "application__status"))
+    application_transition_bulk(
+        application_ids=[pk for pk, _outcome, status in outcomes
+                         if status == Application.Status.UNDER_EVALUATION],
+        to=Application.Status.EVALUATED, by=by, reason=reason)
+    for outcome in RankingEntry.Outcome.values:
+        application_transition_bulk(
+            application_ids=[pk for pk, entry_outcome, _status in outcomes
+                             if entry_outcome == outcome],
+            to=outcome, by=by, reason=reason)
+    call_transition(call=call, to=OpenCall.Status.RESULTS, by=by, reason=reason)
     ranking = ranking_transition(ranking=ranking, to=Ranking.Status.PUBLISHED, by=by,
                                  extra={"published_at": now})
     audit_record(subject=ranking, action="ranking_published", actor=by,
-                 data={"entries": len(entries)})
+                 data={"entries": len(outcomes)})
+    # The reports, read after the moves (the applications in their new status), with the
+    # call's criteria and every consensus loaded once.
+    entries = _entries_for_mail(ranking)
+    criteria = criteria_of(call)
+    consensuses = {c.application_id: c for c in Consensus.objects.filter(
+        application_id__in=[e.application_id for e in entries]).prefetch_related("scores")}
     for entry in entries:
         entry.ranking = ranking
-        _mail_result(entry)
+        _mail_result(entry, criteria=criteria,
+                     consensus=consensuses.get(entry.application_id))
     return ranking
 
 

@@ -4,7 +4,7 @@ Each locks the row, checks the model's ``TRANSITIONS`` table, saves and audits; 
 transition is a no-op. Raises InvalidTransition.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from evaluation.models import (
@@ -16,7 +16,7 @@ from evaluation.models import (
     RedressRequest,
     Review,
 )
-from portal.transitions import transition_row
+from portal.transitions import transition_row, transition_rows_bulk
 
 
 def call_evaluator_transition(*, call_evaluator: CallEvaluator, to: str, by: Any,
@@ -33,6 +33,16 @@ def assignment_run_transition(*, run: AssignmentRun, to: str, by: Any = None, re
 def assignment_transition(*, assignment: Assignment, to: str, by: Any, reason: str = "",
                           extra: Mapping[str, Any] | None = None) -> Assignment:
     return transition_row(assignment, to=to, by=by, reason=reason, extra=extra)
+
+
+def assignment_transition_bulk(*, assignment_ids: Iterable[int], to: str, by: Any,
+                               reason: str = "", extra: Mapping[str, Any] | None = None
+                               ) -> list[Assignment]:
+    """``assignment_transition`` for many assignments at once (an assignment run taking pairs
+    off): the same table and locks, one audit record each. Raises InvalidTransition and moves
+    none if any cannot go to ``to``; returns the assignments that moved."""
+    return transition_rows_bulk(Assignment, assignment_ids, to=to, by=by, reason=reason,
+                                extra=extra, scope_related=("application__call",))
 
 
 def review_transition(*, review: Review, to: str, by: Any, reason: str = "",
