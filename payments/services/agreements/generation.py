@@ -163,31 +163,35 @@ def agreement_generate(*, application: Application, by: Any = None,
                                  or existing.signatures.exists()):
         raise DomainError(_("The agreement can be generated again only while nobody has signed "
                             "it; it is “%(status)s”.") % {"status": existing.get_status_display()})
-    call = OpenCall.objects.select_for_update().get(pk=application.call_id)
-    application.call = call
     content = latest_content(application)
     amount = agreement_amount(application, content)
     if amount is None or amount <= 0:
         raise DomainError(_("%(app)s has no requested amount: there is nothing to grant.")
                           % {"app": application})
-    third_party = _locked_third_party(application)
-    _check_commitments(call=call, third_party=third_party, application=application,
-                       amount=amount)
 
     now = timezone.now()
     if existing is None:
         _remove_orphans(application)
-        agreement = GrantAgreement(application=application, third_party=third_party,
-                                   amount=amount, generated_at=now,
-                                   signing_deadline=now + timedelta(days=call.signing_days))
+        agreement = GrantAgreement(
+            application=application, amount=amount, generated_at=now,
+            signing_deadline=now + timedelta(days=application.call.signing_days))
         old_file, old_hash = None, ""
     else:
         agreement = existing
         old_file, old_hash = existing.file.name, existing.sha256
         agreement.revision += 1
-        agreement.amount, agreement.third_party, agreement.generated_at = amount, third_party, now
+        agreement.amount, agreement.generated_at = amount, now
     agreement.application = application
+    # Rendered under the application's lock only: the call's lock, which every agreement of the
+    # call needs for the money check, is held for a few queries, not for the rendering, so the
+    # worker's processes render a call's agreements side by side (bench lifecycle).
     data = _render(application, agreement, content)
+    call = OpenCall.objects.select_for_update().get(pk=application.call_id)
+    application.call = call
+    third_party = _locked_third_party(application)
+    _check_commitments(call=call, third_party=third_party, application=application,
+                       amount=amount)
+    agreement.third_party = third_party
     agreement.sha256 = _store(agreement.file, data)
     agreement.save()
     if old_file:
