@@ -15,14 +15,22 @@ of pure code registers with ``database=False`` and is spared making a database.
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+import uuid
 from argparse import ArgumentParser, ArgumentTypeError
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from celery import signals
+from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from portal.celery import app as celery_app
@@ -202,3 +210,104 @@ class TaskQueries:
         finally:
             signals.task_prerun.disconnect(self._started)
             signals.task_postrun.disconnect(self._finished)
+
+
+# --- a real worker -------------------------------------------------------------------------------
+
+WORKER_READY_SECONDS = 60
+
+
+def database_url(*, alias: str = DEFAULT_DB_ALIAS) -> str:
+    """DATABASE_URL of the database this process uses now (a scratch one, say), for another
+    process. PostgreSQL only: a worker cannot share a test's SQLite database in memory."""
+    db = connections[alias].settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    credentials = f"{user}{password}@" if user else ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    query = f"?{urlencode(db['OPTIONS'])}" if db.get("OPTIONS") else ""
+    return (f"postgres://{credentials}{quote(db['HOST'] or '', safe='')}{port}/"
+            f"{quote(db['NAME'], safe='')}{query}")
+
+
+@dataclass
+class Worker:
+    """A ``celery -A portal worker`` process started by :func:`celery_worker`."""
+
+    process: subprocess.Popen
+    queue: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"The worker exited ({self.process.returncode}):\n"
+                               f"{self.output()[-4000:]}")
+
+    def queued(self) -> int:
+        """Messages waiting in the worker's queue (Redis list of that name)."""
+        with celery_app.connection_for_write() as connection:
+            return connection.default_channel.client.llen(self.queue)
+
+
+@contextmanager
+def celery_worker(*, concurrency: int, folder: Path,
+                  settings: dict[str, Any] | None = None) -> Iterator[Worker]:
+    """Run a real Celery worker (prefork, ``concurrency`` processes) on the database this process
+    uses and on the configured Redis broker, consuming a queue of its own, for the block.
+
+    The worker is another process: it sees only what this process commits, so the database must
+    be PostgreSQL and the broker Redis (REDIS_URL); RuntimeError otherwise. ``settings`` are
+    Django settings the worker adds to ``portal.settings`` (written to a module in ``folder``,
+    with its log); tasks the worker queues itself go to its queue too. Yields once the worker
+    consumes; stops it (TERM, then KILL) at the end.
+    """
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        raise RuntimeError("A real worker needs PostgreSQL (DATABASE_URL=postgres://...).")
+    broker = str(celery_app.conf.broker_url or "")
+    if not broker.startswith(("redis://", "rediss://")):
+        raise RuntimeError("A real worker needs the Redis broker (REDIS_URL=redis://...).")
+    queue = f"bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    hostname = f"{queue}@localhost"
+    module = f"bench_worker_settings_{os.getpid()}"
+    overrides = {"CELERY_TASK_DEFAULT_QUEUE": queue, **(settings or {})}
+    (folder / f"{module}.py").write_text(
+        "from portal.settings import *  # noqa: F403\n"
+        + "".join(f"{name} = {value!r}\n" for name, value in overrides.items()))
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL",
+                          "CELERY_BROKER_WRITE_URL")}
+    env.update({"DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": database_url(),
+                "REDIS_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "false",
+                "PYTHONPATH": os.pathsep.join([str(folder), str(django_settings.BASE_DIR)])})
+    log = folder / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork",
+             f"--concurrency={concurrency}", "-Q", queue, "-n", hostname,
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            cwd=django_settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    worker = Worker(process=process, queue=queue, log=log)
+    try:
+        deadline = time.monotonic() + WORKER_READY_SECONDS
+        while f"{hostname} ready." not in worker.output():
+            worker.check_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The worker was not ready within {WORKER_READY_SECONDS} s:\n"
+                                   f"{worker.output()[-4000:]}")
+            time.sleep(0.2)
+        yield worker
+    finally:
+        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with suppress(Exception), celery_app.connection_for_write() as connection:
+            connection.default_channel.client.delete(queue)

@@ -132,7 +132,8 @@ def transition_bulk(
             current = getattr(row, field)
             if current == to:
                 continue
-            check_allowed(model=model, current=current, to=to, table=table, label=str(row))
+            if to not in table.get(current, set()):  # the row's name only for the message
+                check_allowed(model=model, current=current, to=to, table=table, label=str(row))
             changed.append((row, current))
         if not changed:
             return rows, []
