@@ -148,9 +148,14 @@ def eligibility_check(*, version_id: int, recheck: bool = False) -> EligibilityR
                        "failed_rules": result.failed_rules})
     _follow(result, by=None, reason=_("eligibility check of version %(n)d")
             % {"n": version.number})
-    for other in facts.other_proposals:
-        if other.submitted_at < version.submitted_at:
-            enqueue_on_commit(CHECK_TASK, version_id=other.version_id, recheck=True)
+    # A first check re-checks every older proposal it shares an enterprise with; a re-check
+    # queues none: what an older proposal's rules read of its others (their enterprises and
+    # when they were submitted) did not change, and a chain of re-checks re-checking grows as
+    # 2^n with n proposals of one enterprise (thousands of tasks in a call of 5,000).
+    if not recheck:
+        for other in facts.other_proposals:
+            if other.submitted_at < version.submitted_at:
+                enqueue_on_commit(CHECK_TASK, version_id=other.version_id, recheck=True)
     return result
 
 

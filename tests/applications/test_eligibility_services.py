@@ -432,6 +432,33 @@ def test_the_older_proposal_changes_only_when_the_queued_recheck_runs(committed)
     assert result_of(first_version).outcome == "ineligible"
 
 
+def test_a_recheck_queues_no_recheck_of_its_own(committed, django_capture_on_commit_callbacks):
+    # Three proposals of one enterprise: the newest re-checks both older ones, and those
+    # re-checks queue nothing more (before, each re-check re-checked the ones older than it).
+    call = OpenCallFactory()
+    voucher = VoucherTypeFactory(call=call)
+    oldest = complete_application(call=call, voucher_type=voucher)
+    number = oldest.organisation.registration_number
+    middle = complete_application(call=call, voucher_type=voucher,
+                                  organisation=OrganisationFactory(registration_number=number))
+    newest = complete_application(call=call, voucher_type=voucher,
+                                  organisation=OrganisationFactory(registration_number=number))
+    with committed():
+        versions = [submit(application) for application in (oldest, middle)]
+    newest_version = submit(newest)
+    with django_capture_on_commit_callbacks() as callbacks:
+        eligibility_check(version_id=newest_version.pk)
+    assert len(callbacks) == 2  # the re-checks of the middle and the oldest proposal
+    with django_capture_on_commit_callbacks() as nested:
+        eligibility_check(version_id=versions[1].pk, recheck=True)
+    assert nested == []
+    for callback in callbacks:
+        callback()
+    assert [result_of(v).outcome for v in [*versions, newest_version]] == [
+        "ineligible", "ineligible", "eligible"]
+    assert status_of(middle) == S.INELIGIBLE
+
+
 # --- 7. eligibility_decide ------------------------------------------------------------------------
 
 
