@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from applications.models import Application
@@ -420,3 +422,46 @@ def test_placing_is_refused_before_the_results_are_published(call, manager_a):
     ranking_compute(call=call, by=manager_a.user)
     with pytest.raises(DomainError, match="not published"):
         ranking_place_reexamined(call=call, by=manager_a.user)
+
+
+# --- publishing a large call: in bulk ----------------------------------------------------------
+
+
+def _publish_queries(eurocluster, manager, count: int) -> int:
+    call = closed_call(eurocluster=eurocluster, budget=Decimal("50000"))
+    applications = [evaluated(call, [4, 4, 4], "10000", minutes=n) for n in range(count)]
+    ranking_compute(call=call, by=manager)
+    ranking_approve(call=call, by=manager)
+    with CaptureQueriesContext(connection) as queries:
+        ranking_publish(call=call, by=manager)
+    assert statuses(*applications) == (
+        [Application.Status.SELECTED] * min(5, count)
+        + [Application.Status.RESERVE] * max(0, count - 5))
+    return len(queries)
+
+
+def test_publishing_makes_the_same_number_of_queries_for_6_or_12_applications(
+        eurocluster_a, manager_a):
+    # Each application is moved, audited and its report rendered in bulk: no query per one.
+    _publish_queries(eurocluster_a, manager_a.user, 1)  # caches (content types) filled
+    # 6 and 12: both with selected and reserve applications (5 fit the budget).
+    assert (_publish_queries(eurocluster_a, manager_a.user, 6)
+            == _publish_queries(eurocluster_a, manager_a.user, 12))
+
+
+def test_publishing_writes_one_audit_line_per_move_of_each_application(call, manager_a,
+                                                                       committed):
+    under = evaluated(call, [4, 4, 4], "10000")
+    # A consensus recorded, the application still under evaluation: publishing moves it twice.
+    Application.objects.filter(pk=under.pk).update(status=Application.Status.UNDER_EVALUATION)
+    already = evaluated(call, [5, 5, 5], "10000", minutes=1)
+    published(call, manager_a.user, committed)
+    moves = {application.pk: [(a.action, a.from_state, a.to_state, a.actor_id, a.reason)
+                              for a in audit_trail(application).order_by("pk")
+                              if a.action == "transition"]
+             for application in (under, already)}
+    published_by = ("transition", manager_a.user.pk, "results of the call published")
+    assert moves[under.pk] == [
+        (published_by[0], "under_evaluation", "evaluated", *published_by[1:]),
+        (published_by[0], "evaluated", "selected", *published_by[1:])]
+    assert moves[already.pk] == [(published_by[0], "evaluated", "selected", *published_by[1:])]
