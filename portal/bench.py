@@ -281,6 +281,8 @@ def celery_worker(*, concurrency: int, folder: Path,
                           "CELERY_BROKER_WRITE_URL")}
     env.update({"DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": database_url(),
                 "REDIS_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "false",
+                # Kept connections, as in production (development opens one per task).
+                "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
                 "PYTHONPATH": os.pathsep.join([str(folder), str(django_settings.BASE_DIR)])})
     log = folder / "worker.log"
     with log.open("wb") as output:
