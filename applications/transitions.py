@@ -28,11 +28,11 @@ def application_transition(*, application: Application, to: str, by: Any, reason
 
 def application_transition_bulk(*, application_ids: Iterable[int], to: str, by: Any,
                                 reason: str = "", extra: Mapping[str, Any] | None = None
-                                ) -> list[Application]:
+                                ) -> list[int]:
     """``application_transition`` for the many applications of a whole-call operation (an
     assignment run, the publication of the results): the same table, locks and one audit
     record per application, in a few queries whatever their number. Applications already in
     ``to`` are left alone; if any other cannot go to ``to``, raises InvalidTransition and moves
-    none. Returns the applications that moved."""
+    none. Returns the ids of the applications that moved."""
     return transition_rows_bulk(Application, application_ids, to=to, by=by, reason=reason,
-                                extra=extra, scope_related=("call",))
+                                extra=extra, scope="call__eurocluster_id")

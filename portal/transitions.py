@@ -4,7 +4,7 @@ Each stateful model declares its ``Status`` choices and a literal ``TRANSITIONS`
 exposes one ``<entity>_transition`` service that calls :func:`transition` inside a transaction.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -98,10 +98,10 @@ def transition_bulk(
     reason: str = "",
     field: str = "status",
     extra: Mapping[str, Any] | None = None,
-    scope_related: Sequence[str] = (),
+    scope: str = "",
     batch_size: int = 1000,
-) -> tuple[list[M], list[M]]:
-    """:func:`transition` for many rows of ``model`` at once; return ``(rows, changed)``.
+) -> list[int]:
+    """:func:`transition` for many rows of ``model`` at once; return the ids of those that moved.
 
     The same rules as the single path, for a whole-call operation that moves thousands of rows:
     every row is locked (in primary-key order, the order every bulk caller takes, so two never
@@ -109,59 +109,58 @@ def transition_bulk(
     refuses, InvalidTransition (naming the row) is raised before anything is written. Rows
     already in ``to`` are left alone (the no-op of a repeat). The others get the new state (and
     ``extra``, the same values for every row) in one UPDATE per batch, and exactly one audit
-    record each (action ``transition``, from, to, actor, reason), written with ``bulk_create``.
+    record each (action ``transition``, from, to, actor, reason, the row's Eurocluster), written
+    with ``bulk_create``.
 
-    ``scope_related`` names the relations ``scope_eurocluster_id`` reads (``("call",)`` for an
-    application), fetched in the same query but not locked, so the audit records take no query
-    per row. ``rows`` are the locked rows as saved, in primary-key order; ``changed`` those that
-    moved. Runs in the caller's transaction (or its own).
+    Only the ids, states and ``scope`` (the lookup of the row's Eurocluster id, the column its
+    ``scope_eurocluster_id`` reads: ``"call__eurocluster_id"`` for an application) are read, not
+    whole rows: a call's applications carry their texts. Raises ``model.DoesNotExist`` for an
+    unknown id. Runs in the caller's transaction (or its own).
     """
     ids = sorted(set(pks))
     if not ids:
-        return [], []
+        return []
+    columns = ["pk", field, *([scope] if scope else [])]
     with transaction.atomic():
-        rows: list[M] = []
-        query = model.objects.select_for_update(of=("self",)).select_related(*scope_related)
+        rows: list[tuple] = []
+        query = model.objects.select_for_update(of=("self",)).order_by("pk")
         for start in range(0, len(ids), batch_size):
-            rows.extend(query.filter(pk__in=ids[start:start + batch_size]).order_by("pk"))
+            rows.extend(query.filter(pk__in=ids[start:start + batch_size])
+                        .values_list(*columns))
         if len(rows) != len(ids):
-            missing = sorted(set(ids) - {row.pk for row in rows})
+            missing = sorted(set(ids) - {row[0] for row in rows})
             raise model.DoesNotExist(f"{model.__name__} {missing[:10]} not found.")
-        changed: list[tuple[M, str]] = []
+        changed = []
         for row in rows:
-            current = getattr(row, field)
+            pk, current = row[0], row[1]
             if current == to:
                 continue
             if to not in table.get(current, set()):  # the row's name only for the message
-                check_allowed(model=model, current=current, to=to, table=table, label=str(row))
-            changed.append((row, current))
+                check_allowed(model=model, current=current, to=to, table=table,
+                              label=str(model.objects.get(pk=pk)))
+            changed.append(row)
         if not changed:
-            return rows, []
+            return []
         values = {field: to, **(extra or {})}
         if _has_updated_at(model):
             values["updated_at"] = timezone.now()
-        changed_ids = [row.pk for row, _current in changed]
+        changed_ids = [row[0] for row in changed]
         for start in range(0, len(changed_ids), batch_size):
             model.objects.filter(pk__in=changed_ids[start:start + batch_size]).update(**values)
         content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
         actor = by if getattr(by, "is_authenticated", False) else None
-        entries = []
-        for row, current in changed:
-            for name, value in values.items():
-                setattr(row, name, value)
-            entries.append(AuditEntry(
-                content_type=content_type, object_id=row.pk, action="transition", actor=actor,
-                from_state=current, to_state=to, reason=reason, data={},
-                eurocluster_id=getattr(row, "scope_eurocluster_id", None)))
-        AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
-        return rows, [row for row, _current in changed]
+        AuditEntry.objects.bulk_create(
+            [AuditEntry(content_type=content_type, object_id=row[0], action="transition",
+                        actor=actor, from_state=row[1], to_state=to, reason=reason, data={},
+                        eurocluster_id=row[2] if scope else None)
+             for row in changed], batch_size=batch_size)
+        return changed_ids
 
 
 def transition_rows_bulk(model: type[M], pks: Iterable[int], *, to: str, by: Any,
                          reason: str = "", extra: Mapping[str, Any] | None = None,
-                         scope_related: Sequence[str] = ()) -> list[M]:
+                         scope: str = "") -> list[int]:
     """:func:`transition_bulk` for a model that declares its ``TRANSITIONS`` table; returns the
-    rows that moved."""
-    _rows, changed = transition_bulk(model=model, pks=pks, to=to, table=model.TRANSITIONS, by=by,
-                                     reason=reason, extra=extra, scope_related=scope_related)
-    return changed
+    ids of the rows that moved."""
+    return transition_bulk(model=model, pks=pks, to=to, table=model.TRANSITIONS, by=by,
+                           reason=reason, extra=extra, scope=scope)

@@ -162,6 +162,9 @@ def _build(*, count: int, per_application: int, rng: random.Random, log: Log):
                        invited_by=manager, responded_at=now, declaration_accepted_at=now)
          for user in users), batch_size=BATCH)
     refresh_statistics()
+    # Every app's tasks registered now, as in a worker that started: the first task queued by
+    # name would import them (and Celery check the models) inside a timed stage.
+    celery_app.loader.import_default_modules()
     return call, manager, versions, evaluators
 
 

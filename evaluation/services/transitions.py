@@ -37,12 +37,12 @@ def assignment_transition(*, assignment: Assignment, to: str, by: Any, reason: s
 
 def assignment_transition_bulk(*, assignment_ids: Iterable[int], to: str, by: Any,
                                reason: str = "", extra: Mapping[str, Any] | None = None
-                               ) -> list[Assignment]:
+                               ) -> list[int]:
     """``assignment_transition`` for many assignments at once (an assignment run taking pairs
     off): the same table and locks, one audit record each. Raises InvalidTransition and moves
-    none if any cannot go to ``to``; returns the assignments that moved."""
+    none if any cannot go to ``to``; returns the ids of the assignments that moved."""
     return transition_rows_bulk(Assignment, assignment_ids, to=to, by=by, reason=reason,
-                                extra=extra, scope_related=("application__call",))
+                                extra=extra, scope="application__call__eurocluster_id")
 
 
 def review_transition(*, review: Review, to: str, by: Any, reason: str = "",
