@@ -2,6 +2,7 @@
 
 import io
 import json
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
@@ -13,6 +14,7 @@ from applications.models import Application
 from evaluation.models import Assignment, Ranking
 from payments.models import GrantAgreement
 from portal.bench import celery_worker
+from portal.celery import app as celery_app
 from portal.models import AuditEntry
 from reporting.lifecycle_bench import run
 
@@ -20,6 +22,16 @@ STAGES = ["eligibility", "assignment", "reviews_consensus", "ranking_compute",
           "approve_publish", "agreements"]
 OPTIONS = {"applications": 40, "workers": 0, "per_application": 2, "selected_share": 0.2,
            "seed": 3, "worker_log": None}
+
+
+@contextmanager
+def celery_conf(**values):
+    previous = {name: getattr(celery_app.conf, name) for name in values}
+    celery_app.conf.update(values)
+    try:
+        yield
+    finally:
+        celery_app.conf.update(previous)
 
 
 @pytest.mark.django_db(transaction=True)  # the services commit: the run's on-commit work runs
@@ -61,15 +73,18 @@ def test_the_lifecycle_takes_a_call_through_every_stage_and_times_each():
 
 @pytest.mark.django_db
 def test_the_command_refuses_a_real_worker_without_the_broker():
-    # The tests run tasks eagerly, without Redis: a worker could never be reached.
-    with pytest.raises(CommandError, match="A real worker needs the Redis broker"):
+    # Tasks run eagerly, without Redis (the tests' default): a worker could never be reached.
+    with celery_conf(task_always_eager=True), \
+            pytest.raises(CommandError, match="A real worker needs the Redis broker"):
         call_command("bench", "lifecycle", "--in-place", "--applications", "5",
                      stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.django_db
 def test_a_real_worker_is_refused_without_postgresql_and_redis(tmp_path):
-    with pytest.raises(RuntimeError, match="A real worker needs"), \
+    # No Redis broker (and, on SQLite, no PostgreSQL): refused before anything starts.
+    with celery_conf(broker_url="memory://"), \
+            pytest.raises(RuntimeError, match="A real worker needs"), \
             celery_worker(concurrency=1, folder=tmp_path):
         pass
     assert not (tmp_path / "worker.log").exists()
