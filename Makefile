@@ -12,10 +12,16 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+LOAD_STAMP := $(VENV)/.installed-load
+# make loadtest USERS=60 DURATION=60 RATE=25 (SMES=...): empty means the defaults of loadtest/run.py.
+USERS ?=
+DURATION ?=
+RATE ?=
+SMES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install pango demo test check-migrations lint format audit-deps worker beat chromium \
-        clamav clean distclean
+        clamav clean distclean loadtest
 
 help:
 	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
@@ -24,6 +30,8 @@ help:
 	@echo "make lint       ruff check"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make audit-deps pip-audit of the installed packages: fails on a vulnerability with a fix"
+	@echo "make loadtest   the deadline rush against the production stack, started on free local"
+	@echo "                ports and stopped after (USERS=60 DURATION=60 RATE=25 SMES=...)"
 	@echo "make worker     a Celery worker (needs REDIS_URL; without it tasks run eagerly anyway)"
 	@echo "make beat       Celery beat, the periodic scheduler (needs REDIS_URL)"
 	@echo "make clean      remove caches and var/ (the demo database, uploaded files, static)"
@@ -39,6 +47,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The load test's own tools (the `load` extra: locust, psutil), on top of the development ones.
+$(LOAD_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	touch $(LOAD_STAMP)
 
 var:
 	mkdir -p var
@@ -114,6 +127,14 @@ test: install pango chromium clamav check-migrations lint
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
 	exit $$rc
+
+# Starts its own PostgreSQL cluster, Redis, clamd, gunicorn, Celery worker and beat in a temporary
+# folder on free ports of 127.0.0.1, prepares the SMEs, runs locust headless, checks the database
+# and the logs, prints a last JSON line and stops everything (also on Ctrl-C). See loadtest/run.py.
+loadtest: install clamav $(LOAD_STAMP)
+	$(BIN)/python -m loadtest.run $(if $(USERS),--users $(USERS)) \
+		$(if $(DURATION),--duration $(DURATION)) $(if $(RATE),--rate $(RATE)) \
+		$(if $(SMES),--smes $(SMES))
 
 worker: install | var
 	$(BIN)/celery -A portal worker -l info
