@@ -6,7 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from applications.models import (
@@ -52,6 +55,9 @@ from tests.scanning import INFECTED_PDF, THREAT, refusal
 pytestmark = pytest.mark.django_db
 
 ALL_DECLARATIONS = Declaration.values
+# Queries of one submit (test_submit_reads_each_related_table_once_...): the same at 1 and at 4
+# rows of each related table.
+SUBMIT_QUERIES = 19
 # Fixed instants and how the portal shows them (Europe/Brussels).
 PAST_DEADLINE = datetime(2024, 7, 1, 10, 0, tzinfo=UTC)
 PAST_DEADLINE_SHOWN = "1 July 2024, 12:00:00"
@@ -620,6 +626,37 @@ def test_submit_creates_version_1_with_the_hash_of_its_content(
             .filter(action__in=["transition", "submitted"]).order_by("pk")] == [
         ("transition", "draft", "submitted"), ("submitted", "", ""),
         ("transition", "submitted", "eligible")]
+
+
+def _application_with(rows: int) -> Application:
+    """A complete application with ``rows`` budget lines, required documents (each uploaded) and
+    related enterprises of its SME."""
+    application = complete_application(requested_amount=Decimal(20000))
+    application.budget_lines.all().delete()
+    for n in range(rows):
+        BudgetLineFactory(application=application, amount=Decimal(20000) / rows, position=n)
+        document = RequiredDocumentFactory(call=application.call, name=f"Document {n}")
+        attachment_upload(application=application, by=application.created_by,
+                          uploaded=pdf(f"document-{n}.pdf"), required_document=document)
+        application.organisation.related_enterprises.create(
+            name=f"Partner {n}", country="BE", share_percent=Decimal(10),
+            staff_headcount=Decimal(1), annual_turnover=Decimal(1000),
+            balance_sheet_total=Decimal(1000))
+    return application
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_submit_reads_each_related_table_once_whatever_the_number_of_rows(rows):
+    # The deadline rush (make loadtest): the checks and the snapshot share one load of the
+    # budget lines, attachments, required documents and related enterprises.
+    application = _application_with(rows)
+    fresh, by = Application.objects.get(pk=application.pk), application.created_by
+    ContentType.objects.get_for_model(Application)  # cached for the process: not counted
+    with CaptureQueriesContext(connection) as queries:
+        version = submit(fresh, by=by)
+    assert len(version.content["attachments"]) == rows
+    assert len(version.content["budget_lines"]) == rows
+    assert len(queries) == SUBMIT_QUERIES, "\n".join(q["sql"][:120] for q in queries)
 
 
 def test_submit_keeps_only_known_declarations_once_each():
