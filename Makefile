@@ -123,7 +123,8 @@ audit-deps: install
 	$(BIN)/python .ci/audit_deps.py
 
 # pytest exits 5 when it collected no test: that is a failure too, and said so.
-test: install pango chromium clamav check-migrations lint
+# The load extra too: tests/integration/test_loadtest.py runs a small `make loadtest`.
+test: install $(LOAD_STAMP) pango chromium clamav check-migrations lint
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
 	exit $$rc

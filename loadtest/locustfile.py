@@ -82,8 +82,10 @@ class Submitter(PortalUser):
     def on_start(self) -> None:
         # The second click of a double click: a client of its own, as a second browser
         # connection (one client's requests at once would share its redirect setting).
-        self.twin = FastHttpSession(self.host, self.environment.events.request, self,
-                                    concurrency=2)
+        self.twin = FastHttpSession(
+            base_url=self.host, request_event=self.environment.events.request, user=self,
+            network_timeout=self.network_timeout, connection_timeout=self.connection_timeout,
+            max_retries=self.max_retries, concurrency=2)
 
     @task
     def submit_next(self) -> None:
@@ -176,12 +178,17 @@ class Manager(PortalUser):
         self.client.post("/accounts/login/", name="log-in", data={
             "csrfmiddlewaretoken": token, "login": manager["email"],
             "password": manager["password"]}, headers={"Referer": "/accounts/login/"})
-        token = self._csrf("/accounts/2fa/authenticate/")
-        response = self.client.post("/accounts/2fa/authenticate/", name="log-in", data={
-            "csrfmiddlewaretoken": token, "code": totp(manager["totp_secret"])},
-            allow_redirects=False)
-        if response.status_code != 302:
-            raise RuntimeError(f"the manager's second factor was refused ({response.status_code})")
+        # A code is good for its 30 s period only: one typed near its end can arrive in the next
+        # (slowly, under load), and the manager types the new one, as a person would.
+        for _attempt in range(3):
+            token = self._csrf("/accounts/2fa/authenticate/")
+            response = self.client.post("/accounts/2fa/authenticate/", name="log-in", data={
+                "csrfmiddlewaretoken": token, "code": totp(manager["totp_secret"])},
+                allow_redirects=False)
+            if response.status_code == 302:
+                return
+            gevent.sleep(30 - time.time() % 30 + 0.5)
+        raise RuntimeError(f"the manager's second factor was refused ({response.status_code})")
 
     def manager_page(self, path: str, name: str) -> None:
         started = time.perf_counter()

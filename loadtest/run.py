@@ -510,6 +510,10 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
         while True:
             stack.check_alive()
             time.sleep(1)
+    rush = smes - 2 * late_count
+    if rush < 1 or rush / arguments.rate > window:
+        raise RunFailed(f"{smes} SMEs ({2 * late_count} of them at the deadline) do not fit a rush "
+                        f"of {window:.0f} s at {arguments.rate:g}/s: raise --duration or --rate")
     start = time.time() + LEAD
     jobs, deadline, window = schedule(plan, rate=arguments.rate, duration=arguments.duration,
                                       start=start, late_count=late_count)
@@ -561,6 +565,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     counts = account(groups=groups, before=before, after=after)
 
     submits = [r for r in records if r["kind"] == "submit"]
+    # An SME whose submit was never sent (locust stopped first) proves nothing: counted apart.
+    not_sent = len(set(groups) - {r["application"] for r in submits})
     pages = [r for r in records if r["kind"] == "page"]
     accepted = {}
     for record in submits:
@@ -586,7 +592,7 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
         submit_answers={str(k): sum(1 for r in submits if r["status"] == k)
                         for k in sorted({r["status"] for r in submits})},
         pages=len(pages), page_errors=sum(1 for r in pages if r["status"] != 200),
-        late_refused=counts["late_refused"], just_before=late_count,
+        late_refused=counts["late_refused"], just_before=late_count, not_sent=not_sent,
         eligibility_checked=f"{checked}/{total}", eligibility_ran_twice=twice,
         eligibility_ran_once=once, log_errors=log_errors(stack.folder),
         upload_per_second=round(smes / upload_seconds, 1),
@@ -614,7 +620,8 @@ def goals_met(figures: dict) -> list[str]:
               f"{goal:g})" for key, goal in GOALS.items()
               if (figures[key] < goal if key == "submits_per_second" else figures[key] > goal)]
     missed += [f"{key} {figures[key]} (goal 0)" for key in
-               ("lost", "duplicated", "errors_5xx", "late_accepted", "eligibility_ran_twice")
+               ("lost", "duplicated", "errors_5xx", "late_accepted", "eligibility_ran_twice",
+                "not_sent", "log_errors")
                if figures[key]]
     return missed
 
