@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 ON_TIME, DOUBLE, JUST_BEFORE, LATE = "on_time", "double", "just_before", "late"
 GROUPS = (ON_TIME, DOUBLE, JUST_BEFORE, LATE)
+# Application.Status.DRAFT's value, as the database holds it (no Django in this module).
+DRAFT_STATUS = "draft"
 # The keys of the last JSON line, in this order (the brief of issue 14 names them).
 KEYS = ("submits_per_second", "p50_submit_ms", "p95_submit_ms", "p95_page_ms", "lost",
         "duplicated", "errors_5xx", "late_accepted", "drain_seconds", "users", "seconds")
@@ -59,7 +61,7 @@ def account(*, groups: Mapping[int, str], before: Mapping[int, Draft],
         now = after.get(application)
         versions = now.versions if now is not None else 0
         if group == LATE:
-            intact = (now is not None and versions == 0 and now.status == "draft"
+            intact = (now is not None and versions == 0 and now.status == DRAFT_STATUS
                       and now.fingerprint == before[application].fingerprint)
             counts["late_refused" if intact else "late_accepted"] += 1
             continue
