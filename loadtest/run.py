@@ -530,6 +530,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
         f"+{deadline - start + LEAD:.0f} s")
     stack.check_alive()
     cpu_before = cpu_seconds(stack)
+    access_lines_before = len((stack.folder / "access.log").read_text(errors="replace")
+                              .splitlines())
     children_before = os.times()
     locust = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"),
@@ -567,6 +569,16 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     submits = [r for r in records if r["kind"] == "submit"]
     # An SME whose submit was never sent (locust stopped first) proves nothing: counted apart.
     not_sent = len(set(groups) - {r["application"] for r in submits})
+    # Why the lost ones were lost: never sent, sent after the deadline (the rush fell behind its
+    # plan: every submitter was waiting on the portal), or sent in time but answered after it.
+    first_sent: dict[int, float] = {}
+    for record in submits:
+        first_sent[record["application"]] = min(record["sent"],
+                                                first_sent.get(record["application"], 1e18))
+    lost_ids = [application for application, group in groups.items()
+                if group != LATE and after.get(application, Draft("", 0, "")).versions == 0]
+    lost_sent_late = sum(1 for a in lost_ids if first_sent.get(a, 0) >= deadline)
+    lost_in_time = sum(1 for a in lost_ids if 0 < first_sent.get(a, 0) < deadline)
     pages = [r for r in records if r["kind"] == "page"]
     accepted = {}
     for record in submits:
@@ -575,6 +587,7 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
             accepted[record["application"]] = min(record["answered"],
                                                   accepted.get(record["application"], 1e18))
     access_log = (stack.folder / "access.log").read_text(errors="replace").splitlines()
+    access_during = access_log[access_lines_before:]
     rush_submits = [r for r in submits if r["group"] in (ON_TIME, DOUBLE)]
     figures = last_line(
         submits_per_second=round(submit_rate(accepted.values()), 1),
@@ -593,12 +606,16 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
                         for k in sorted({r["status"] for r in submits})},
         pages=len(pages), page_errors=sum(1 for r in pages if r["status"] != 200),
         late_refused=counts["late_refused"], just_before=late_count, not_sent=not_sent,
+        lost_sent_after_deadline=lost_sent_late, lost_sent_in_time=lost_in_time,
         eligibility_checked=f"{checked}/{total}", eligibility_ran_twice=twice,
         eligibility_ran_once=once, log_errors=log_errors(stack.folder),
         upload_per_second=round(smes / upload_seconds, 1),
         load_before=load_before, load_during=load_during, cpu_seconds=cpu,
         cpu_ms_per_submit={name: round(seconds * 1000 / max(len(accepted), 1), 1)
                            for name, seconds in cpu.items()},
+        cpu_ms_per_request={name: round(cpu[name] * 1000 / max(len(access_during), 1), 1)
+                            for name in ("web", "postgres")},
+        requests=len(access_during),
         web=_gunicorn_shape(env),
     )
     return figures
