@@ -15,7 +15,7 @@ exactly as before the rush (same fingerprint): anything else is ``late_accepted`
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 
 ON_TIME, DOUBLE, JUST_BEFORE, LATE = "on_time", "double", "just_before", "late"
@@ -47,14 +47,17 @@ def percentile(values: Iterable[float], p: float) -> float:
 
 
 def account(*, groups: Mapping[int, str], before: Mapping[int, Draft],
-            after: Mapping[int, Draft]) -> dict[str, int]:
+            after: Mapping[int, Draft], sent: Set[int]) -> dict[str, int]:
     """Count lost, duplicated and late-accepted submissions (see the module's docstring).
 
     ``groups`` maps each application of the rush to its group; ``before`` and ``after`` hold
-    the applications before the rush and after the worker drained. An application missing from
-    ``after`` counts as lost (or late-accepted: its draft is not intact).
+    the applications before the rush and after the worker drained; ``sent`` the applications
+    whose submit was sent. An application missing from ``after`` counts as lost (or
+    late-accepted: its draft is not intact). A late submit that was never sent proves nothing:
+    it is ``late_not_sent``, never ``late_refused``.
     """
-    counts = {"lost": 0, "duplicated": 0, "late_accepted": 0, "late_refused": 0, "submitted": 0}
+    counts = {"lost": 0, "duplicated": 0, "late_accepted": 0, "late_refused": 0,
+              "late_not_sent": 0, "submitted": 0}
     for application, group in groups.items():
         if group not in GROUPS:
             raise ValueError(f"unknown group {group!r} of application {application}")
@@ -63,7 +66,10 @@ def account(*, groups: Mapping[int, str], before: Mapping[int, Draft],
         if group == LATE:
             intact = (now is not None and versions == 0 and now.status == DRAFT_STATUS
                       and now.fingerprint == before[application].fingerprint)
-            counts["late_refused" if intact else "late_accepted"] += 1
+            if not intact:
+                counts["late_accepted"] += 1
+            else:
+                counts["late_refused" if application in sent else "late_not_sent"] += 1
             continue
         if versions == 0:
             counts["lost"] += 1

@@ -33,9 +33,12 @@ RECORDS_PATH = os.environ["LOADTEST_RECORDS"]
 CSRF = "loadtestcsrftokenloadtestcsrf012"
 CALL = PLAN["call"]
 DECLARATIONS = PLAN["declarations"]
+# The rush's jobs, and apart from them the submits a second before and after the deadline: those
+# SMEs click at their moment whatever the rush before them, so users of their own send them.
 JOBS: Queue = Queue()
+DEADLINE_JOBS: Queue = Queue()
 for _job in sorted(PLAN["jobs"], key=lambda job: job["at"]):
-    JOBS.put(_job)
+    (DEADLINE_JOBS if _job["group"] in ("just_before", "late") else JOBS).put(_job)
 RECORDS: list[dict] = []
 
 
@@ -87,10 +90,12 @@ class Submitter(PortalUser):
             network_timeout=self.network_timeout, connection_timeout=self.connection_timeout,
             max_retries=self.max_retries, concurrency=2)
 
+    jobs = JOBS
+
     @task
     def submit_next(self) -> None:
         try:
-            job = JOBS.get_nowait()
+            job = self.jobs.get_nowait()
         except Empty:
             gevent.sleep(1)
             return
@@ -125,6 +130,13 @@ class Submitter(PortalUser):
             if response.status_code != 302:
                 response.failure(f"submit: {response.status_code}")
             return location
+
+
+class DeadlineSubmitter(Submitter):
+    """One SME that submits a second before, or a second after, the deadline."""
+
+    fixed_count = int(os.environ.get("LOADTEST_DEADLINE_SUBMITTERS", "0"))
+    jobs = DEADLINE_JOBS
 
 
 class Visitor(PortalUser):

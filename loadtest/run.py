@@ -1,6 +1,6 @@
 """``make loadtest``: the deadline rush, served as production serves it, measured.
 
-``python -m loadtest.run --users 60 --duration 60`` (from the project's folder):
+``python -m loadtest.run --users 80 --duration 60`` (from the project's folder):
 
 1. starts, in a temporary folder and on free ports of 127.0.0.1, a throwaway PostgreSQL cluster,
    a Redis, a clamd (the test signature database), gunicorn with the production settings except
@@ -476,9 +476,15 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     window = arguments.duration - LEAD - GAP - TAIL - 1
     late_count = arguments.late
     smes = arguments.smes or int(arguments.rate * window) + 2 * late_count
-    submitters = max(1, arguments.users * 2 // 3)
-    if arguments.users < submitters + 3:
+    # The rush is paced, not a closed loop: it needs as many submitters as submits in flight
+    # (rate x the seconds of one SME's submit page, submit and receipt), or the load generator
+    # itself falls behind the plan. A quarter of the users browse (one of them the manager).
+    browsers = max(3, arguments.users // 4)
+    submitters = arguments.users - browsers
+    if submitters < 1:
         raise RunFailed("--users must be at least 4 (submitters, a manager, visitors)")
+    # Plus one user for each SME at the deadline.
+    users = arguments.users + 2 * late_count
 
     say(f"load average {load_before}; starting PostgreSQL, Redis, clamd in {stack.folder}")
     env = start_services(stack)
@@ -525,7 +531,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     locust_plan = stack.folder / "locust-plan.json"
     locust_plan.write_text(json.dumps({**plan, "jobs": jobs}))
     records_path = stack.folder / "records.jsonl"
-    say(f"locust: {arguments.users} users ({submitters} submitting) for {arguments.duration:.0f}"
+    say(f"locust: {users} users ({submitters} submitting, {2 * late_count} at the deadline) for "
+        f"{arguments.duration:.0f}"
         f" s; the rush offers {arguments.rate:g} submits/s for {window:.0f} s, deadline at "
         f"+{deadline - start + LEAD:.0f} s")
     stack.check_alive()
@@ -535,13 +542,14 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     children_before = os.times()
     locust = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"),
-         "--headless", "--users", str(arguments.users), "--spawn-rate", str(arguments.users),
+         "--headless", "--users", str(users), "--spawn-rate", str(users),
          "--run-time", f"{int(arguments.duration)}s", "--host", f"http://127.0.0.1:{port}",
          "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
          "--csv", str(stack.folder / "locust")],
         cwd=ROOT, env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
                        "LOADTEST_PLAN": str(locust_plan), "LOADTEST_RECORDS": str(records_path),
-                       "LOADTEST_SUBMITTERS": str(submitters), "LOADTEST_MANAGERS": "1"},
+                       "LOADTEST_SUBMITTERS": str(submitters), "LOADTEST_MANAGERS": "1",
+                       "LOADTEST_DEADLINE_SUBMITTERS": str(2 * late_count)},
         timeout=arguments.duration + 120, check=False)
     load_during = load_average()
     cpu_after = cpu_seconds(stack)
@@ -564,7 +572,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     total, checked, last_check, last_submit = query(database_url, CHECKS, [plan["call"]["pk"]])
     once, twice = query(database_url, CHECK_RUNS, [plan["call"]["pk"]])
     after = drafts(database_url, plan["call"]["pk"])
-    counts = account(groups=groups, before=before, after=after)
+    counts = account(groups=groups, before=before, after=after,
+                     sent={r["application"] for r in records if r["kind"] == "submit"})
 
     submits = [r for r in records if r["kind"] == "submit"]
     # An SME whose submit was never sent (locust stopped first) proves nothing: counted apart.
@@ -598,14 +607,15 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
         errors_5xx=count_5xx(access_log),
         late_accepted=counts["late_accepted"],
         drain_seconds=round(max(0.0, float(last_check or 0) - float(last_submit or 0)), 1),
-        users=arguments.users, seconds=round(time.monotonic() - started),
+        users=users, seconds=round(time.monotonic() - started),
         smes=smes, offered_per_second=arguments.rate,
         lag_p95_ms=round(percentile(((r["sent"] - r["planned"]) * 1000 for r in rush_submits),
                                     95)),
         submit_answers={str(k): sum(1 for r in submits if r["status"] == k)
                         for k in sorted({r["status"] for r in submits})},
         pages=len(pages), page_errors=sum(1 for r in pages if r["status"] != 200),
-        late_refused=counts["late_refused"], just_before=late_count, not_sent=not_sent,
+        late_refused=counts["late_refused"], late_not_sent=counts["late_not_sent"],
+        just_before=late_count, not_sent=not_sent,
         lost_sent_after_deadline=lost_sent_late, lost_sent_in_time=lost_in_time,
         eligibility_checked=f"{checked}/{total}", eligibility_ran_twice=twice,
         eligibility_ran_once=once, log_errors=log_errors(stack.folder),
@@ -638,16 +648,16 @@ def goals_met(figures: dict) -> list[str]:
               if (figures[key] < goal if key == "submits_per_second" else figures[key] > goal)]
     missed += [f"{key} {figures[key]} (goal 0)" for key in
                ("lost", "duplicated", "errors_5xx", "late_accepted", "eligibility_ran_twice",
-                "not_sent", "log_errors")
+                "not_sent", "late_not_sent", "log_errors")
                if figures[key]]
     return missed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 60),
-                        help="concurrent locust users: two thirds submit, the rest browse "
-                             "(default 60)")
+    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 80),
+                        help="concurrent locust users: three quarters submit, the rest browse "
+                             "(default 80)")
     parser.add_argument("--duration", type=float,
                         default=float(os.environ.get("DURATION") or 60),
                         help="seconds of load (default 60)")

@@ -30,23 +30,29 @@ def test_every_sme_submitted_once_and_every_late_one_refused_counts_nothing_wron
     groups = {1: ON_TIME, 2: DOUBLE, 3: JUST_BEFORE, 4: LATE}
     before = dict.fromkeys(groups, DRAFT)
     after = {1: submitted(), 2: submitted(), 3: submitted(), 4: DRAFT}
-    assert account(groups=groups, before=before, after=after) == {
-        "lost": 0, "duplicated": 0, "late_accepted": 0, "late_refused": 1, "submitted": 3}
+    assert account(groups=groups, before=before, after=after, sent=set(groups)) == {
+        "lost": 0, "duplicated": 0, "late_accepted": 0, "late_refused": 1, "late_not_sent": 0,
+        "submitted": 3}
+
+
+def test_a_late_submit_never_sent_is_not_a_refusal():
+    counts = account(groups={4: LATE}, before={4: DRAFT}, after={4: DRAFT}, sent=set())
+    assert (counts["late_refused"], counts["late_not_sent"], counts["late_accepted"]) == (0, 1, 0)
 
 
 @pytest.mark.parametrize("group", [ON_TIME, DOUBLE, JUST_BEFORE])
 def test_an_sme_without_a_version_is_lost(group):
-    counts = account(groups={7: group}, before={7: DRAFT}, after={7: DRAFT})
+    counts = account(groups={7: group}, before={7: DRAFT}, after={7: DRAFT}, sent={7})
     assert (counts["lost"], counts["duplicated"], counts["submitted"]) == (1, 0, 0)
 
 
 def test_an_application_missing_after_the_rush_is_lost():
-    assert account(groups={7: ON_TIME}, before={7: DRAFT}, after={})["lost"] == 1
+    assert account(groups={7: ON_TIME}, before={7: DRAFT}, after={}, sent={7})["lost"] == 1
 
 
 @pytest.mark.parametrize("group", [ON_TIME, DOUBLE, JUST_BEFORE])
 def test_two_versions_are_a_duplicate(group):
-    counts = account(groups={7: group}, before={7: DRAFT}, after={7: submitted(2)})
+    counts = account(groups={7: group}, before={7: DRAFT}, after={7: submitted(2)}, sent={7})
     assert (counts["lost"], counts["duplicated"], counts["submitted"]) == (0, 1, 0)
 
 
@@ -56,13 +62,13 @@ def test_two_versions_are_a_duplicate(group):
     Draft(status="draft", versions=0, fingerprint="changed"),  # the draft was touched
 ])
 def test_a_late_submit_must_leave_the_draft_exactly_as_it_was(after):
-    counts = account(groups={9: LATE}, before={9: DRAFT}, after={9: after})
+    counts = account(groups={9: LATE}, before={9: DRAFT}, after={9: after}, sent={9})
     assert (counts["late_accepted"], counts["late_refused"]) == (1, 0)
 
 
 def test_an_unknown_group_is_an_error_not_a_silent_pass():
     with pytest.raises(ValueError, match="unknown group"):
-        account(groups={1: "early"}, before={1: DRAFT}, after={1: DRAFT})
+        account(groups={1: "early"}, before={1: DRAFT}, after={1: DRAFT}, sent={1})
 
 
 def test_percentile_is_the_nearest_rank():
