@@ -11,11 +11,22 @@ class AccountsConfig(AppConfig):
         # ready.
         from allauth.mfa import signals  # noqa: PLC0415 -- models not ready
 
+        from accounts import notification_data  # noqa: PLC0415 -- models not ready
         from accounts.mfa import (  # noqa: PLC0415 -- models not ready
             audit_mfa_added,
             audit_mfa_removed,
             remember_mfa,
         )
+        from accounts.personal_data import (  # noqa: PLC0415 -- models not ready
+            Contributor,
+            register_contributor,
+        )
+
+        # The notification centre's rows (portal's models, which cannot see accounts).
+        register_contributor(Contributor(
+            name="notifications", layer=1, export=notification_data.export,
+            holds=notification_data.holds, erase=notification_data.erase,
+            purge=notification_data.purge))
 
         # Whether the person has a second factor, kept in the session: no query per page.
         user_logged_in.connect(remember_mfa, dispatch_uid="accounts_remember_mfa")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.queue import enqueue_on_commit
 from portal.site import site_url
 
@@ -70,10 +71,10 @@ def _notify(result: EligibilityResult, application: Application) -> None:
         return
     result.notified_outcome = result.outcome
     result.save(update_fields=["notified_outcome", "updated_at"])
-    mail_on_commit(to=[application.organisation.user.email], template="eligibility_result",
-                   context={"application": application, "call": call, "result": result,
-                            "failures": result.failures(),
-                            "site_url": site_url()})
+    notify(recipient=application.organisation.user, kind="applications.eligibility_result",
+           context={"application": application, "call": call, "result": result,
+                    "failures": result.failures(), "site_url": site_url()},
+           link=reverse("applications:detail", kwargs={"pk": application.pk}))
 
 
 # What a check reads besides the whole result row: the version's declarations, and what the

@@ -5,6 +5,7 @@ finish), the applicant's personal data (accounts.personal_data), and the enterpr
 published question about a call must not contain (calls.question_services)."""
 
 from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
@@ -13,6 +14,7 @@ from applications.models import Organisation
 from applications.next_actions import draft_actions, register_next_actions
 from applications.roles import SESSION_FLAG, remember_applicant
 from calls.question_services import register_identity_source
+from portal.notifications import register_kind
 
 
 def enterprise_names(user) -> list[str]:
@@ -33,3 +35,8 @@ def register() -> None:
     register_contributor(Contributor(
         name="applications", layer=4, export=personal_data.export, holds=personal_data.holds,
         erase=personal_data.erase, purge=personal_data.purge))
+    # What applications tells people (portal.notifications): both always e-mailed.
+    register_kind(key="applications.submission_receipt", label=_("Submission receipts"),
+                  template="submission_receipt", essential=True)
+    register_kind(key="applications.eligibility_result", label=_("Eligibility results"),
+                  template="eligibility_result", essential=True)

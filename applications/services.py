@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +34,8 @@ from calls.models import OpenCall, RequiredDocument
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.formats import brussels
-from portal.mail import mail_on_commit
 from portal.models import ScanStatus
+from portal.notifications import notify
 from portal.queue import enqueue_on_commit
 from portal.scanning import upload_scan
 from portal.site import site_url
@@ -306,9 +307,10 @@ def application_submit(*, application: Application, by: Any,
     audit_record(subject=application, action="submitted", actor=by,
                  data={"version": number, "sha256": digest})
     EligibilityResult.objects.create(version=version)
-    mail_on_commit(to=[by.email], template="submission_receipt",
-                   context={"application": application, "version": version,
-                            "site_url": site_url()})
+    notify(recipient=by, kind="applications.submission_receipt",
+           context={"application": application, "version": version, "site_url": site_url()},
+           link=reverse("applications:receipt",
+                        kwargs={"pk": application.pk, "number": version.number}))
     enqueue_on_commit("applications.check_eligibility", version_id=version.pk)
     return version
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 # Registers the portal's system checks (they read settings only, nothing that needs the models).
 from portal import checks  # noqa: F401
@@ -16,3 +17,8 @@ class PortalConfig(AppConfig):
             request_id,
             scanning,
         )
+        from portal.notifications import register_kind  # noqa: PLC0415 -- it imports models
+
+        # A file found infected after it was stored is deleted: its owner must know.
+        register_kind(key="portal.upload_infected", label=_("Uploads refused by the virus scan"),
+                      template="portal_upload_infected", essential=True)

@@ -193,3 +193,29 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class NotificationPreference(models.Model):
+    """How a person wants the notifications of one non-essential kind: e-mailed at once, in a
+    daily digest, or not e-mailed at all (they stay in her notification centre). No row means
+    at once. Essential kinds ignore it (``portal.notifications.notify``)."""
+
+    class Choice(models.TextChoices):
+        IMMEDIATE = "immediate", _("E-mail at once")
+        DIGEST = "digest", _("Daily digest")
+        OFF = "off", _("No e-mail")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=64)
+    choice = models.CharField(_("e-mail"), max_length=16, choices=Choice.choices,
+                              default=Choice.IMMEDIATE)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        constraints = [models.UniqueConstraint(fields=["person", "kind"],
+                                               name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.choice}"

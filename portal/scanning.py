@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
 from portal.models import ScannedUpload, ScanStatus
+from portal.notifications import notify
 from portal.uploads import safe_filename, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -190,10 +190,9 @@ def _rescan(model: type[ScannedUpload], pk: int) -> str:
         transaction.on_commit(lambda: storage.delete(stored_name))
         owner = getattr(row, model.SCAN_OWNER, None) if model.SCAN_OWNER else None
         if owner is not None and owner.email:
-            mail_on_commit(to=[owner.email], template="portal_upload_infected",
-                           context={"person": owner, "name": name,
-                                    "threat": result.signature,
-                                    "message": infected_message(name, result.signature)})
+            notify(recipient=owner, kind="portal.upload_infected",
+                   context={"person": owner, "name": name, "threat": result.signature,
+                            "message": infected_message(name, result.signature)})
         return "infected"
 
 

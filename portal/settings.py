@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "portal.context_processors.notifications",
             ],
         },
     },
@@ -315,6 +317,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2
                                    "socket_timeout": 2}
 # A submitted version still without an eligibility result after this long is queued again.
 ELIGIBILITY_SWEEP_AFTER_SECONDS = int(env("ELIGIBILITY_SWEEP_AFTER_SECONDS", "180"))
+# The hour (UTC, 0-23) at which the daily notification digests go out: 6 is 7:00 or 8:00 in
+# Brussels.
+NOTIFICATION_DIGEST_HOUR_UTC = int(env("NOTIFICATION_DIGEST_HOUR_UTC", "6"))
 CELERY_BEAT_SCHEDULE = {
     # Audit entries join the tamper-evident hash chain (portal.audit_chain): writers only insert.
     "portal-audit-seal": {"task": "portal.audit_seal", "schedule": 60.0},
@@ -359,6 +364,9 @@ CELERY_BEAT_SCHEDULE = {
     # Weekly, from Monday 07:00 Brussels time: the hourly run sends each week's digest once.
     "reporting-remind-action-queue": {"task": "reporting.remind_action_queue",
                                       "schedule": 3600.0},
+    # The daily digest of the notifications people chose to get so, early in the European day.
+    "portal-send-digests": {"task": "portal.send_digests",
+                            "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR_UTC)},
 }
 # Exports of more rows than this are built by a task and offered on /manage/exports/, kept for
 # EXPORT_KEEP_DAYS days.

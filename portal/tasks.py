@@ -2,7 +2,7 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from portal.audit_chain import audit_seal
-from portal.notifications import notification_send
+from portal.notifications import digests_send, notification_send
 from portal.scanning import pending_uploads_rescan
 
 
@@ -28,3 +28,10 @@ def task_scan_pending() -> dict[str, int]:
 def task_send_notification(*, notification_id: int) -> str:
     """E-mail one notification; a second run (redelivery, retry) sends nothing twice."""
     return notification_send(notification_id=notification_id)
+
+
+@shared_task(name="portal.send_digests", acks_late=True, autoretry_for=(OSError,), max_retries=5,
+             retry_backoff=True)
+def task_send_digests() -> int:
+    """Each person's daily digest of the notifications she asked to get so (beat, daily)."""
+    return digests_send()

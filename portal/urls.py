@@ -15,6 +15,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("portal.notification_urls")),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("activities.urls")),

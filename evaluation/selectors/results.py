@@ -4,6 +4,7 @@ application, redress requests, the redress window and whether a person may file 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -285,7 +286,8 @@ def redress_refusal(*, application: Application, user, now: datetime | None = No
     return None
 
 
-def call_managers_emails(call: OpenCall) -> list[str]:
-    return list(Membership.objects.filter(eurocluster_id=call.eurocluster_id,
-                                          role=Membership.Role.MANAGER)
-                .order_by("user__email").values_list("user__email", flat=True))
+def call_managers(call: OpenCall) -> list[Any]:
+    """The managers of the call's Eurocluster (the people to notify), by e-mail address."""
+    return [membership.user for membership in Membership.objects.filter(
+        eurocluster_id=call.eurocluster_id, role=Membership.Role.MANAGER,
+    ).select_related("user").order_by("user__email")]

@@ -34,7 +34,7 @@ from evaluation.selectors.assignment import (
 from evaluation.services.transitions import assignment_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.site import site_url
 
 
@@ -70,10 +70,10 @@ def mail_new_assignments(call: OpenCall, evaluator_ids: list[int],
         evaluator = evaluators.get(evaluator_id)
         if evaluator is None:
             evaluator = CallEvaluator.objects.select_related("user").get(pk=evaluator_id)
-        mail_on_commit(to=[evaluator.user.email], template="evaluation_pool_assigned", context={
+        notify(recipient=evaluator.user, kind="evaluation.pool_assigned", context={
             "call": call, "user": evaluator.user, "count": count,
             "site_url": site_url(), "queue_url": queue_url,
-        })
+        }, link=queue_url)
 
 
 # --- manual changes --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,7 @@ from evaluation.selectors.pool import distinct_texts
 from evaluation.services.transitions import assignment_transition, call_evaluator_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.queue import enqueue_on_commit
 from portal.site import site_url
 
@@ -50,12 +51,12 @@ class PoolRefused(DomainError):
 
 def _send_invitation(call_evaluator: CallEvaluator, by: Any) -> None:
     user = call_evaluator.user
-    mail_on_commit(to=[user.email], template="evaluation_invitation", context={
+    notify(recipient=user, kind="evaluation.invitation", context={
         "call": call_evaluator.call, "user": user, "call_evaluator": call_evaluator,
         "has_password": user.has_usable_password(),
         "invited_by_name": by.get_full_name() if getattr(by, "is_authenticated", False) else "",
         "site_url": site_url(),
-    })
+    }, link=reverse("evaluation:invitation", kwargs={"token": call_evaluator.token}))
 
 
 def _check_invitable(call: OpenCall, user) -> None:

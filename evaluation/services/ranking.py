@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +37,7 @@ from evaluation.selectors.results import (
 from evaluation.services.transitions import ranking_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.site import site_url
 
 logger = logging.getLogger(__name__)
@@ -179,8 +180,9 @@ def _entries_for_mail(ranking: Ranking) -> list[RankingEntry]:
 def _mail_result(entry: RankingEntry, *, criteria=None, consensus=LOAD) -> None:
     application = entry.application
     report = esr(application, entry, criteria=criteria, consensus=consensus)
-    mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
-                   context={**report, "site_url": site_url()})
+    notify(recipient=application.organisation.user, kind="evaluation.result",
+           context={**report, "site_url": site_url()},
+           link=reverse("evaluation:esr", kwargs={"pk": application.pk}))
 
 
 @transaction.atomic
@@ -290,10 +292,10 @@ def reserve_promote(*, call: OpenCall, by: Any = None) -> list[Application]:
     for application_id in moved_ids:
         entry = by_id[application_id]
         entry.ranking = ranking
-        mail_on_commit(to=[entry.application.organisation.user.email],
-                       template="evaluation_reserve_promoted",
-                       context={**esr(entry.application, entry),
-                                "site_url": site_url()})
+        notify(recipient=entry.application.organisation.user,
+               kind="evaluation.reserve_promoted",
+               context={**esr(entry.application, entry), "site_url": site_url()},
+               link=reverse("evaluation:esr", kwargs={"pk": entry.application_id}))
     return moved
 
 

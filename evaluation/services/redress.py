@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,12 +14,12 @@ from applications.eligibility_services import eligibility_decide
 from applications.models import Application, EligibilityResult
 from applications.transitions import application_transition
 from evaluation.models import Consensus, Ranking, RankingEntry, RedressRequest
-from evaluation.selectors.results import call_managers_emails, redress_refusal
+from evaluation.selectors.results import call_managers, redress_refusal
 from evaluation.services.ranking import reserve_list_close_up
 from evaluation.services.transitions import consensus_transition, redress_transition
 from portal.audit import audit_record
 from portal.errors import DomainError, InvalidTransition
-from portal.mail import mail_on_commit
+from portal.notifications import notify, notify_each
 from portal.queue import enqueue_on_commit
 from portal.site import site_url
 
@@ -56,11 +57,10 @@ def redress_file(*, application: Application, by: Any, reasons: str,
                             "receive the answer by e-mail.")) from None
     audit_record(subject=application, action="redress_filed", actor=by, reason=reasons,
                  data={"redress": redress.pk, "status": application.status})
-    managers = call_managers_emails(application.call)
-    if managers:
-        mail_on_commit(to=managers, template="evaluation_redress_filed",
-                       context={"redress": redress, "application": application,
-                                "call": application.call, "site_url": site_url()})
+    notify_each(recipients=call_managers(application.call), kind="evaluation.redress_filed",
+                context={"redress": redress, "application": application,
+                         "call": application.call, "site_url": site_url()},
+                link=reverse("evaluation:manage_redress", kwargs={"pk": redress.pk}))
     return redress
 
 
@@ -152,8 +152,9 @@ def redress_decide(*, redress: RedressRequest, by: Any, uphold: bool,
                                         "decided_at": timezone.now()})
     audit_record(subject=application, action="redress_upheld" if uphold else "redress_dismissed",
                  actor=by, reason=answer, data={"redress": redress.pk, "effect": effect})
-    mail_on_commit(to=[application.organisation.user.email], template="evaluation_redress_decided",
-                   context={"redress": redress, "application": application,
-                            "call": application.call, "upheld": uphold, "effect": effect,
-                            "site_url": site_url()})
+    notify(recipient=application.organisation.user, kind="evaluation.redress_decided",
+           context={"redress": redress, "application": application,
+                    "call": application.call, "upheld": uphold, "effect": effect,
+                    "site_url": site_url()},
+           link=reverse("applications:detail", kwargs={"pk": application.pk}))
     return redress

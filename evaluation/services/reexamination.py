@@ -9,6 +9,7 @@ The rules of the placing are those of the ranking itself, in the pure ``evaluati
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from evaluation.selectors.results import (
 from evaluation.services.ranking import locked_ranking
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.site import site_url
 
 
@@ -135,8 +136,9 @@ def ranking_place_reexamined(*, call: OpenCall, by: Any) -> list[Application]:
         entry = reexamined[application.pk]
         entry.ranking = ranking
         report = esr(application, entry)
-        mail_on_commit(to=[application.organisation.user.email], template="evaluation_result",
-                       context={**report, "after_redress": True,
-                                "redress_deadline": _still_open(report["redress_deadline"]),
-                                "site_url": site_url()})
+        notify(recipient=application.organisation.user, kind="evaluation.result",
+               context={**report, "after_redress": True,
+                        "redress_deadline": _still_open(report["redress_deadline"]),
+                        "site_url": site_url()},
+               link=reverse("evaluation:esr", kwargs={"pk": application.pk}))
     return placed

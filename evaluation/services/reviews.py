@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from applications.transitions import application_transition
 from calls.models import Criterion
 from evaluation import scoring
 from evaluation.models import Assignment, CallEvaluator, Consensus, Review
-from evaluation.selectors.results import call_managers_emails
+from evaluation.selectors.results import call_managers
 from evaluation.selectors.reviews import (
     consensus_blockers,
     criteria_of,
@@ -33,7 +34,7 @@ from evaluation.services.transitions import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify, notify_each
 from portal.queue import enqueue_on_commit
 from portal.site import site_url
 
@@ -125,11 +126,10 @@ def assignment_declare(*, assignment: Assignment, by: Any, conflict: bool,
 
 def _tell_managers_of_conflict(assignment: Assignment) -> None:
     call = assignment.application.call
-    emails = call_managers_emails(call)
-    if emails:
-        mail_on_commit(to=emails, template="evaluation_review_conflict",
-                       context={"call": call, "application": assignment.application,
-                                "site_url": site_url()})
+    notify_each(recipients=call_managers(call), kind="evaluation.review_conflict",
+                context={"call": call, "application": assignment.application,
+                         "site_url": site_url()},
+                link=reverse("evaluation:manage_reviews", kwargs={"pk": call.pk}))
 
 
 # --- reviews -------------------------------------------------------------------------------------
@@ -258,11 +258,11 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
                           reason=reason)
     audit_record(subject=current, action="review_reopened", actor=by, reason=reason,
                  data={"application": application.pk})
-    mail_on_commit(to=[current.assignment.evaluator.user.email],
-                   template="evaluation_review_reopened",
-                   context={"call": application.call, "application": application,
-                            "assignment": current.assignment, "reason": reason,
-                            "site_url": site_url()})
+    notify(recipient=current.assignment.evaluator.user, kind="evaluation.review_reopened",
+           context={"call": application.call, "application": application,
+                    "assignment": current.assignment, "reason": reason,
+                    "site_url": site_url()},
+           link=reverse("evaluation:review", kwargs={"pk": current.assignment_id}))
     return current
 
 

@@ -3,6 +3,7 @@
 import logging
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from payments.models import GrantAgreement
 from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
 from portal.formats import brussels
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,10 @@ def agreement_decline_overdue(*, agreement_id: int, now=None) -> bool:
         if application.status == Application.Status.SELECTED:
             selection_decline(application=application, by=None,
                               reason=_("grant agreement %(reason)s") % {"reason": reason})
-        mail_on_commit(to=[application.organisation.user.email],
-                       template="payments_agreement_declined",
-                       context={"application": application, "call": application.call,
-                                "deadline": brussels(agreement.signing_deadline)})
+        notify(recipient=application.organisation.user, kind="payments.agreement_declined",
+               context={"application": application, "call": application.call,
+                        "deadline": brussels(agreement.signing_deadline)},
+               link=reverse("applications:detail", kwargs={"pk": application.pk}))
     return True
 
 

@@ -35,7 +35,7 @@ from payments.selectors.agreements import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.queue import enqueue_on_commit
 from portal.site import absolute_url
 
@@ -120,7 +120,8 @@ def _delete_on_commit(storage, name: str) -> None:
 
 def _mail_ready(agreement: GrantAgreement, *, regenerated: bool) -> None:
     application = agreement.application
-    mail_on_commit(to=[application.organisation.user.email], template="payments_agreement_ready",
+    notify(recipient=application.organisation.user, kind="payments.agreement_ready",
+           link=reverse("payments:agreement", kwargs={"pk": application.pk}),
                    context={"application": application, "call": application.call,
                             "agreement": agreement, "regenerated": regenerated,
                             "deadline": brussels(agreement.signing_deadline),

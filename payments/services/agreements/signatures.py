@@ -25,8 +25,8 @@ from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.formats import brussels
-from portal.mail import mail_on_commit
 from portal.models import AuditEntry
+from portal.notifications import notify
 from portal.site import absolute_url
 
 USER_AGENT_MAX = 400
@@ -283,8 +283,9 @@ def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: 
                            reason=_("grant agreement countersigned"))
     tranches_create(agreement=agreement, by=by)
     tranches_on_event(agreement=agreement, event=TrancheStep.Event.AGREEMENT_COUNTERSIGNED, by=by)
-    mail_on_commit(
-        to=[application.organisation.user.email], template="payments_agreement_countersigned",
+    notify(
+        recipient=application.organisation.user, kind="payments.agreement_countersigned",
+        link=reverse("payments:agreement", kwargs={"pk": application.pk}),
         context={"application": application, "call": application.call, "agreement": agreement,
                  "amount": pdf.euro(agreement.amount),
                  "url": absolute_url(reverse(

@@ -19,7 +19,7 @@ from payments.selectors.beneficiary import SIGNED, has_signed_agreement, may_dec
 from payments.services.transitions import bank_account_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify, notify_each
 from portal.site import site_url
 
 
@@ -95,13 +95,16 @@ def bank_details_clean(*, holder: str, iban: str, bic: str
     return clean, errors
 
 
-def _finance_emails(organisation: Organisation) -> list[str]:
+def _finance_officers(organisation: Organisation) -> list[Any]:
+    """The finance officers of every Eurocluster the enterprise signed an agreement with, once
+    each, by e-mail address."""
     eurocluster_ids = GrantAgreement.objects.filter(
         application__organisation=organisation, status__in=SIGNED,
     ).values("application__call__eurocluster_id")
-    return sorted(set(Membership.objects.filter(
+    officers = {m.user_id: m.user for m in Membership.objects.filter(
         eurocluster_id__in=eurocluster_ids, role=Membership.Role.FINANCE,
-    ).values_list("user__email", flat=True)))
+    ).select_related("user")}
+    return sorted(officers.values(), key=lambda user: user.email)
 
 
 def _withdraw_pending(pending: BankAccount, *, by: Any, now) -> None:
@@ -170,14 +173,13 @@ def bank_account_save(*, organisation: Organisation, by: Any, holder: str, iban:
                      "replaced_pending_iban": mask_iban(pending.iban) if pending else "",
                      "needs_approval": signed})
     if signed:
-        recipients = _finance_emails(organisation)
-        if recipients:
-            mail_on_commit(to=recipients, template="payments_bank_pending", context={
-                "organisation": organisation, "account": account,
-                "new_iban": mask_iban(account.iban),
-                "old_iban": mask_iban(active.iban) if active else "",
-                "site_url": site_url(),
-                "url": reverse("payments:finance_bank_changes")})
+        notify_each(recipients=_finance_officers(organisation), kind="payments.bank_pending",
+                    context={"organisation": organisation, "account": account,
+                             "new_iban": mask_iban(account.iban),
+                             "old_iban": mask_iban(active.iban) if active else "",
+                             "site_url": site_url(),
+                             "url": reverse("payments:finance_bank_changes")},
+                    link=reverse("payments:finance_bank_changes"))
     return account
 
 
@@ -222,10 +224,10 @@ def bank_account_decide(*, account: BankAccount, by: Any, approve: bool,
                  else "bank_change_rejected", actor=by, reason=note, data={
                      "account": account.pk, "old_iban": mask_iban(old.iban) if old else "",
                      "new_iban": mask_iban(account.iban)})
-    mail_on_commit(to=[organisation.user.email], template="payments_bank_decided", context={
+    notify(recipient=organisation.user, kind="payments.bank_decided", context={
         "organisation": organisation, "account": account, "approved": approve, "note": note,
         "iban": mask_iban(account.iban), "site_url": site_url(),
-        "url": reverse("payments:bank")})
+        "url": reverse("payments:bank")}, link=reverse("payments:bank"))
     return account
 
 

@@ -18,8 +18,8 @@ from payments.services.beneficiary.tranches import tranches_on_event
 from payments.services.transitions import agreement_transition, report_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
 from portal.models import ScanStatus
+from portal.notifications import notify, notify_each
 from portal.scanning import upload_scan
 from portal.site import site_url
 from portal.uploads import pdf_upload_errors, safe_filename, sha256_of, store_upload
@@ -154,10 +154,11 @@ def report_attachment_remove(*, attachment: ReportAttachment, by: Any) -> None:
     transaction.on_commit(lambda: storage.delete(name))
 
 
-def _managers_emails(report: ProgressReport) -> list[str]:
-    return sorted(set(Membership.objects.filter(
+def _managers(report: ProgressReport) -> list[Any]:
+    """The managers of the report's Eurocluster, by e-mail address."""
+    return [m.user for m in Membership.objects.filter(
         eurocluster_id=report.agreement.application.call.eurocluster_id,
-        role=Membership.Role.MANAGER).values_list("user__email", flat=True)))
+        role=Membership.Role.MANAGER).select_related("user").order_by("user__email")]
 
 
 def _report_context(report: ProgressReport) -> dict[str, Any]:
@@ -184,11 +185,10 @@ def report_submit(*, report: ProgressReport, by: Any) -> ProgressReport:
         raise ReportRefused(_("The report is not complete yet."), details=missing)
     report = report_transition(report=report, to=ProgressReport.Status.SUBMITTED, by=by,
                                extra={"submitted_at": timezone.now()})
-    recipients = _managers_emails(report)
-    if recipients:
-        context = _report_context(report)
-        context["url"] = reverse("payments:manage_report", args=[report.pk])
-        mail_on_commit(to=recipients, template="payments_report_submitted", context=context)
+    context = _report_context(report)
+    context["url"] = reverse("payments:manage_report", args=[report.pk])
+    notify_each(recipients=_managers(report), kind="payments.report_submitted",
+                context=context, link=context["url"])
     return report
 
 
@@ -235,6 +235,6 @@ def report_review(*, report: ProgressReport, by: Any, approve: bool,
     context.update({"approved": approve, "comment": comment,
                     "url": reverse("payments:report", args=[agreement.application_id,
                                                               report.kind])})
-    mail_on_commit(to=[agreement.application.organisation.user.email],
-                   template="payments_report_reviewed", context=context)
+    notify(recipient=agreement.application.organisation.user, kind="payments.report_reviewed",
+           context=context, link=context["url"])
     return report

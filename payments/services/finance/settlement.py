@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from payments.services.transitions import (
     tranche_transition,
 )
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.notifications import notify
 from portal.site import site_url
 
 
@@ -233,9 +234,10 @@ def payment_mark_paid(*, payment: Payment, by: Any, bank_reference: str) -> Paym
                                reason=_("First payment made."))
     beneficiary = application.organisation.user
     if beneficiary.email:
-        mail_on_commit(to=[beneficiary.email], template="payments_payment_sent", context={
+        notify(recipient=beneficiary, kind="payments.payment_sent", context={
             "application": application, "call": application.call, "payment": payment,
-            "tranche": tranche, "site_url": site_url()})
+            "tranche": tranche, "site_url": site_url()},
+            link=reverse("payments:agreement", kwargs={"pk": application.pk}))
     _close_when_settled(batch, by)
     return payment
 
