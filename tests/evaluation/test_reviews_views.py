@@ -107,7 +107,7 @@ def test_queue_query_count_does_not_grow(client, rows, django_assert_num_queries
     client.force_login(entry.user)
     # session, user, pool entries, assignments (with reviews and consensus); the menu's
     # roles and permissions (3, on every page)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("evaluation:queue"))
     assert len(response.context["queue"][0].assignments) == rows
 
@@ -450,7 +450,7 @@ def test_manage_reviews_query_count_does_not_grow(client, rows, django_assert_nu
     client.force_login(MembershipFactory(eurocluster=call.eurocluster).user)
     url = reverse("evaluation:manage_reviews", args=[call.pk])
     # session, user, call, roles, applications, assignments, scores, criteria
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert len(response.context["rows"]) == rows
 

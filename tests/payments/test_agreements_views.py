@@ -148,7 +148,7 @@ def test_manager_list_has_a_fixed_number_of_queries(manager_client, call, agreem
     url = urls(agreement)["manage"]
     signed(agreement, beneficiary)
     # session, user, memberships, call, applications with agreements, signatures, committed sum
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = manager_client.get(url)
     assert response.status_code == 200
     page = response.content.decode()
@@ -158,7 +158,7 @@ def test_manager_list_has_a_fixed_number_of_queries(manager_client, call, agreem
         other = selected_application(call)
         if index % 2:
             signed(agreement_generate(application=other), other.organisation.user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert manager_client.get(url).status_code == 200
 
 

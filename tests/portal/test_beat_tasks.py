@@ -64,6 +64,9 @@ BEAT_TESTS = {
     "accounts.remove_unconfirmed_signups": "tests.accounts.test_retention::"
                                            "test_unconfirmed_signups_go_after_thirty_days_and_the_"
                                            "task_runs_twice",
+    "portal.send_digests": "tests.portal.test_notification_centre::"
+                           "test_the_digest_groups_a_days_notifications_into_one_mail_and_runs_"
+                           "twice",
     "accounts.purge_erased_accounts": "tests.accounts.test_erasure::"
                                       "test_the_purge_deletes_the_held_records_after_the_"
                                       "retention_and_runs_twice",

@@ -316,7 +316,7 @@ def test_exports_page_queries_do_not_grow_with_rows(client, django_assert_num_qu
                               expires_at=timezone.now())
     client.force_login(manager)
     # session, user, exports, their calls' references, the menu's roles
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(reverse("reporting:exports")).content.decode()
     assert page.count("<td>Applications (CSV) · DREAM-2026-01</td>") == extra // 2 + 1
     assert page.count("<td>Applications (CSV) · DREAM-2026-02</td>") == (extra + 1) // 2

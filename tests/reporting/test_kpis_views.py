@@ -98,8 +98,9 @@ def test_the_list_query_count_does_not_grow_with_the_kpis(client, manager, euroc
                                     recorded_by=manager)
     client = login(client, manager)
     # session, user, roles, Euroclusters, targets, reported values; then one read per
-    # computation used (two for those that join funded SMEs with activities' participants).
-    expected = 6 if rows == 1 else 6 + 11
+    # computation used (two for those that join funded SMEs with activities' participants); the
+    # bell's unread count.
+    expected = 7 if rows == 1 else 7 + 11
     with django_assert_num_queries(expected):
         assert client.get(LIST).status_code == 200
 
@@ -259,7 +260,7 @@ def test_a_kpis_page_query_count_does_not_grow_with_its_history(client, manager,
                                 recorded_by=manager)
     client = login(client, manager)
     # session, user, roles, the target, its values for the figures, the history with authors.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(detail(reported))
     assert len(response.context["history"]) == rows
 

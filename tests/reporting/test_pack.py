@@ -288,7 +288,7 @@ def test_the_dashboard_links_to_the_pack_for_managers_only(client, world):
 def test_the_page_queries_are_fixed(client, world, django_assert_num_queries):
     client.force_login(world["manager"])
     client.get(url(world["call"].eurocluster))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(url(world["call"].eurocluster))
 
 

@@ -462,6 +462,21 @@ TABLE: dict[str, Url] = {
     # for) and erases nothing. Erasure itself: tests/accounts/test_erasure.py.
     "accounts:erase": Url(get=LOGGED_IN, post="anon login; * 200"),
 
+    # --- the notification centre (portal): each person's own; the unsubscribe link needs no login
+    "notifications:list": Url(get=LOGGED_IN),
+    # Opening one marks it read and follows its link; another person's is not found.
+    "notifications:open": Url(pk("notification"), get="anon login; owner 302; * 404"),
+    "notifications:read": Url(pk("notification"), get=POST_ONLY,
+                              post="anon login; owner 302+; * 404"),
+    # Marks the person's own unread ones read: only the owner has any in the world.
+    "notifications:read_all": Url(get=POST_ONLY, post="anon login; owner 302+; * 302"),
+    # An empty POST chooses nothing: the form again.
+    "notifications:preferences": Url(get=LOGGED_IN, post="anon login; * 400"),
+    # The token is the permission (RFC 8058: the mail client posts without a session): whoever
+    # holds it turns that kind off for its person, once.
+    "notifications:unsubscribe": Url(lambda w, r: {"token": w.unsubscribe_token}, get=PUBLIC,
+                                     post="* 200+"),
+
     # --- the admin's own pages (the pages of each model are in ADMIN) -----------------------------
     "admin:index": Url(get="staff superuser 200; * login"),
     "admin:login": Url(get="staff superuser 302; * 200"),
@@ -554,6 +569,7 @@ ADMIN: dict[str, Admin] = {
     "accounts.user": Admin(lambda w: w.user("owner"),
                            **{**SUPERUSERS, "post_delete": ADMIN_SUPERUSER}),
     "portal.auditentry": Admin(lambda w: w.audit_entry, **SUPERUSERS_READ),
+    "portal.notification": Admin(lambda w: w.notification, **SUPERUSERS_READ),
     "reporting.export": Admin(lambda w: w.export, **SUPERUSERS_READ),
     "reporting.publicationwithholding": Admin(
         lambda w: w.agreement.publication_withholding,

@@ -54,6 +54,8 @@ from payments.models import (
     Tranche,
 )
 from portal.audit import audit_record
+from portal.models import Notification
+from portal.notifications import unsubscribe_token
 from reporting.models import Export, KpiValue, PublicationWithholding
 from tests.activities.factories import ActivityFactory, ParticipantFactory
 from tests.evaluation.factories import (
@@ -144,6 +146,9 @@ class World:
     group: object = None
     audit_entry: object = None
     call_open_type: int = 0
+    # the notification centre: one of the owner's, and her unsubscribe token
+    notification: object = None
+    unsubscribe_token: str = ""
 
     def user(self, role: str):
         return self.users.get(role)
@@ -321,4 +326,8 @@ def build_world() -> World:
     w.call_open_type = ContentType.objects.get_for_model(OpenCall).pk
     w.audit_entry = audit_record(subject=w.app_eval, action="url_table.seeded",
                                  actor=users["manager"])
+    w.notification = Notification.objects.create(
+        recipient=owner, kind="evaluation.pool_assigned", text="A notification of the owner",
+        link="/calls/")
+    w.unsubscribe_token = unsubscribe_token(person=owner, kind="evaluation.pool_assigned")
     return w

@@ -65,6 +65,11 @@ from payments.services.finance import (
 )
 from portal.demo import SITE, DemoCommand, seed_quietly
 from portal.errors import DomainError
+from portal.models import Notification
+from portal.notifications import notification_mark_read
+
+# What the demo's beneficiaries have read in their notification centre (the rest stays unread).
+READ_IN_THE_DEMO = ("applications.submission_receipt", "applications.eligibility_result")
 
 
 class PaymentsSeeder:
@@ -90,6 +95,18 @@ class PaymentsSeeder:
             self.evaluate()
         for acronym, spec in demo.AGREEMENTS.items():
             self.contract(self.application(acronym), spec)
+        self.read_early_notifications()
+
+    def read_early_notifications(self) -> None:
+        """Each beneficiary has read her submission receipt and eligibility result by now, as a
+        person would: the demo's notification centre has read and unread notifications."""
+        for acronym in demo.AGREEMENTS:
+            user = self.application(acronym).organisation.user
+            unread = Notification.objects.filter(recipient=user, read_at__isnull=True,
+                                                 kind__in=READ_IN_THE_DEMO)
+            for notification_id in unread.values_list("pk", flat=True):
+                self.step("notification read", notification_mark_read, person=user,
+                          notification_id=notification_id)
 
     def application(self, acronym: str) -> Application:
         application = (self.call.applications.select_related("organisation__user")
