@@ -165,6 +165,10 @@ class Notification(models.Model):
             # The bell's unread count: a partial index of the few unread rows.
             models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
                          name="notification_unread"),
+            # The daily digest's few waiting rows ("digest" is Delivery.DIGEST, which the Meta
+            # cannot name).
+            models.Index(fields=["recipient"], condition=models.Q(delivery="digest"),
+                         name="notification_digest"),
         ]
 
     def __str__(self) -> str:

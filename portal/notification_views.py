@@ -71,15 +71,15 @@ def _back(request):
     return redirect("notifications:list")
 
 
-@require_POST
 @login_required
+@require_POST
 def notification_read(request, pk: int):
     _own(request, pk)
     return _back(request)
 
 
-@require_POST
 @login_required
+@require_POST
 def notification_read_all(request):
     count = notifications_mark_all_read(person=request.user)
     if count:

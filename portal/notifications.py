@@ -296,10 +296,15 @@ def notification_preference_set(*, person: Any, kind: str, choice: str) -> bool:
         raise DomainError(_("These notifications are always e-mailed."))
     if choice not in NotificationPreference.Choice.values:
         raise DomainError(_("Choose how you want these notifications."))
-    preference, created = NotificationPreference.objects.select_for_update().get_or_create(
-        person=person, kind=kind, defaults={"choice": choice})
-    if created or preference.choice == choice:
-        return created and choice != NotificationPreference.Choice.IMMEDIATE
+    preference = (NotificationPreference.objects.select_for_update()
+                  .filter(person=person, kind=kind).first())
+    if preference is None:
+        if choice == NotificationPreference.Choice.IMMEDIATE:  # the default: no row needed
+            return False
+        NotificationPreference.objects.create(person=person, kind=kind, choice=choice)
+        return True
+    if preference.choice == choice:
+        return False
     preference.choice = choice
     preference.save(update_fields=["choice", "updated_at"])
     return True

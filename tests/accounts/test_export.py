@@ -79,8 +79,8 @@ def test_the_export_holds_the_persons_data_and_files_exactly(client, beneficiary
         f"files/reports/{evidence.report_id}/{evidence.pk}-photos.pdf": MINIMAL_PDF + b"%photos",
     }
     assert sorted(data) == ["account", "activities", "applications", "calls", "euroclusters",
-                            "evaluation", "exported_at", "files", "missing_files", "payments",
-                            "reporting"]
+                            "evaluation", "exported_at", "files", "missing_files",
+                            "notifications", "payments", "reporting"]
     assert data["files"] == [
         f"applications/{application.pk}/{attachment.pk}-business-plan.pdf",
         f"agreements/{agreement.pk}-grant-agreement.pdf",
@@ -116,6 +116,7 @@ def test_the_export_holds_the_persons_data_and_files_exactly(client, beneficiary
                                   "assignments": [], "redress_requests": []}
     assert data["activities"] == {"participations": [], "participant_imports": []}
     assert data["reporting"] == {"exports": []}
+    assert data["notifications"] == {"notifications": [], "preferences": []}
     text = json.dumps(data)
     assert "Someone else's secret project" not in text
     assert other.organisation.legal_name not in text

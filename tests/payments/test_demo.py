@@ -80,7 +80,7 @@ def test_first_run_takes_every_step_through_the_services(seeded):
         "agreement signed by the beneficiary ×3, bank change waiting for finance ×1, "
         "agreement countersigned ×2, tranche approved ×1, payment batch created ×1, "
         "SEPA file exported ×1, batch sent to the bank ×1, payment marked paid ×1, "
-        "interim report written ×1, interim report submitted ×1")
+        "interim report written ×1, interim report submitted ×1, notification read ×8")
     actions = Counter(AuditEntry.objects.values_list("action", flat=True))
     assert actions["ranking_published"] == 1
     assert actions["agreement_generated"] == 4

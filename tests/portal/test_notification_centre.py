@@ -457,3 +457,8 @@ def test_the_admin_shows_notifications_read_only(admin_client, settings):
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
     assert admin_client.get(reverse("admin:portal_notification_add")).status_code == 403
+
+
+def test_the_digest_index_names_the_digest_state():
+    index = next(i for i in Notification._meta.indexes if i.name == "notification_digest")
+    assert index.condition.children == [("delivery", D.DIGEST)]

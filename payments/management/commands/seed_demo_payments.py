@@ -101,9 +101,12 @@ class PaymentsSeeder:
         """Each beneficiary has read her submission receipt and eligibility result by now, as a
         person would: the demo's notification centre has read and unread notifications."""
         for acronym in demo.AGREEMENTS:
-            user = self.application(acronym).organisation.user
-            unread = Notification.objects.filter(recipient=user, read_at__isnull=True,
-                                                 kind__in=READ_IN_THE_DEMO)
+            application = self.application(acronym)
+            user = application.organisation.user
+            # Only this call's: the other demos' notifications are theirs to leave as they are.
+            unread = Notification.objects.filter(
+                recipient=user, read_at__isnull=True, kind__in=READ_IN_THE_DEMO,
+                link__startswith=reverse("applications:detail", kwargs={"pk": application.pk}))
             for notification_id in unread.values_list("pk", flat=True):
                 self.step("notification read", notification_mark_read, person=user,
                           notification_id=notification_id)
