@@ -309,8 +309,9 @@ def _questions(call, n, published):
 
 
 # The manager's list: the session and its user; the user's memberships (the permission and the
-# menu's roles); the call with its Eurocluster; the questions with their askers.
-MANAGER_LIST_QUERIES = 5
+# menu's roles); the call with its Eurocluster; the questions with their askers; the bell's
+# unread count.
+MANAGER_LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [1, 12])

@@ -39,9 +39,15 @@ DIRECT_MAIL = {
     # The confirmation of an erasure goes to an address whose account (and notifications) the
     # same transaction has just deleted or pseudonymised: there is no centre left to land in.
     "accounts/services/erasure.py": 1,
+    # The double opt-in of call alerts goes to an address typed by anyone, not to an account.
+    "calls/alert_services.py": 1,
 }
-# Templates of e-mails that are not one notification's.
-NOT_A_KIND = {"account_erased", "portal_digest", "portal_footer"}
+# Templates of e-mails that are not one notification's: the erasure's confirmation, the digest
+# (whose items are notifications), the footer of every notification, and the call alerts to
+# subscribed addresses (the confirmation, and the new call, sent by calls.alert_services with
+# its own one-click unsubscribe).
+NOT_A_KIND = {"account_erased", "portal_digest", "portal_footer", "calls_alert_confirm",
+              "calls_new_call"}
 
 
 def test_only_the_erasure_confirmation_is_still_mailed_directly():

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_notifications'),
+        ('portal', '0004_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
