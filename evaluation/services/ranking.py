@@ -37,7 +37,7 @@ from evaluation.selectors.results import (
 from evaluation.services.transitions import ranking_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.notifications import notify
+from portal.notifications import notify, notify_many
 from portal.site import site_url
 
 logger = logging.getLogger(__name__)
@@ -177,12 +177,13 @@ def _entries_for_mail(ranking: Ranking) -> list[RankingEntry]:
                 .order_by("rank", "application_id"))
 
 
-def _mail_result(entry: RankingEntry, *, criteria=None, consensus=LOAD) -> None:
+def _result_message(entry: RankingEntry, *, criteria=None, consensus=LOAD) -> tuple:
+    """The applicant, the context and the link of the result notification of ``entry``."""
     application = entry.application
     report = esr(application, entry, criteria=criteria, consensus=consensus)
-    notify(recipient=application.organisation.user, kind="evaluation.result",
-           context={**report, "site_url": site_url()},
-           link=reverse("evaluation:esr", kwargs={"pk": application.pk}))
+    return (application.organisation.user, {**report, "site_url": site_url()},
+            reverse("evaluation:esr", kwargs={"pk": application.pk}))
+
 
 
 @transaction.atomic
@@ -225,10 +226,12 @@ def ranking_publish(*, call: OpenCall, by: Any) -> Ranking:
     criteria = criteria_of(call)
     consensuses = {c.application_id: c for c in Consensus.objects.filter(
         application_id__in=[e.application_id for e in entries]).prefetch_related("scores")}
+    messages = []
     for entry in entries:
         entry.ranking = ranking
-        _mail_result(entry, criteria=criteria,
-                     consensus=consensuses.get(entry.application_id))
+        messages.append(_result_message(entry, criteria=criteria,
+                                        consensus=consensuses.get(entry.application_id)))
+    notify_many(kind="evaluation.result", messages=messages)
     return ranking
 
 

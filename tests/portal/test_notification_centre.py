@@ -22,6 +22,7 @@ from portal.notifications import (
     digests_send,
     notification_preference_set,
     notify,
+    notify_many,
     register_kind,
     unsubscribe_token,
 )
@@ -462,3 +463,29 @@ def test_the_admin_shows_notifications_read_only(admin_client, settings):
 def test_the_digest_index_names_the_digest_state():
     index = next(i for i in Notification._meta.indexes if i.name == "notification_digest")
     assert index.condition.children == [("delivery", D.DIGEST)]
+
+
+# --- many at once ---------------------------------------------------------------------------
+
+def _notify_many_queries(count: int, committed) -> tuple[int, list]:
+    people = UserFactory.create_batch(count)
+    NotificationPreference.objects.create(person=people[0], kind="tests.optional", choice=C.OFF)
+    messages = [(person, CONTEXT, f"/p/{person.pk}/") for person in people]
+    with committed(), CaptureQueriesContext(connection) as queries:
+        notify_many(kind="tests.optional", messages=messages)  # the sends run after this
+    return len(queries), people
+
+
+def test_notify_many_is_one_notify_each_in_a_fixed_number_of_queries(committed):
+    few, _ = _notify_many_queries(2, committed)
+    before = len(mail.outbox)
+    many, people = _notify_many_queries(7, committed)
+    assert Notification.objects.filter(recipient__in=people).count() == 7
+    deliveries = dict(Notification.objects.filter(recipient__in=people)
+                      .values_list("recipient_id", "delivery"))
+    assert deliveries[people[0].pk] == D.OFF  # her choice, as notify() applies it
+    assert {deliveries[p.pk] for p in people[1:]} == {D.SENT}
+    assert len(mail.outbox) - before == 6
+    assert {n.link for n in Notification.objects.filter(recipient__in=people)} == {
+        f"/p/{p.pk}/" for p in people}
+    assert few == many
