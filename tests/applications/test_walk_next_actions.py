@@ -162,6 +162,6 @@ def test_the_dashboard_query_count_is_fixed_at_one_and_many_rows(client, rows):
     assert len(dashboard(client, organisation).context["applications"]) == 4 * rows
     # session, user, organisation, applications; evaluation: rankings, redress requests;
     # payments: agreements, bank accounts, interim tranches, reports; open calls and their
-    # voucher types; the menu: memberships and the ModelBackend's two; a signature of hers (the
-    # invitation to set up a second factor); the bell's unread count
-    assert _queries(client, organisation) == 17
+    # voucher types; the menu: memberships; a signature of hers (the invitation to set up a second
+    # factor); the bell's unread count
+    assert _queries(client, organisation) == 15

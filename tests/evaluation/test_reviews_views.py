@@ -106,8 +106,8 @@ def test_queue_query_count_does_not_grow(client, rows, django_assert_num_queries
             submitted_review(assignment, [3, 3, 3])
     client.force_login(entry.user)
     # session, user, pool entries, assignments (with reviews and consensus); the menu's
-    # roles and permissions (3, on every page)
-    with django_assert_num_queries(8):
+    # memberships; the bell's unread count
+    with django_assert_num_queries(6):
         response = client.get(reverse("evaluation:queue"))
     assert len(response.context["queue"][0].assignments) == rows
 

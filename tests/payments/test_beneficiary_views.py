@@ -415,7 +415,7 @@ def test_finance_bank_changes_query_count_is_fixed(client, django_assert_num_que
         BankAccount.objects.filter(pk=account.pk).update(status=BankAccount.Status.ACTIVE)
         _pending_change(agreement)
     client.force_login(_finance_of(call.eurocluster))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(reverse("payments:finance_bank_changes"))
     assert len(response.context["rows"]) == count
     assert all(r["current_iban"] == "****7034" for r in response.context["rows"])

@@ -209,10 +209,9 @@ def test_finance_page_query_count_does_not_grow(officer_client, call, count,
     for index in range(count):
         funded(call, tranche_status=T.DUE, acronym=f"D{index}")
         funded(call, tranche_status=T.APPROVED, acronym=f"A{index}", account=index % 2 == 0)
-    # session, user, memberships, the user's and groups' permissions (the navigation asks
-    # Django's own backend too), Euroclusters, due tranches, their bank accounts, approved
-    # tranches, their bank accounts
-    with django_assert_num_queries(11):
+    # session, user, memberships, Euroclusters, due tranches, their bank accounts, approved
+    # tranches, their bank accounts, the bell's unread count
+    with django_assert_num_queries(9):
         assert officer_client.get(reverse("payments:finance")).status_code == 200
 
 
@@ -222,8 +221,8 @@ def test_batches_page_query_count_does_not_grow(officer_client, call, officer, c
     for index in range(count):
         PaymentBatch.objects.create(eurocluster=call.eurocluster, reference=f"EC-Q-{index}",
                                     created_by=officer)
-    # session, user, memberships, user's and groups' permissions, batches with their counts
-    with django_assert_num_queries(7):
+    # session, user, memberships, batches with their counts, the bell's unread count
+    with django_assert_num_queries(5):
         assert officer_client.get(reverse("payments:batches")).status_code == 200
 
 
@@ -236,7 +235,7 @@ def test_batch_page_query_count_does_not_grow(officer_client, call, officer, cou
     batch = filled_batch(call.eurocluster, officer, django_capture_on_commit_callbacks)
     batch_export(batch=batch, by=officer)
     batch_mark_sent(batch=batch, by=officer)
-    # session, user, memberships, user's and groups' permissions, batch, payments with their
-    # accounts and applications
-    with django_assert_num_queries(8):
+    # session, user, memberships, batch, payments with their accounts and applications, the
+    # bell's unread count
+    with django_assert_num_queries(6):
         assert officer_client.get(batch.get_absolute_url()).status_code == 200

@@ -138,10 +138,9 @@ def test_ledger_pages_query_counts_do_not_grow(client, call, officer, count,
         funded(extra, acronym=f"L{index}")
         selected_application(extra)
     client.force_login(officer)
-    # session, user, memberships, permissions (2), Euroclusters, calls, agreements, selected,
-    # paid
-    with django_assert_num_queries(11):
+    # session, user, memberships, Euroclusters, calls, agreements, selected, paid, the bell
+    with django_assert_num_queries(9):
         assert client.get(reverse("payments:eurocluster_ledger")).status_code == 200
-    # session, user, memberships, permissions (2), call, agreements, selected, paid
-    with django_assert_num_queries(10):
+    # session, user, memberships, call, agreements, selected, paid, the bell
+    with django_assert_num_queries(8):
         assert client.get(reverse("payments:call_ledger", args=[call.pk])).status_code == 200

@@ -275,14 +275,14 @@ def test_the_centre_query_count_is_fixed(client, django_assert_num_queries, n):
     for _ in range(n):
         tell(person)
     client.force_login(person)
-    # The session and its user; the menu's role checks (memberships, then the user's and the
-    # groups' permissions: the ModelBackend's two); the page's COUNT and rows; the bell's COUNT.
+    # The session and its user; the menu's role checks (memberships); the page's COUNT and
+    # rows; the bell's COUNT.
     with django_assert_num_queries(CENTRE_QUERIES):
         response = client.get(reverse("notifications:list"))
     assert len(response.context["rows"]) == min(n, 25)
 
 
-CENTRE_QUERIES = 8
+CENTRE_QUERIES = 6
 
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client):

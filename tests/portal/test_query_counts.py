@@ -59,11 +59,11 @@ def applications_of(user, n: int) -> None:
 
 
 # The dashboard: the session and its user; the enterprise; the open calls with their Euroclusters,
-# then their voucher types; the menu's role checks (the user's memberships, then the user's and
-# the groups' permissions); the applications with their calls, Euroclusters, voucher types and
-# version counts; whether she signed a grant agreement (the invitation to set up a second factor,
-# not asked once she has one); the bell's unread count.
-DASHBOARD_QUERIES = 11
+# then their voucher types; the menu's role checks (the user's memberships); the applications with
+# their calls, Euroclusters, voucher types and version counts; whether she signed a grant
+# agreement (the invitation to set up a second factor, not asked once she has one); the bell's
+# unread count.
+DASHBOARD_QUERIES = 9
 
 
 @pytest.mark.parametrize("n", [1, 6])
