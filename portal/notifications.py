@@ -15,7 +15,7 @@ the transaction commits.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -378,3 +378,23 @@ def notification_unsubscribe(*, token: str) -> Unsubscribe:
     logger.info("notifications of kind %s turned off by unsubscribe link for user %s",
                 unsubscribe.kind.key, unsubscribe.person.pk)
     return unsubscribe
+
+
+# A notification still waiting for its e-mail after this long lost its task (the broker was down
+# when the transaction committed, or the message was lost): the sweeper queues it again. Older
+# than a few days, it stays as it is (in the centre, "to be e-mailed"): news that late is no use.
+SWEEP_AFTER = timedelta(minutes=10)
+SWEEP_WITHIN = timedelta(days=3)
+
+
+def pending_notifications_requeue(*, limit: int = 5000) -> int:
+    """Queue ``portal.send_notification`` again for the notifications whose e-mail is overdue
+    (beat). Sending is idempotent, so one queued twice is still e-mailed once. Returns how many."""
+    now = timezone.now()
+    ids = list(Notification.objects.filter(
+        delivery=Notification.Delivery.PENDING,
+        created_at__lt=now - SWEEP_AFTER, created_at__gte=now - SWEEP_WITHIN,
+    ).order_by("created_at").values_list("pk", flat=True)[:limit])
+    for notification_id in ids:
+        enqueue_on_commit("portal.send_notification", notification_id=notification_id)
+    return len(ids)

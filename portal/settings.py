@@ -323,6 +323,8 @@ NOTIFICATION_DIGEST_HOUR_UTC = int(env("NOTIFICATION_DIGEST_HOUR_UTC", "6"))
 CELERY_BEAT_SCHEDULE = {
     # Audit entries join the tamper-evident hash chain (portal.audit_chain): writers only insert.
     "portal-audit-seal": {"task": "portal.audit_seal", "schedule": 60.0},
+    # Notifications whose e-mail task was lost with the broker are queued again.
+    "portal-sweep-notifications": {"task": "portal.sweep_notifications", "schedule": 300.0},
     "calls-sync-statuses": {"task": "calls.sync_statuses", "schedule": 60.0},
     # Call alerts whose task was lost with the broker (calls published in the last day).
     "calls-sweep-call-alerts": {"task": "calls.sweep_call_alerts", "schedule": 300.0},

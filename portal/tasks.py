@@ -2,7 +2,11 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from portal.audit_chain import audit_seal
-from portal.notifications import digests_send, notification_send
+from portal.notifications import (
+    digests_send,
+    notification_send,
+    pending_notifications_requeue,
+)
 from portal.scanning import pending_uploads_rescan
 
 
@@ -35,3 +39,9 @@ def task_send_notification(*, notification_id: int) -> str:
 def task_send_digests() -> int:
     """Each person's daily digest of the notifications she asked to get so (beat, daily)."""
     return digests_send()
+
+
+@shared_task(name="portal.sweep_notifications", acks_late=True)
+def task_sweep_notifications() -> int:
+    """Queue again the e-mails of notifications whose task was lost (beat)."""
+    return pending_notifications_requeue()

@@ -64,6 +64,8 @@ BEAT_TESTS = {
     "accounts.remove_unconfirmed_signups": "tests.accounts.test_retention::"
                                            "test_unconfirmed_signups_go_after_thirty_days_and_the_"
                                            "task_runs_twice",
+    "portal.sweep_notifications": "tests.portal.test_notifications::"
+                                  "test_the_sweeper_queues_again_only_the_overdue_pending_mails",
     "portal.send_digests": "tests.portal.test_notification_centre::"
                            "test_the_digest_groups_a_days_notifications_into_one_mail_and_runs_"
                            "twice",

@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from portal.models import Notification
 from portal.notifications import kind_of, notification_send, notify, register_kind
+from portal.queue import registered_task
 from tests.factories import UserFactory
 
 
@@ -59,3 +63,26 @@ def test_a_failed_send_leaves_the_notification_pending_for_the_retry(erased_kind
 def test_an_unregistered_kind_is_refused():
     with pytest.raises(ImproperlyConfigured):
         kind_of("nobody.nothing")
+
+
+@pytest.mark.django_db
+def test_the_sweeper_queues_again_only_the_overdue_pending_mails(
+        erased_kind, django_capture_on_commit_callbacks, monkeypatch):
+    person = UserFactory(email="late@example.eu")
+    context = {"decision": None, "privacy_url": "/privacy/"}
+    # The broker is down at commit: the task is never queued, the notification stays pending.
+    lost, recent, ancient, sent = (notify(recipient=person, kind="tests.account_erased",
+                                          context=context) for _ in range(4))
+    now = timezone.now()
+    Notification.objects.filter(pk=lost.pk).update(created_at=now - timedelta(minutes=11))
+    Notification.objects.filter(pk=ancient.pk).update(created_at=now - timedelta(days=4))
+    Notification.objects.filter(pk=sent.pk).update(created_at=now - timedelta(minutes=30),
+                                                   delivery=Notification.Delivery.SENT)
+    task = registered_task("portal.sweep_notifications")
+    for _ in range(2):  # beat twice: the mail still goes out once
+        with django_capture_on_commit_callbacks(execute=True):
+            assert task.apply().get() == (1 if not mail.outbox else 0)
+    assert [m.to for m in mail.outbox] == [["late@example.eu"]]
+    states = dict(Notification.objects.values_list("pk", "delivery"))
+    assert (states[lost.pk], states[recent.pk], states[ancient.pk]) == (
+        Notification.Delivery.SENT, Notification.Delivery.PENDING, Notification.Delivery.PENDING)
