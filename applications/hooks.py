@@ -44,3 +44,18 @@ def register() -> None:
                   template="submission_receipt", essential=True)
     register_kind(key="applications.eligibility_result", label=_("Eligibility results"),
                   template="eligibility_result", essential=True)
+    register_clarification_kinds()
+
+
+def register_clarification_kinds() -> None:
+    # Essential: a question with a due date of its own, which the applicant cannot afford to miss
+    # (an unanswered one may cost the application), like the deadline changes.
+    register_kind(key="applications.clarification_requested",
+                  label=_("Clarification requested about your application"),
+                  template="applications_clarification_requested", essential=True)
+    register_kind(key="applications.clarification_answered",
+                  label=_("An applicant answered your clarification request"),
+                  template="applications_clarification_answered")
+    register_kind(key="applications.clarification_overdue",
+                  label=_("A clarification request is overdue"),
+                  template="applications_clarification_overdue")

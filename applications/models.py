@@ -5,13 +5,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from applications.sme import Figures, Holding, SmeClass, classify_enterprise
-from calls.models import EligibilityRule, OpenCall, RequiredDocument, VoucherType
+from calls.models import Criterion, EligibilityRule, OpenCall, RequiredDocument, VoucherType
 from portal.models import ScannedUpload
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -486,3 +487,123 @@ class EligibilityResult(models.Model):
 
     def failures(self) -> list[dict]:
         return [row for row in self.rows() if row["outcome"] != "pass"]
+
+
+class ClarificationRequest(models.Model):
+    """A manager's question to the applicant about a submitted application (the EC's "request
+    for clarification"), asked during eligibility or evaluation, and the applicant's answer.
+
+    It points at the submitted version current when it was asked: the answer is kept beside
+    that version, which stays as submitted (its content and hash never change). The applicant
+    answers once, at the latest at ``due_at`` (checked on the server); the manager decides
+    whether the evaluators of the application see the question and its answer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the applicant")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    S = Status
+    TRANSITIONS = {
+        S.OPEN: {S.ANSWERED, S.CLOSED},
+        S.ANSWERED: {S.CLOSED},
+        S.CLOSED: set(),
+    }
+    del S
+    SCOPE_PATH = "application__call__eurocluster"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="clarifications")
+    version = models.ForeignKey(ApplicationVersion, on_delete=models.PROTECT,
+                                related_name="clarifications")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN, db_index=True)
+    question = models.TextField(_("question"))
+    # What the question concerns, if anything: one of the call's eligibility rules or one of its
+    # evaluation criteria (never both).
+    rule = models.CharField(_("eligibility rule"), max_length=32, blank=True,
+                            choices=EligibilityRule.choices)
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="clarifications")
+    due_at = models.DateTimeField(_("answer due by"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    asked_at = models.DateTimeField(_("asked at"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    shared_with_evaluators = models.BooleanField(_("shared with the evaluators"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The manager was told it is overdue (the beat task tells each request once).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clarification request")
+        verbose_name_plural = _("clarification requests")
+        ordering = ["asked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rule="") | models.Q(criterion__isnull=True),
+                name="clarification_concerns_one_thing"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="clarification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {_('clarification')} #{self.pk}"
+
+    @property
+    def scope_eurocluster_id(self) -> int:
+        return self.application.call.eurocluster_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_answered(self) -> bool:
+        return self.status == self.Status.ANSWERED or self.answered_at is not None
+
+    def is_overdue(self, now=None) -> bool:
+        """Still waiting for its answer after its due moment."""
+        return self.is_open and (now or timezone.now()) > self.due_at
+
+    @property
+    def concerns_label(self) -> str:
+        if self.criterion_id:
+            return gettext("Evaluation criterion: %(name)s") % {"name": self.criterion.name}
+        if self.rule:
+            return gettext("Eligibility rule: %(name)s") % {"name": self.get_rule_display()}
+        return ""
+
+
+def clarification_file_path(instance: "ClarificationAttachment", filename: str) -> str:
+    # The stored name is random, as for the application's own documents.
+    return (f"applications/{instance.request.application_id}/clarifications/"
+            f"{uuid.uuid4().hex}.pdf")
+
+
+class ClarificationAttachment(ScannedUpload):
+    """A PDF the applicant gave with an answer; stored privately, served only to those who
+    may read the thread."""
+
+    SCAN_SUBJECT = "request"
+
+    request = models.ForeignKey(ClarificationRequest, on_delete=models.CASCADE,
+                                related_name="attachments")
+    file = models.FileField(upload_to=clarification_file_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=160)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("clarification attachment")
+        verbose_name_plural = _("clarification attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -25,6 +25,8 @@ from applications.models import (
     Application,
     ApplicationVersion,
     Attachment,
+    ClarificationAttachment,
+    ClarificationRequest,
     EligibilityResult,
     Organisation,
 )
@@ -47,6 +49,10 @@ def _delete_applications(applications: QuerySet[Application]) -> int:
     ids = list(applications.values_list("pk", flat=True))
     for attachment in Attachment.objects.filter(application_id__in=ids):
         attachment.file.delete(save=False)
+    # Clarification requests point at the versions (protected): they and their files go first.
+    for attachment in ClarificationAttachment.objects.filter(request__application_id__in=ids):
+        attachment.file.delete(save=False)
+    ClarificationRequest.objects.filter(application_id__in=ids).delete()
     EligibilityResult.objects.filter(version__application_id__in=ids).delete()
     ApplicationVersion.objects.filter(application_id__in=ids).delete()
     Application.objects.filter(pk__in=ids).delete()
@@ -90,12 +96,24 @@ def export(user) -> Section:
                 "original_name", "size", "sha256", "uploaded_at", "removed_at")),
             "submitted_versions": list(application.versions.order_by("number").values(
                 "number", "submitted_at", "receipt_code", "sha256", "content")),
+            "clarifications": [
+                {"question": c.question, "asked_at": c.asked_at, "due_at": c.due_at,
+                 "answer": c.answer, "answered_at": c.answered_at,
+                 "files": [{"original_name": f.original_name, "size": f.size,
+                            "sha256": f.sha256} for f in c.attachments.all()]}
+                for c in application.clarifications.order_by("asked_at", "pk")
+                .prefetch_related("attachments")],
         })
         if application.pk in own_ids:
             files.extend(
                 ExportFile(path=f"applications/{application.pk}/{a.pk}-{a.original_name}",
                            file=a.file)
                 for a in application.attachments.all())
+            files.extend(
+                ExportFile(path=f"applications/{application.pk}/clarifications/"
+                                f"{f.pk}-{f.original_name}", file=f.file)
+                for f in ClarificationAttachment.objects.filter(
+                    request__application=application).order_by("pk"))
     return Section(data=data, files=files)
 
 

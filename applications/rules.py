@@ -26,11 +26,17 @@ rules.add_perm("applications.withdraw_application", is_applicant)
 # The applicant's own acts, also as plain rules: views ask these with ``rules.test_rule``,
 # because Django answers every ``has_perm`` of a superuser with yes, and nobody (a superuser
 # included) edits, submits or withdraws somebody else's application.
-APPLICANT_ONLY = ("applications.edit_application", "applications.withdraw_application")
+APPLICANT_ONLY = ("applications.edit_application", "applications.withdraw_application",
+                  "applications.answer_clarification")
 rules.add_rule("applications.edit_application", is_applicant & is_editable & has_verified_email)
 rules.add_rule("applications.withdraw_application", is_applicant)
+# Only the applicant answers a manager's clarification request (a superuser neither).
+rules.add_perm("applications.answer_clarification", is_applicant)
+rules.add_rule("applications.answer_clarification", is_applicant)
 # Eligibility results of a call: counts, decisions on cases needing review, overrides, release.
 rules.add_perm("applications.manage_eligibility", is_manager | is_admin)
+# Clarification requests: ask, share with the evaluators, close (the application's Eurocluster).
+rules.add_perm("applications.manage_clarifications", is_manager | is_admin)
 # The admin is read-only for applications: managers look, services change.
 rules.add_perm("applications.change_application", rules.always_deny)
 rules.add_perm("applications.add_application", rules.always_deny)

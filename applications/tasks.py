@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from applications.clarifications import clarifications_remind_overdue
 from applications.eligibility_services import eligibility_check, eligibility_sweep
 from applications.personal_data import drafts_remove_expired
 from applications.reminders import drafts_remind
@@ -27,3 +28,8 @@ def task_remove_expired_drafts() -> int:
 def task_remind_drafts() -> int:
     """Remind applicants of their drafts before the deadline (beat); safe to run twice."""
     return drafts_remind()
+
+
+@shared_task(name="applications.remind_overdue_clarifications")
+def task_remind_overdue_clarifications() -> int:
+    return clarifications_remind_overdue()

@@ -1,13 +1,14 @@
-"""The one transition service of the application state machine (see ``portal.transitions``).
+"""The transition services of the applications app's state machines (see
+``portal.transitions``): the application's and the clarification request's.
 
-It locks the row, checks ``Application.TRANSITIONS``, saves and audits; a repeated transition is
-a no-op. Raises InvalidTransition.
+Each locks the row, checks the model's ``TRANSITIONS``, saves and audits; a repeated transition
+is a no-op. Raises InvalidTransition.
 """
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from applications.models import Application
+from applications.models import Application, ClarificationRequest
 from portal.transitions import transition, transition_rows_bulk
 
 
@@ -36,3 +37,15 @@ def application_transition_bulk(*, application_ids: Iterable[int], to: str, by: 
     none. Returns the ids of the applications that moved."""
     return transition_rows_bulk(Application, application_ids, to=to, by=by, reason=reason,
                                 extra=extra, scope="call__eurocluster_id")
+
+
+def clarification_transition(*, request: ClarificationRequest, to: str, by: Any,
+                             reason: str = "",
+                             extra: Mapping[str, Any] | None = None) -> ClarificationRequest:
+    """The one way a clarification request changes status (open, answered, closed): locks,
+    checks ``ClarificationRequest.TRANSITIONS``, audits. A repeat is a no-op. Raises
+    InvalidTransition."""
+    updated, _changed = transition(model=ClarificationRequest, pk=request.pk, to=to,
+                                   table=ClarificationRequest.TRANSITIONS, by=by, reason=reason,
+                                   extra=extra)
+    return updated

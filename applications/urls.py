@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import views, views_manage
+from applications import views, views_clarifications, views_manage
 
 app_name = "applications"
 urlpatterns = [
@@ -21,6 +21,10 @@ urlpatterns = [
     path("applications/<int:pk>/versions/<int:number>/", views.ReceiptView.as_view(),
          name="receipt"),
     path("applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("applications/<int:pk>/clarifications/<int:request_id>/answer/",
+         views_clarifications.ClarificationAnswerView.as_view(), name="clarification_answer"),
+    path("applications/<int:pk>/clarifications/files/<int:attachment_id>/",
+         views_clarifications.ClarificationFileView.as_view(), name="clarification_file"),
     # The cluster manager's area.
     # The manager area's home, /manage/, is the dashboard (reporting); the calls table is here.
     path("manage/calls/", views_manage.ManagedCallsView.as_view(), name="manage_calls"),
@@ -30,4 +34,12 @@ urlpatterns = [
          views_manage.EligibilityReleaseView.as_view(), name="manage_eligibility_release"),
     path("manage/eligibility/<int:pk>/", views_manage.EligibilityResultView.as_view(),
          name="manage_eligibility_result"),
+    path("manage/applications/<int:pk>/clarifications/ask/",
+         views_clarifications.ClarificationAskView.as_view(), name="manage_clarification_ask"),
+    path("manage/clarifications/<int:pk>/share/",
+         views_clarifications.ClarificationShareView.as_view(),
+         name="manage_clarification_share"),
+    path("manage/clarifications/<int:pk>/close/",
+         views_clarifications.ClarificationCloseView.as_view(),
+         name="manage_clarification_close"),
 ]

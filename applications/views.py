@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mfa import mfa_invited
+from applications.clarification_selectors import clarification_thread
 from applications.forms import (
     ApplicationDraftForm,
     AttachmentForm,
@@ -362,6 +363,7 @@ class ApplicationDetailView(ApplicationMixin, View):
             "application": application, "call": application.call,
             "versions": application.versions.all(),
             "eligibility": released_eligibility(application),
+            "clarifications": clarification_thread(application), "now": timezone.now(),
         })
 
 

@@ -5,9 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from applications.clarification_selectors import clarification_counts, clarification_thread
+from applications.clarifications import ASKABLE
 from applications.eligibility import Outcome
 from applications.eligibility_services import eligibility_decide, eligibility_release
 from applications.forms import EligibilityDecisionForm
@@ -57,8 +60,12 @@ class CallEligibilityView(ManagerMixin, View):
                  and (not rule or rule in r.failed_rules
                       or any(c["rule"] == rule and c["outcome"] != Outcome.PASS
                              for c in r.checks))]
+        counts = clarification_counts(r.version.application_id for r in results)
+        for result in results:
+            result.clarifications = counts.get(result.version.application_id)
         return render(request, "applications/manage/call_eligibility.html", {
             "call": call,
+            "overdue_clarifications": sum(c["overdue"] for c in counts.values()),
             "summary": eligibility_summary(results),
             "needs_review": [r for r in results
                              if r.outcome == EligibilityResult.Outcome.NEEDS_REVIEW],
@@ -95,6 +102,8 @@ class EligibilityResultView(ManagerMixin, View):
             "result": result, "version": result.version, "application": application,
             "call": application.call, "form": form, "is_current": is_current,
             "can_decide": is_current and application.status in Application.IN_ELIGIBILITY,
+            "clarifications": clarification_thread(application), "now": timezone.now(),
+            "can_ask": application.status in ASKABLE,
         }, status=status)
 
     def get(self, request, pk):

@@ -347,6 +347,9 @@ CELERY_BEAT_SCHEDULE = {
                                          "schedule": 3600.0},
     # Uploads kept in quarantine while clamd was unreachable are scanned once it is back.
     "portal-scan-pending": {"task": "portal.scan_pending", "schedule": 300.0},
+    # Clarification requests past their due date without an answer: the manager is told once.
+    "applications-remind-overdue-clarifications": {
+        "task": "applications.remind_overdue_clarifications", "schedule": 900.0},
     # Personal data kept no longer than needed (the privacy page lists the periods below).
     "applications-remove-expired-drafts": {"task": "applications.remove_expired_drafts",
                                            "schedule": 3600.0},

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from applications.clarification_selectors import attachment_of_thread, clarification_thread
 from evaluation.forms.reviews import CallDeclarationForm, ConflictForm, ScoresForm
 from evaluation.models import Assignment, CallEvaluator, Consensus, Review
 from evaluation.scoring import number
@@ -206,6 +207,9 @@ class ReviewView(EvaluatorMixin, View):
             "deadline_passed": evaluation_deadline_passed(call),
             "own_scores": list(review.scores.all()) if review else [],
             "step": number(call.score_step),
+            # Only what the manager shared: the rest of the thread is between her and the SME.
+            "clarifications": clarification_thread(application, shared_only=True),
+            "now": timezone.now(),
         }, status=status)
 
     def get(self, request, pk):
@@ -257,6 +261,20 @@ class ReviewAttachmentView(EvaluatorMixin, View):
         if not request.user.has_perm("evaluation.review_assignment", assignment):
             raise PermissionDenied
         attachment = proposal_attachment(assignment.application, attachment_id)
+        if attachment is None:
+            raise Http404
+        return pdf_download(attachment.file, filename=safe_filename(attachment.original_name))
+
+
+class ReviewClarificationFileView(EvaluatorMixin, View):
+    """A file of an answer the manager shared with the evaluators (404 when not shared)."""
+
+    def get(self, request, pk, attachment_id):
+        assignment = self.get_assignment()
+        if not request.user.has_perm("evaluation.review_assignment", assignment):
+            raise PermissionDenied
+        attachment = attachment_of_thread(assignment.application, attachment_id,
+                                          shared_only=True)
         if attachment is None:
             raise Http404
         return pdf_download(attachment.file, filename=safe_filename(attachment.original_name))
@@ -404,6 +422,8 @@ urlpatterns = [
     path("evaluate/assignments/<int:pk>/", ReviewView.as_view(), name="review"),
     path("evaluate/assignments/<int:pk>/documents/<int:attachment_id>/",
          ReviewAttachmentView.as_view(), name="review_attachment"),
+    path("evaluate/assignments/<int:pk>/clarifications/<int:attachment_id>/",
+         ReviewClarificationFileView.as_view(), name="review_clarification_file"),
     path("manage/calls/<int:pk>/reviews/", ManageReviewsView.as_view(), name="manage_reviews"),
     path("manage/reviews/<int:pk>/reopen/", ReviewReopenView.as_view(),
          name="manage_review_reopen"),
