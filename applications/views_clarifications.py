@@ -8,7 +8,7 @@ page of the application and, for the questions the manager shared, on the evalua
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -166,7 +166,9 @@ class ClarificationAskView(ClarificationManagerMixin, View):
 class ClarificationShareView(ClarificationManagerMixin, View):
     def post(self, request, pk):
         clarification = self.get_request()
-        shared = request.POST.get("shared") == "1"
+        if request.POST.get("shared") not in ("0", "1"):
+            return HttpResponseBadRequest(_("Say whether to share (1) or hide (0)."))
+        shared = request.POST["shared"] == "1"
         clarification_share(request=clarification, by=request.user, shared=shared)
         messages.success(request, _("The evaluators see this question and its answer.") if shared
                          else _("The evaluators no longer see this question and its answer."))

@@ -26,10 +26,10 @@ from applications.models import (
 from applications.transitions import clarification_transition
 from applications.working_days import add_working_days, end_of_day
 from portal.errors import DomainError, InvalidTransition
-from portal.models import AuditEntry, Notification
+from portal.models import AuditEntry, Notification, ScanStatus
 from portal.notifications import kind_of
 from portal.queue import registered_task
-from portal.scanning import UploadInfected
+from portal.scanning import UploadInfected, pending_uploads_rescan
 from tests.applications.clarification_helpers import pdf, submitted
 from tests.factories import MINIMAL_PDF, CriterionFactory, OpenCallFactory, UserFactory
 from tests.scanning import MARKER
@@ -373,3 +373,19 @@ def test_the_beat_task_reminds_once_when_run_twice(case, manager_a, clock):
     assert task.apply().get() == 1
     assert task.apply().get() == 0
     assert Notification.objects.filter(kind="applications.clarification_overdue").count() == 1
+
+
+def test_a_file_kept_while_the_scanner_was_away_is_served_once_scanned(
+        case, manager_a, clock, fake_clamd):
+    clock(ASKED)
+    request = ask(case, manager_a.user)
+    fake_clamd.down = True
+    clarification_answer(request=request, by=case.applicant, text="See the file.",
+                         files=[pdf()])
+    attachment = ClarificationAttachment.objects.get()
+    assert (attachment.scan_status, attachment.is_servable) == (ScanStatus.PENDING, False)
+    fake_clamd.down = False
+    assert pending_uploads_rescan() == {"clean": 1, "infected": 0, "pending": 0}
+    attachment.refresh_from_db()
+    assert (attachment.scan_status, attachment.is_servable) == (ScanStatus.CLEAN, True)
+    assert actions(request)[-1] == "upload_scan_clean"

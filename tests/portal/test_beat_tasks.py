@@ -69,6 +69,9 @@ BEAT_TESTS = {
     "portal.send_digests": "tests.portal.test_notification_centre::"
                            "test_the_digest_groups_a_days_notifications_into_one_mail_and_runs_"
                            "twice",
+    "applications.remind_overdue_clarifications": "tests.applications.test_clarifications::"
+                                                  "test_the_beat_task_reminds_once_when_run_"
+                                                  "twice",
     "accounts.purge_erased_accounts": "tests.accounts.test_erasure::"
                                       "test_the_purge_deletes_the_held_records_after_the_"
                                       "retention_and_runs_twice",

@@ -386,5 +386,6 @@ def uploads_in_the_source() -> dict[str, bool]:
 
 def test_every_view_that_takes_a_file_is_rate_limited():
     uploads = uploads_in_the_source()
-    assert len(uploads) == 4  # applications, reports, KPI evidence, participant imports
+    # applications, clarification answers, reports, KPI evidence, participant imports
+    assert len(uploads) == 5
     assert [name for name, limited in uploads.items() if not limited] == []

@@ -144,6 +144,17 @@ TABLE: dict[str, Url] = {
     "applications:receipt": Url(
         lambda w, r: {"pk": w.app_eval.pk, "number": 1},
         get="anon login; owner manager superuser 200; * 404"),
+    # Only the applicant answers a clarification request: a manager or a superuser sees the
+    # application, and is refused the answer (403); nobody else learns it exists.
+    "applications:clarification_answer": Url(
+        lambda w, r: {"pk": w.app_eval.pk, "request_id": w.clarification.pk},
+        get="anon login; owner 200; manager superuser 403; * 404",
+        post="anon login; owner 400; manager superuser 403; * 404"),
+    # Files of answers: the applicant and the Eurocluster's managers (evaluators read shared
+    # ones through their assignment: evaluation:review_clarification_file).
+    "applications:clarification_file": Url(
+        lambda w, r: {"pk": w.app_eval.pk, "attachment_id": w.clarification_file.pk},
+        get="anon login; owner manager superuser 200; * 404"),
     # Not a superuser either: nobody withdraws in the applicant's name.
     "applications:withdraw": Url(
         pk("app_eval"),
@@ -200,6 +211,10 @@ TABLE: dict[str, Url] = {
     "evaluation:review_attachment": Url(
         lambda w, r: {**own_assignment(w, r), "attachment_id": w.eval_attachment.pk},
         get="anon login; eval_before 403; eval_after 200; * 404"),
+    # A file of a clarification the manager shared: like the proposal's documents.
+    "evaluation:review_clarification_file": Url(
+        lambda w, r: {**own_assignment(w, r), "attachment_id": w.clarification_file.pk},
+        get="anon login; eval_before 403; eval_after 200; * 404"),
     "evaluation:consensus": Url(
         pk("app_eval"),
         get="anon login; manager superuser 200; * 404",
@@ -237,6 +252,19 @@ TABLE: dict[str, Url] = {
         pk("eligibility"),
         get="anon login; manager superuser 200; * 404",
         post="anon login; manager superuser 400; * 404"),
+    "applications:manage_clarification_ask": Url(
+        pk("app_eval"),
+        get="anon login; manager superuser 200; * 404",
+        post="anon login; manager superuser 400; * 404"),
+    # Sharing needs to say which way (an empty POST changes nothing); closing needs nothing.
+    "applications:manage_clarification_share": Url(
+        pk("clarification"),
+        get=POST_ONLY,
+        post="anon login; manager superuser 400; * 404"),
+    "applications:manage_clarification_close": Url(
+        pk("clarification"),
+        get=POST_ONLY,
+        post="anon login; manager superuser 302+; * 404"),
     "evaluation:manage_pool": Url(
         pk("call_eval"),
         get="anon login; manager superuser 200; * 404",

@@ -28,6 +28,8 @@ from applications.models import (
     Application,
     ApplicationVersion,
     Attachment,
+    ClarificationAttachment,
+    ClarificationRequest,
     ConsortiumMember,
     Declaration,
     EligibilityResult,
@@ -120,6 +122,8 @@ class World:
     eval_attachment: object = None
     version: object = None
     eligibility: object = None
+    clarification: object = None  # answered with a file, shared with the evaluators
+    clarification_file: object = None
     # evaluation
     assignments: dict = field(default_factory=dict)  # role -> the role's own assignment
     pool_entry: object = None
@@ -233,6 +237,16 @@ def build_world() -> World:
         receipt_code="SEC-0001-v1")
     w.eligibility = EligibilityResult.objects.create(version=w.version,
                                                      outcome=EligibilityResult.Outcome.ELIGIBLE)
+
+    w.clarification = ClarificationRequest.objects.create(
+        application=w.app_eval, version=w.version, question="Your 2025 turnover, please.",
+        due_at=timezone.now() + timedelta(days=7), asked_by=users["manager"],
+        asked_at=timezone.now(), status=ClarificationRequest.Status.ANSWERED,
+        answer="EUR 1.5 M.", answered_by=owner, answered_at=timezone.now(),
+        shared_with_evaluators=True)
+    w.clarification_file = ClarificationAttachment.objects.create(
+        request=w.clarification, file=_pdf("accounts.pdf"), original_name="accounts.pdf",
+        size=len(MINIMAL_PDF), sha256="4" * 64, uploaded_by=owner)
 
     before = CallEvaluatorFactory(call=w.call_eval, declaration_accepted_at=None)
     after = CallEvaluatorFactory(call=w.call_eval)
