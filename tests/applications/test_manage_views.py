@@ -180,8 +180,9 @@ def test_call_page_query_count_does_not_grow(manager_client, call, count,
                                              django_assert_num_queries):
     for index in range(count):
         (needs_review if index % 2 else checked)(call)
-    # session, user, memberships, call, results with their applications
-    with django_assert_num_queries(6):
+    # session, user, memberships, call, results with their applications, the clarification
+    # requests waiting (and overdue) per application, the bell's unread count
+    with django_assert_num_queries(7):
         assert manager_client.get(eligibility_url(call)).status_code == 200
 
 
