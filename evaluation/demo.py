@@ -156,3 +156,26 @@ WORK: list[dict] = [
     # Kowalska has not declared on PRINTSPARE yet; Santos has not accepted the call's
     # declaration, so his three proposals wait too.
 ]
+
+# The manager's clarification requests during the evaluation (``applications.clarifications``),
+# asked of the applicants through the services: one answered with a PDF and shared with the
+# evaluators (Lindqvist reads it on the review page of SPINDLEWATCH), one still waiting.
+CLARIFICATIONS: list[dict] = [
+    {
+        "acronym": "SPINDLEWATCH", "criterion": "Implementation",
+        "question": "Your work plan pilots the vibration sensors on one machining centre. Which "
+                    "one, and how many hours of operating data do you expect to log before the "
+                    "model is trained?",
+        "answer": "The pilot runs on our DMG Mori DMU 65 (5-axis), which runs two shifts: about "
+                  "1,200 operating hours before the first training, as the attached pilot plan "
+                  "shows week by week.",
+        "file": ("pilot-plan.pdf", "SPINDLEWATCH pilot plan: machine, sensors and data logging"),
+        "share": True,
+    },
+    {
+        "acronym": "PRINTSPARE", "criterion": "Impact",
+        "question": "How many spare parts a year do you expect to print instead of ordering "
+                    "them, and what do they cost today?",
+        "answer": None,
+    },
+]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from applications import demo_data
-from applications.models import Application
+from applications.models import Application, ClarificationAttachment, ClarificationRequest
 from calls.models import OpenCall
 from evaluation import demo
 from evaluation.models import (
@@ -27,7 +27,7 @@ from portal.models import AuditEntry
 from tests.logins import log_in
 
 COUNTED = (User, Application, CallEvaluator, EvaluatorProfile, AssignmentRun, Assignment, Review,
-           Score, Consensus, AuditEntry)
+           Score, Consensus, AuditEntry, ClarificationRequest, ClarificationAttachment)
 
 
 def seed_evaluation() -> str:
@@ -61,7 +61,8 @@ def test_first_run_takes_every_step_through_the_services(seeded):
     assert seeded.splitlines()[0] == (
         "Evaluation demo loaded: eligibility checked ×7, eligibility released ×1, invited ×5, "
         "invitation accepted ×4, profile saved ×5, call declaration accepted ×3, "
-        "assignment run ×1, no conflict declared ×8, review submitted ×5, review drafted ×1")
+        "assignment run ×1, no conflict declared ×8, review submitted ×5, review drafted ×1, "
+        "clarification asked ×2, clarification answered ×1, clarification shared ×1")
     actions = Counter(AuditEntry.objects.values_list("action", flat=True))
     assert actions["invite"] == 5
     assert actions["evaluation_declaration_accepted"] == 3
@@ -218,3 +219,23 @@ def test_the_tables_name_what_seed_demo_makes():
         assert item["acronym"] in acronyms
         assert set(item.get("scores", {})) <= criteria
     assert demo.MANAGER in {email for email, *_rest in demo_data.STAFF}
+
+
+def test_the_demo_has_a_clarification_thread_shared_with_the_evaluators(call, client):
+    answered = ClarificationRequest.objects.get(application__acronym="SPINDLEWATCH")
+    waiting = ClarificationRequest.objects.get(application__acronym="PRINTSPARE")
+    assert (answered.status, answered.shared_with_evaluators, answered.criterion.name) == (
+        "answered", True, "Implementation")
+    assert answered.answer.startswith("The pilot runs on our DMG Mori DMU 65")
+    assert [f.original_name for f in answered.attachments.all()] == ["pilot-plan.pdf"]
+    assert (waiting.status, waiting.shared_with_evaluators) == ("open", False)
+    # The answer sits beside the version the question was about, which is as it was submitted.
+    assert answered.version.sha256 == AuditEntry.objects.get(
+        action="submitted", object_id=answered.application_id).data["sha256"]
+    # Lindqvist, assigned to SPINDLEWATCH, reads the thread on the review page.
+    assignment = Assignment.objects.get(application=answered.application,
+                                        evaluator__user__email=demo.LINDQVIST)
+    log_in(client, demo.LINDQVIST, demo_data.DEMO_PASSWORD)
+    page = client.get(reverse("evaluation:review", args=[assignment.pk])).content.decode()
+    assert "Which one, and how many hours of operating data" in page
+    assert "pilot-plan.pdf" in page

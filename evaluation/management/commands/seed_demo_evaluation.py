@@ -10,7 +10,9 @@ DREAM-OC1-2026) and does, through the portal's own services and as the person wh
 3. one assignment run of the solver (``assignment_run_start`` then ``assignment_run_execute``);
    the call moves to evaluation and the proposals to "under evaluation";
 4. the experts' work of ``evaluation.demo.WORK``: conflict-of-interest declarations, draft and
-   submitted reviews.
+   submitted reviews;
+5. the manager's clarification requests of ``evaluation.demo.CLARIFICATIONS`` and the
+   applicants' answers (with a PDF), one shared with the evaluators.
 
 Every step is taken only when its result is missing, so a second run changes nothing (and says
 so). E-mails (invitations, new assignments, eligibility results) are kept in memory.
@@ -20,12 +22,18 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
 from django.urls import reverse
 
 from applications import demo_data
+from applications.clarifications import (
+    clarification_answer,
+    clarification_ask,
+    clarification_share,
+)
 from applications.demo_steps import DemoStepRefused, release_eligibility
-from applications.models import Application
+from applications.models import Application, ClarificationRequest
 from calls.models import OpenCall
 from evaluation import demo
 from evaluation.models import Assignment, AssignmentRun, CallEvaluator, EvaluatorProfile, Review
@@ -63,6 +71,8 @@ class EvaluationSeeder:
         self.assign()
         for item in demo.WORK:
             self.work(item)
+        for item in demo.CLARIFICATIONS:
+            self.clarify(item)
 
     # --- eligibility ---------------------------------------------------------------------------
 
@@ -140,6 +150,28 @@ class EvaluationSeeder:
                     submit=review == "submit")
         self.done["review submitted" if review == "submit" else "review drafted"] += 1
 
+    # --- clarification requests ----------------------------------------------------------------
+
+    def clarify(self, item: dict) -> None:
+        application = (self.call.applications.select_related("organisation__user")
+                       .get(acronym=item["acronym"]))
+        if ClarificationRequest.objects.filter(application=application).exists():
+            return  # asked by an earlier run, and maybe answered or closed since: leave it
+        request = clarification_ask(application=application, by=self.manager,
+                                    question=item["question"],
+                                    criterion=self.call.criteria.get(name=item["criterion"]))
+        self.done["clarification asked"] += 1
+        if item["answer"]:
+            name, title = item["file"]
+            clarification_answer(
+                request=request, by=application.organisation.user, text=item["answer"],
+                files=[SimpleUploadedFile(name, demo_data.demo_pdf(title),
+                                          content_type="application/pdf")])
+            self.done["clarification answered"] += 1
+        if item.get("share"):
+            clarification_share(request=request, by=self.manager, shared=True)
+            self.done["clarification shared"] += 1
+
     def review_data(self, item: dict) -> dict:
         criteria = {c.name: c.pk for c in self.call.criteria.all()}
         scores = {}
@@ -170,7 +202,7 @@ class Command(DemoCommand):
                 "Nothing to change: the evaluation demo is already in place."))
         if kept:
             self.stdout.write(f"{kept} e-mail(s) (invitations, assignments, eligibility "
-                              "results) kept in memory, not sent.")
+                              "results, clarifications) kept in memory, not sent.")
         self.report(seeder.call)
 
     def report(self, call: OpenCall) -> None:
