@@ -8,6 +8,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from applications import personal_data
 from applications.clarifications import (
     ClarificationRefused,
     clarification_answer,
@@ -389,3 +390,36 @@ def test_a_file_kept_while_the_scanner_was_away_is_served_once_scanned(
     attachment.refresh_from_db()
     assert (attachment.scan_status, attachment.is_servable) == (ScanStatus.CLEAN, True)
     assert actions(request)[-1] == "upload_scan_clean"
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+
+def test_the_applicants_export_holds_the_thread_and_its_files(case, manager_a, clock):
+    clock(ASKED)
+    request = ask(case, manager_a.user)
+    clarification_answer(request=request, by=case.applicant, text="See the accounts.",
+                         files=[pdf("accounts.pdf")])
+    attachment = ClarificationAttachment.objects.get()
+    section = personal_data.export(case.applicant)
+    (exported,) = section.data["applications"]
+    assert exported["clarifications"] == [{
+        "question": request.question, "asked_at": ASKED, "due_at": DUE,
+        "answer": "See the accounts.", "answered_at": ASKED,
+        "files": [{"original_name": "accounts.pdf", "size": attachment.size,
+                   "sha256": attachment.sha256}]}]
+    assert [f.path for f in section.files] == [
+        f"applications/{case.application.pk}/clarifications/{attachment.pk}-accounts.pdf"]
+
+
+def test_the_purge_after_retention_removes_the_thread_and_its_files(case, manager_a, clock):
+    clock(ASKED)
+    request = ask(case, manager_a.user)
+    clarification_answer(request=request, by=case.applicant, text="See the accounts.",
+                         files=[pdf("accounts.pdf")])
+    stored = ClarificationAttachment.objects.get().file.name
+    personal_data.purge(case.applicant)
+    assert ClarificationRequest.objects.count() == 0
+    assert ClarificationAttachment.objects.count() == 0
+    assert not default_storage.exists(stored)
+    assert not Application.objects.filter(pk=case.application.pk).exists()
