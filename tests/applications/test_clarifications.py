@@ -122,7 +122,7 @@ def test_ask_records_the_question_on_the_current_version_audits_and_notifies_the
         manager_a.user, case.call.eurocluster_id,
         {"application": case.application.pk, "version": 1,
          "due_at": DUE.isoformat(), "rule": "", "criterion": case.criterion.pk})
-    notification = Notification.objects.get()
+    notification = Notification.objects.get(kind="applications.clarification_requested")
     assert (notification.recipient, notification.kind, notification.link) == (
         case.applicant, "applications.clarification_requested",
         f"/applications/{case.application.pk}/#clarification-{request.pk}")
@@ -165,7 +165,7 @@ def test_ask_refuses_what_cannot_be_asked(case, manager_a, clock, kwargs, messag
         ask(case, manager_a.user, **kwargs)
     assert refused.value.message == message
     assert ClarificationRequest.objects.count() == 0
-    assert Notification.objects.count() == 0
+    assert not Notification.objects.filter(kind__startswith="applications.clarification").exists()
 
 
 @pytest.mark.parametrize("status", [Application.Status.DRAFT, Application.Status.SELECTED,
