@@ -2,7 +2,27 @@
 (function () {
   "use strict";
 
+  // A refused form: its error summary (portal_forms.error_summary) takes the focus, so a screen
+  // reader reads it and the keyboard starts from it; each link in it puts the focus in its field
+  // (the label scrolled into view with it), not only the page's scroll.
+  const summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    const form = link.closest("form") || document;
+    const field = document.getElementById(link.getAttribute("href").slice(1)) ||
+      (link.dataset.name && form.querySelector("[name='" + link.dataset.name + "']:not([type=hidden])"));
+    if (!field) return;
+    event.preventDefault();
+    const label = field.id && document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+
   // Live "time left" next to deadlines. The server enforces the deadline; this only informs.
+  // The ticking text is hidden from screen readers (aria-hidden in calls/_deadline.html): they
+  // read the absolute deadline and the time left when the page loaded, which do not change.
   function formatLeft(ms) {
     if (ms <= 0) return "deadline passed";
     const s = Math.floor(ms / 1000);

@@ -20,6 +20,8 @@ from importlib.resources import files
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # What fails a test; "moderate" and "minor" findings are reported, not failed.
 FAILING_IMPACTS = {"serious", "critical"}
+# The first part of base.html's title when a page names nothing (the home page's own).
+DEFAULT_TITLE = "Eurocluster open calls"
 
 
 def axe_source() -> str:
@@ -35,10 +37,34 @@ window.addEventListener("load", function () {
       window.reportAxe(location.pathname + location.search, results.violations.map(function (v) {
         return {id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.slice(0, 5).map(function (n) { return n.target.join(" "); })};
-      }));
+      }).concat(portalChecks()));
     });
 });
-""".replace("WCAG_TAGS", json.dumps(WCAG_TAGS))
+// The portal's own page rules, beyond axe's (which only advises one h1 as a best practice):
+// exactly one h1, a title that names the page, the skip link first. Django's admin is Django's.
+function portalChecks() {
+  if (location.pathname.indexOf("/admin/") === 0) { return []; }
+  const found = [];
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) {
+    found.push({id: "portal-one-h1", impact: "serious", help: "One h1 per page, found " + h1,
+                targets: ["h1"]});
+  }
+  const where = document.title.split(" · ")[0].trim();
+  if (!where || (where === DEFAULT_TITLE && location.pathname !== "/")) {
+    found.push({id: "portal-page-title", impact: "serious",
+                help: "The title names the page, found \"" + document.title + "\"",
+                targets: ["title"]});
+  }
+  const first = document.querySelector(
+    "a[href], button, input:not([type=hidden]), select, textarea");
+  if (!first || !first.classList.contains("skip-link") || !document.getElementById("main")) {
+    found.push({id: "portal-skip-link", impact: "serious",
+                help: "The skip link to #main comes first", targets: ["body"]});
+  }
+  return found;
+}
+""".replace("WCAG_TAGS", json.dumps(WCAG_TAGS)).replace("DEFAULT_TITLE", json.dumps(DEFAULT_TITLE))
 
 
 @dataclass

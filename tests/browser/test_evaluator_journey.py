@@ -102,7 +102,7 @@ def test_evaluator_declares_scores_and_submits(page):
 
     # Submitting with a criterion unscored is refused, and nothing typed is lost.
     form.get_by_role("button", name="Submit").click()
-    expect(page.locator("#form-errors")).to_contain_text("The review cannot be submitted yet")
+    expect(page.locator(".error-summary")).to_contain_text("The review cannot be submitted yet")
     expect(form.get_by_label(f"Comment on “{first}”")).to_have_value(COMMENTS[first])
 
     for name in ("Impact", "Implementation"):
