@@ -326,16 +326,18 @@ class ApplicationSubmitView(ApplicationMixin, View):
     template_name = "applications/submit.html"
 
     def _render(self, request, application, form, missing, status=200):
+        # What keeps the button disabled: the declarations are ticked on this very page, so a
+        # refusal for unticked ones lists them but leaves the button to press again.
         return render(request, self.template_name, {
             "application": application, "call": application.call, "form": form,
-            "missing": missing,
+            "missing": missing, "blocking": missing_items(application, Declaration.values),
         }, status=status)
 
     def get(self, request, pk):
         application = application_for_editing(self.get_application())
         # Declarations are ticked on this page, so only the rest counts as missing here.
-        missing = missing_items(application, Declaration.values)
-        return self._render(request, application, SubmitForm(), missing)
+        return self._render(request, application, SubmitForm(),
+                            missing_items(application, Declaration.values))
 
     def post(self, request, pk):
         application = self.get_application()

@@ -53,7 +53,7 @@ function portalChecks() {
   const where = document.title.split(" · ")[0].trim();
   if (!where || (where === DEFAULT_TITLE && location.pathname !== "/")) {
     found.push({id: "portal-page-title", impact: "serious",
-                help: "The title names the page, found \"" + document.title + "\"",
+                help: "The title names the page, found '" + document.title + "'",
                 targets: ["title"]});
   }
   const first = document.querySelector(

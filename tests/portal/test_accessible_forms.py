@@ -14,7 +14,12 @@ from django.urls import reverse
 
 from portal.templatetags.portal_forms import problems_of
 from tests.applications.test_views import ORG_POST
-from tests.factories import ApplicationFactory, OpenCallFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    OpenCallFactory,
+    UserFactory,
+    complete_application,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +191,18 @@ def test_the_countdown_is_hidden_from_screen_readers_which_read_a_fixed_text(cli
         fixed = siblings[siblings.index(countdown) + 1]
         assert "visually-hidden" in fixed.get("class")
         assert re.fullmatch(r".+ left", text(fixed))
+
+
+def test_a_submit_refused_for_the_declarations_lists_them_and_leaves_the_button_usable(client):
+    application = complete_application()
+    client.force_login(application.created_by)
+    response = client.post(reverse("applications:submit", kwargs={"pk": application.pk}), {})
+    assert response.status_code == 400
+    tree = Page(response.content.decode())
+    missing = tree.by_id("missing")
+    # The summary of what stops the submission takes the focus (portal.js), and says so.
+    assert "error-summary" in missing.get("class").split()
+    assert missing.get("tabindex") == "-1" and missing.get("role") == "alert"
+    assert "declaration" in text(missing)
+    # Ticking them on this page is enough: the button is not disabled.
+    assert tree.by_id("submit").get("disabled") is None
