@@ -173,3 +173,38 @@ def test_an_sme_fills_and_submits_an_application_with_the_keyboard_only(page, tm
     receipt = page.locator("main")
     expect(receipt).to_contain_text("Innovation voucher · EUR 20,000.00 · 9 months")
     expect(receipt).to_contain_text("sme-declaration.pdf")
+
+
+def test_a_refused_form_takes_the_keyboard_to_its_error_summary_and_on_to_the_field(page):
+    user = OrganisationFactory().user
+    page.goto("/accounts/login/")
+    type_into(page, "input[name=login]", user.email)
+    type_into(page, "input[name=password]", FACTORY_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation").first).to_contain_text(user.email)
+
+    # Her enterprise's name emptied and saved: refused, the summary has the focus.
+    page.goto("/enterprise/")
+    tab_to(page, "#id_legal_name")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    tab_to(page, "#save-organisation")
+    page.keyboard.press("Enter")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    expect(summary.get_by_role("link")).to_have_text(["Legal name: This field is required."])
+
+    # Tab reaches the link; Enter puts the focus in the field, its message tied to it.
+    tab_to(page, ".error-summary a")
+    page.keyboard.press("Enter")
+    field = page.locator("#id_legal_name")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"\bid_legal_name_error\b"))
+    expect(page.locator("#id_legal_name_error")).to_have_text("This field is required.")
+    page.keyboard.type("Brasov Motion BV")
+    tab_to(page, "#save-organisation")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="saved")).to_be_visible()
+    expect(page.locator(".error-summary")).to_have_count(0)

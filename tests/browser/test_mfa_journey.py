@@ -51,7 +51,12 @@ def test_a_manager_sets_up_her_authenticator_app_then_confirms_before_countersig
     page.locator("input[name=code]").fill("000000" if demo_totp_code(secret=secret) != "000000"
                                           else "111111")
     page.get_by_role("button", name="Activate").click()
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    # The error summary takes the focus and links to the field, whose own message is tied to it.
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".error-summary").get_by_role("link")).to_have_text(
+        "Authenticator code: Incorrect code.")
+    expect(page.locator("input[name=code]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_code_error")).to_have_text("Incorrect code.")
     assert not Authenticator.objects.filter(user=membership.user).exists()
 
     page.locator("input[name=code]").fill(demo_totp_code(secret=secret))
