@@ -6,6 +6,11 @@ each page has loaded and reports its violations to the test through a Playwright
 page a journey passes through is checked without the journey asking for it. A page the test leaves
 before axe has finished is not counted (``checked`` lists the pages that were).
 
+The same script checks the portal's own page rules on every page but Django's admin, reported as
+serious findings: exactly one ``h1`` (portal-one-h1), a ``<title>`` that names the page rather
+than the site's default (portal-page-title), and the skip link to ``#main`` as the first thing
+the keyboard reaches (portal-skip-link).
+
 ``preload: false``: axe would otherwise copy the page's style sheets into ``<style>`` elements of
 its own (for the one rule that reads CSS, orientation lock), which the portal's content security
 policy rightly refuses and the tests report. The portal locks no orientation.
