@@ -1,9 +1,8 @@
 """A clarification request, through the pages, as the people would: the cluster manager asks
 the applicant a question about a submitted application, the applicant is notified and answers
 with a PDF, the manager reads the answer and shares it with the evaluators.
-
-The notification centre's bell is not on main yet (issue 12, part 1): the applicant follows the
-link of the notification the request recorded for her, as the bell's list will offer it.
+The applicant finds the question through the bell in the header and her notification centre;
+the manager, through hers.
 """
 
 import re
@@ -57,12 +56,15 @@ def test_a_manager_asks_the_applicant_answers_with_a_pdf_and_the_manager_reads_i
     expect(thread).to_contain_text("Waiting for the answer")
     expect(thread).to_contain_text("Not shared with the evaluators")
 
-    # The applicant is notified (in the centre and by e-mail) and follows the link.
-    notification = Notification.objects.get(recipient=case.applicant)
-    assert notification.kind == "applications.clarification_requested"
+    # The applicant is notified (in the centre and by e-mail): she sees the bell and follows it.
+    notification = Notification.objects.get(recipient=case.applicant,
+                                            kind="applications.clarification_requested")
     assert notification.text == f"{application.receipt_prefix}: a question about your application"
     log_in(page, case.applicant.email)
-    page.goto(notification.link)
+    unread = Notification.objects.filter(recipient=case.applicant, read_at__isnull=True).count()
+    expect(page.locator("#unread-count")).to_contain_text(str(unread))
+    page.locator("#notification-bell").click()
+    page.locator(f"[data-notification='{notification.pk}'] a.notification-link").click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/#clarification-\d+$"))
     mine = page.locator("#clarifications .clarification")
     expect(mine.locator(".question")).to_have_text(f"Question: {QUESTION}")
@@ -83,9 +85,10 @@ def test_a_manager_asks_the_applicant_answers_with_a_pdf_and_the_manager_reads_i
 
     # The manager reads the answer and its file, and shares it with the evaluators.
     log_in(page, MANAGER_EMAIL)
-    told = Notification.objects.get(recipient=manager.user)
-    assert told.kind == "applications.clarification_answered"
-    page.goto(told.link)
+    told = Notification.objects.get(recipient=manager.user,
+                                    kind="applications.clarification_answered")
+    page.locator("#notification-bell").click()
+    page.locator(f"[data-notification='{told.pk}'] a.notification-link").click()
     thread = page.locator("#clarifications .clarification")
     expect(thread.locator(".answer")).to_contain_text(ANSWER)
     expect(thread).to_contain_text("Answered")
