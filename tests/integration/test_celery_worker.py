@@ -58,7 +58,7 @@ def test_real_worker_checks_a_submission(start_worker, redis_url):
     assert Application.objects.get(pk=application.pk).status == Application.Status.ELIGIBLE
     # Both tasks queued on commit went through Redis and ran in the worker, once each.
     assert len(succeeded(worker, "applications.check_eligibility")) == 1, worker.report()
-    assert len(succeeded(worker, "portal.send_mail")) == 1, worker.report()
+    assert len(succeeded(worker, "portal.send_notification")) == 1, worker.report()
 
 
 def test_broker_outage_loses_nothing(start_worker, redis_server, caplog):
@@ -75,7 +75,7 @@ def test_broker_outage_loses_nothing(start_worker, redis_server, caplog):
     elapsed = time.monotonic() - started
 
     assert elapsed < OUTAGE_SUBMIT_SECONDS
-    assert queue_warnings(caplog) == ["portal.send_mail", "applications.check_eligibility"]
+    assert queue_warnings(caplog) == ["portal.send_notification", "applications.check_eligibility"]
     result = EligibilityResult.objects.get(version=version)
     assert (result.outcome, result.checked_at) == ("pending", None)
     assert Application.objects.get(pk=application.pk).status == Application.Status.SUBMITTED
@@ -139,7 +139,7 @@ def test_redis_stopped_during_submits_every_check_runs_once_after_it_returns(
 
     redis_server.stop()
     lost = [submit_page(application) for application in during]
-    assert warnings.names == ["portal.send_mail", "applications.check_eligibility"] * 3
+    assert warnings.names == ["portal.send_notification", "applications.check_eligibility"] * 3
     assert not EligibilityResult.objects.filter(version__in=lost,
                                                 checked_at__isnull=False).exists()
 
