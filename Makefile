@@ -21,7 +21,7 @@ SMES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install pango demo test check-migrations lint format audit-deps worker beat chromium \
-        clamav clean distclean loadtest
+        clamav clean distclean loadtest gettext messages check-messages
 
 help:
 	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
@@ -34,6 +34,9 @@ help:
 	@echo "                ports and stopped after (USERS=80 DURATION=60 RATE=25 SMES=...)"
 	@echo "make worker     a Celery worker (needs REDIS_URL; without it tasks run eagerly anyway)"
 	@echo "make beat       Celery beat, the periodic scheduler (needs REDIS_URL)"
+	@echo "make messages   compile the translations (locale/*/LC_MESSAGES/*.po -> .mo)"
+	@echo "make check-messages  fail on an untranslated or fuzzy entry, or a placeholder that"
+	@echo "                differs from the English (msgfmt --check-format --statistics)"
 	@echo "make clean      remove caches and var/ (the demo database, uploaded files, static)"
 	@echo "make distclean  clean, and remove the virtualenv and build metadata"
 
@@ -56,7 +59,7 @@ $(LOAD_STAMP): pyproject.toml $(STAMP)
 var:
 	mkdir -p var
 
-demo: install pango | var
+demo: install pango messages | var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_evaluation
@@ -106,6 +109,29 @@ pango:
 		echo "WARNING: install libpango-1.0-0, or grant agreement PDFs cannot be made."; \
 	fi
 
+# The catalogues of the interface languages are kept as .po files; the .mo files Django reads are
+# built here and not committed (a .po is the only source, so the two cannot disagree).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+gettext:
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "msgfmt missing: installing Debian's gettext with apt-get."; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y gettext; \
+	else \
+		echo "ERROR: msgfmt not found: install gettext to build the translations."; exit 1; \
+	fi
+
+messages: gettext $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
+
+check-messages: gettext
+	@$(PYTHON) .ci/check_messages.py $(PO_FILES)
+
 check-migrations: install | var
 	$(MANAGE) makemigrations --check --dry-run
 
@@ -124,7 +150,7 @@ audit-deps: install
 
 # pytest exits 5 when it collected no test: that is a failure too, and said so.
 # The load extra too: tests/integration/test_loadtest.py runs a small `make loadtest`.
-test: install $(LOAD_STAMP) pango chromium clamav check-migrations lint
+test: install $(LOAD_STAMP) pango chromium clamav check-migrations lint check-messages messages
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "ERROR: pytest ran no test."; fi; \
 	exit $$rc

@@ -28,6 +28,8 @@ OPEN_VIEWS = frozenset({
     "reporting:beneficiaries", "reporting:beneficiaries_csv", "reporting:beneficiaries_json",
     "reporting:calls_json", "reporting:calls_atom", "reporting:calls_ics",
     "payments:verify", "evaluation:invitation", "accounts:privacy",
+    # The language switcher and the JavaScript strings, before a second factor is set up too.
+    "accounts:language", "accounts:javascript_catalog",
     # The one-click unsubscribe of an e-mail (RFC 8058): it works without logging in.
     "notifications:unsubscribe",
     # Probes of load balancers (they carry no session, but a logged-in browser may open them).

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -37,6 +38,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The interface language chosen with the switcher: pages, e-mails and the person's documents
+    # use it. Empty: the browser's language (Accept-Language), then English.
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
     # Set when the person asked for erasure and the account was pseudonymised (records the grant
     # requires are kept), and when those records were deleted after their retention.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("account/privacy/", views.my_data, name="my_data"),
     path("account/privacy/export/", views.export, name="export"),
     path("account/privacy/delete/", views.erase, name="erase"),
+    path("language/", views.set_language, name="language"),
+    path("jsi18n/<str:language>/", views.javascript_catalog, name="javascript_catalog"),
 ]

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's stored language wins over the cookie and the browser's Accept-Language.
+    "accounts.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -127,6 +129,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for <html lang>, the JavaScript catalogue and the switcher.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
@@ -217,7 +221,25 @@ LOGIN_REDIRECT_URL = "applications:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "calls:home"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# The interface languages, each with a complete catalogue under locale/ (CI refuses one with an
+# untranslated or fuzzy entry). Names are written in their own language in the switcher.
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("it", _("Italian")),
+    ("es", _("Spanish")),
+    # European Portuguese: the locale pt_PT (django-allauth ships pt_PT and pt_BR, not pt; Django's
+    # own "pt" catalogue is found for it by gettext's fallback).
+    ("pt-pt", _("Portuguese")),
+    ("nl", _("Dutch")),
+    ("ro", _("Romanian")),
+    ("bg", _("Bulgarian")),
+]
+# Anonymous visitors' choice; a signed-in person's is stored on the account (User.language).
+LANGUAGE_COOKIE_NAME = "portal_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Deadlines are shown in Brussels time, as the calls publish them; stored in UTC.
 TIME_ZONE = "Europe/Brussels"

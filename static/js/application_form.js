@@ -9,11 +9,20 @@
   // Set when the server says autosave is throttled (429): no save is sent before then.
   let pausedUntil = 0;
 
-  // The words come from the page (data-* attributes written with gettext), not from here.
+  // The words come from Django's JavaScript catalogue (loaded by base.html); English without it.
+  const gettext = window.gettext || function (text) { return text; };
+  const interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
+  };
+  const WORDS = {
+    saving: gettext("Saving…"),
+    saved: gettext("All changes saved at %(time)s"),
+    partial: gettext("Saved at %(time)s, except fields with errors: %(fields)s"),
+    refused: gettext("Not saved."),
+    offline: gettext("Not saved: no connection. Your text is still here; it will be saved when the connection is back."),
+  };
   function say(key, values) {
-    let text = statusEl.dataset[key] || key;
-    Object.keys(values || {}).forEach(function (name) { text = text.replace("{" + name + "}", values[name]); });
-    return text;
+    return interpolate(WORDS[key], values || {}, true);
   }
 
   function show(text, kind) {

@@ -1,6 +1,12 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
+  // Words through Django's JavaScript catalogue (accounts:javascript_catalog, loaded before this
+  // file); English when it did not load.
+  const gettext = window.gettext || function (text) { return text; };
+  const interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
+  };
 
   // A refused form: its error summary (portal_forms.error_summary) takes the focus, so a screen
   // reader reads it and the keyboard starts from it; each link in it puts the focus in its field
@@ -24,13 +30,14 @@
   // The ticking text is hidden from screen readers (aria-hidden in calls/_deadline.html): they
   // read the absolute deadline and the time left when the page loaded, which do not change.
   function formatLeft(ms) {
-    if (ms <= 0) return "deadline passed";
+    if (ms <= 0) return gettext("deadline passed");
     const s = Math.floor(ms / 1000);
-    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
-    const m = Math.floor((s % 3600) / 60), sec = s % 60;
-    if (d > 0) return d + " d " + h + " h " + m + " min left";
-    if (h > 0) return h + " h " + m + " min left";
-    return m + " min " + sec + " s left";
+    const left = {d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600),
+                  m: Math.floor((s % 3600) / 60), s: s % 60};
+    // Translators: the time left before a deadline; d days, h hours, min minutes, s seconds.
+    if (left.d > 0) return interpolate(gettext("%(d)s d %(h)s h %(m)s min left"), left, true);
+    if (left.h > 0) return interpolate(gettext("%(h)s h %(m)s min left"), left, true);
+    return interpolate(gettext("%(m)s min %(s)s s left"), left, true);
   }
   function tick() {
     document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
@@ -79,7 +86,7 @@
         box.setAttribute("role", "region");
         if (box.dataset.scrollMarked === "label") {
           box.setAttribute("aria-label", (caption ? caption.textContent.trim() + " — " : "") +
-                                         "table, scrolls sideways");
+                                         gettext("table, scrolls sideways"));
         }
       } else if (!scrolls && box.dataset.scrollMarked) {
         box.removeAttribute("tabindex");
