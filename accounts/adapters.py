@@ -1,6 +1,6 @@
 """allauth's adapter: its e-mails speak of the portal by name and link to PORTAL_SITE_URL (not to
 whatever host the request came in on), each role lands on its own home after login, and a
-locked-out log-in says for how long."""
+locked-out log-in says for how long; its mails have the portal's HTML part."""
 
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from accounts.roles import roles_of
+from portal.mail import email_message
 from portal.site import absolute_url, current_site
 
 
@@ -26,6 +27,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if template_prefix == "account/email/account_already_exists":
             ctx["password_reset_url"] = absolute_url(reverse("account_reset_password"))
         super().send_mail(template_prefix, email, ctx)
+
+    def render_mail(self, template_prefix: str, email: str, context: dict, headers=None):
+        """allauth's mails too get the portal's HTML part beside their plain text (in the
+        request's language, which is the person's)."""
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if getattr(message, "alternatives", None):
+            return message
+        return email_message(subject=message.subject, body=message.body, to=message.to,
+                             headers=message.extra_headers)
 
     def validation_error(self, code, *args) -> ValidationError:
         if code == "too_many_login_attempts":

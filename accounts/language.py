@@ -3,27 +3,12 @@
 Django's LocaleMiddleware picks the cookie (``LANGUAGE_COOKIE_NAME``, set by the switcher for
 anonymous visitors) or else the browser's Accept-Language; for a signed-in person the language
 stored on the account (``User.language``) wins, so the portal speaks it on every device. E-mails
-and documents use the same stored language (``language_of``).
+and documents use the same stored language (``portal.languages.language_of``).
 """
 
-from django.conf import settings
 from django.utils import translation
 
-
-def supported(code: str | None) -> str | None:
-    """The portal's code for ``code`` ("fr", "pt-pt", "pt" -> "pt-pt"), or None."""
-    if not code:
-        return None
-    try:
-        return translation.get_supported_language_variant(code)
-    except LookupError:
-        return None
-
-
-def language_of(user) -> str:
-    """The language to write to ``user`` in (an e-mail, a receipt): the stored one, else the
-    portal's default."""
-    return supported(getattr(user, "language", "")) or settings.LANGUAGE_CODE
+from portal.languages import supported
 
 
 class AccountLanguageMiddleware:

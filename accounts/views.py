@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import JavaScriptCatalog
 
 from accounts.forms import EraseAccountForm, LanguageForm
-from accounts.language import supported
 from accounts.personal_data import retention_table
 from accounts.services.erasure import WrongPassword, account_erase, erasure_decision
 from accounts.services.export import personal_data_export
 from accounts.services.language import account_language_set
+from portal.languages import supported
 
 
 @require_GET

@@ -17,17 +17,17 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from calls.models import CallAlert, CallAlertSubscription, OpenCall
 from euroclusters.models import Eurocluster, Objective
 from portal.errors import DomainError
-from portal.mail import mail_on_commit
+from portal.languages import language_of, supported
+from portal.mail import email_message, mail_on_commit
 from portal.notifications import render_email
 from portal.queue import enqueue_on_commit
 from portal.site import absolute_url
@@ -40,8 +40,8 @@ SWEEP_WINDOW = timedelta(days=1)
 
 
 def confirm_token(*, email: str, eurocluster_ids: Iterable[int], objectives: Iterable[str]) -> str:
-    return signing.dumps({"e": email, "c": sorted(eurocluster_ids), "o": sorted(objectives)},
-                         salt=CONFIRM_SALT, compress=True)
+    return signing.dumps({"e": email, "c": sorted(eurocluster_ids), "o": sorted(objectives),
+                          "l": translation.get_language()}, salt=CONFIRM_SALT, compress=True)
 
 
 def unsubscribe_token(subscription: CallAlertSubscription) -> str:
@@ -95,7 +95,8 @@ def alert_confirm(*, token: str) -> CallAlertSubscription:
     Raises DomainError for a link that is tampered with or expired."""
     data = _unsign(token, salt=CONFIRM_SALT, max_age=timedelta(days=CALL_ALERT_CONFIRM_DAYS))
     subscription, _created = CallAlertSubscription.objects.update_or_create(
-        email=data["e"], defaults={"objectives": data["o"], "confirmed_at": timezone.now()})
+        email=data["e"], defaults={"objectives": data["o"], "confirmed_at": timezone.now(),
+                                   "language": supported(data.get("l")) or ""})
     subscription.euroclusters.set(Eurocluster.objects.filter(pk__in=data["c"]))
     return subscription
 
@@ -171,15 +172,16 @@ def call_alert_send(*, alert_id: int) -> bool:
             return False
         call, subscription = alert.call, alert.subscription
         unsubscribe = unsubscribe_url(subscription)
-        subject, body = render_email(template="calls_new_call", context={
-            "call": call, "call_url": absolute_url(call.get_absolute_url()),
-            "unsubscribe_url": unsubscribe,
-            "voucher_types": list(call.voucher_types.all()),
-        })
-        EmailMessage(subject=subject, body=body, to=[subscription.email], headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }).send()
+        language = language_of(subscription)
+        with translation.override(language):
+            subject, body = render_email(template="calls_new_call", context={
+                "call": call, "call_url": absolute_url(call.get_absolute_url()),
+                "unsubscribe_url": unsubscribe,
+                "voucher_types": list(call.voucher_types.all()),
+            })
+        email_message(subject=subject, body=body, to=[subscription.email], language=language,
+                      headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}).send()
         alert.sent_at = timezone.now()
         alert.save(update_fields=["sent_at"])
         return True

@@ -536,6 +536,8 @@ class CallAlertSubscription(models.Model):
                                           verbose_name=_("Euroclusters"))
     objectives = models.JSONField(_("objectives"), default=list, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    # The interface language the visitor subscribed in: the alerts are written in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("call alert subscription")

@@ -21,16 +21,17 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from portal.errors import DomainError
+from portal.languages import language_of
+from portal.mail import email_message
 from portal.models import Notification, NotificationPreference
 from portal.queue import enqueue_on_commit
 from portal.site import absolute_url, site_url
@@ -143,6 +144,13 @@ DELIVERY_FOR = {
 }
 
 
+def _render_for(*, recipient: Any, kind: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The subject and body (with the footer) of ``kind`` for ``recipient``, in her language."""
+    with translation.override(language_of(recipient)):
+        subject, body = render_email(template=kind_of(kind).template, context=context)
+        return subject, body.rstrip("\n") + "\n\n" + _footer(person=recipient, kind=kind)
+
+
 def notify(*, recipient: Any, kind: str, context: dict[str, Any], link: str = "") -> Notification:
     """Record a notification of ``kind`` for ``recipient`` and e-mail it as she chose.
 
@@ -152,9 +160,7 @@ def notify(*, recipient: Any, kind: str, context: dict[str, Any], link: str = ""
     (``portal.send_digests``) or is not e-mailed at all. It is in her centre in every case.
     Returns the ``Notification``.
     """
-    registered = kind_of(kind)
-    subject, body = render_email(template=registered.template, context=context)
-    body = body.rstrip("\n") + "\n\n" + _footer(person=recipient, kind=kind)
+    subject, body = _render_for(recipient=recipient, kind=kind, context=context)
     delivery = DELIVERY_FOR[preference_of(person=recipient, kind=kind)]
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, text=subject[:300], body=body, link=link,
@@ -177,8 +183,7 @@ def notify_many(*, kind: str,
         ).values_list("person_id", "choice"))
     notifications = []
     for recipient, context, link in messages:
-        subject, body = render_email(template=registered.template, context=context)
-        body = body.rstrip("\n") + "\n\n" + _footer(person=recipient, kind=kind)
+        subject, body = _render_for(recipient=recipient, kind=kind, context=context)
         choice = choices.get(recipient.pk, NotificationPreference.Choice.IMMEDIATE)
         notifications.append(Notification(recipient=recipient, kind=kind, text=subject[:300],
                                           body=body, link=link, delivery=DELIVERY_FOR[choice]))
@@ -211,10 +216,10 @@ def notification_send(*, notification_id: int) -> str:
             notification.delivery = Notification.Delivery.FAILED
             notification.save(update_fields=["delivery"])
             return notification.delivery
-        EmailMessage(subject=notification.text, body=notification.body,
-                     to=[notification.recipient.email],
-                     headers=_headers(person=notification.recipient,
-                                      kind=notification.kind)).send()
+        email_message(subject=notification.text, body=notification.body,
+                      to=[notification.recipient.email],
+                      headers=_headers(person=notification.recipient, kind=notification.kind),
+                      language=language_of(notification.recipient)).send()
         notification.delivery = Notification.Delivery.SENT
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["delivery", "emailed_at"])
@@ -238,20 +243,26 @@ def digest_send(*, person_id: int, now: datetime) -> int:
             return 0
         person = waiting[0].recipient
         if person.email:
-            labels = {kind.key: kind.label for kind in kinds()}
-            subject, body = render_email(template="portal_digest", context={
-                "person": person, "count": len(waiting),
-                "notifications": [{"notification": n, "label": labels.get(n.kind, n.kind),
-                                   "url": absolute_url(n.link) if n.link.startswith("/")
-                                   else ""} for n in waiting],
-                "centre_url": absolute_url(reverse("notifications:list")),
-            })
-            body = body.rstrip("\n") + "\n\n" + render_to_string(
-                "email/portal_footer.txt", {"preferences_url": preferences_url()})
-            EmailMessage(subject=subject, body=body, to=[person.email]).send()
+            with translation.override(language_of(person)):
+                _digest_mail(person=person, waiting=waiting).send()
         Notification.objects.filter(pk__in=[n.pk for n in waiting]).update(
             delivery=Notification.Delivery.DIGESTED, emailed_at=timezone.now())
         return len(waiting)
+
+
+def _digest_mail(*, person: Any, waiting: list[Notification]):
+    """The digest e-mail of ``waiting`` for ``person`` (rendered in the active language)."""
+    labels = {kind.key: kind.label for kind in kinds()}
+    subject, body = render_email(template="portal_digest", context={
+        "person": person, "count": len(waiting),
+        "notifications": [{"notification": n, "label": labels.get(n.kind, n.kind),
+                           "url": absolute_url(n.link) if n.link.startswith("/") else ""}
+                          for n in waiting],
+        "centre_url": absolute_url(reverse("notifications:list")),
+    })
+    body = body.rstrip("\n") + "\n\n" + render_to_string(
+        "email/portal_footer.txt", {"preferences_url": preferences_url()})
+    return email_message(subject=subject, body=body, to=[person.email])
 
 
 def digests_send(*, now: datetime | None = None) -> int:

@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.core.mail import send_mail
 
 from portal.audit_chain import audit_seal
+from portal.mail import email_message
 from portal.notifications import (
     digests_send,
     notification_send,
@@ -12,8 +12,9 @@ from portal.scanning import pending_uploads_rescan
 
 @shared_task(name="portal.send_mail", acks_late=True, autoretry_for=(OSError,), max_retries=5,
              retry_backoff=True)
-def task_send_mail(*, to: list[str], subject: str, body: str) -> None:
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+def task_send_mail(*, to: list[str], subject: str, body: str,
+                   language: str | None = None) -> None:
+    email_message(subject=subject, body=body, to=to, language=language).send()
 
 
 @shared_task(name="portal.audit_seal", acks_late=True)

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from accounts.language import supported
 from accounts.models import User
+from portal.languages import supported
 
 
 @transaction.atomic
