@@ -14,6 +14,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TabbedDjangoJqueryTranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
 from calls.follow_services import call_deadline_moved, call_document_added
 from calls.forms_admin import OpenCallAdminForm, TrancheStepFormSet
@@ -32,7 +37,7 @@ from portal.formats import eur
 from portal.uploads import pdf_download
 
 
-class VoucherTypeInline(ScopedInline, admin.StackedInline):
+class VoucherTypeInline(ScopedInline, TranslationStackedInline):
     model = VoucherType
     extra = 0
     fields = [
@@ -47,14 +52,14 @@ class VoucherTypeInline(ScopedInline, admin.StackedInline):
 NARROW_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
 
 
-class CriterionInline(ScopedInline, admin.TabularInline):
+class CriterionInline(ScopedInline, TranslationTabularInline):
     model = Criterion
     extra = 0
     fields = ["position", "name", "description", "weight", "max_score", "threshold"]
     formfield_overrides = NARROW_TEXT
 
 
-class RequiredDocumentInline(ScopedInline, admin.TabularInline):
+class RequiredDocumentInline(ScopedInline, TranslationTabularInline):
     model = RequiredDocument
     extra = 0
     fields = ["position", "name", "description", "is_mandatory"]
@@ -136,7 +141,10 @@ class TrancheStepInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(OpenCall)
-class OpenCallAdmin(ScopedAdmin):
+class OpenCallAdmin(ScopedAdmin, TabbedDjangoJqueryTranslationAdmin):
+    """The texts of the call, its voucher types, criteria and documents have a tab per language
+    (calls.translation); the call's language says which one is the fallback."""
+
     form = OpenCallAdminForm
     list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at",
                     "call_budget"]
@@ -149,7 +157,7 @@ class OpenCallAdmin(ScopedAdmin):
                TrancheStepInline]
 
     fieldsets = [
-        (None, {"fields": ["eurocluster", "reference", "title", "slug", "status"]}),
+        (None, {"fields": ["eurocluster", "reference", "language", "title", "slug", "status"]}),
         (_("Text of the call"), {"fields": ["summary", "description", "eligibility_summary"]}),
         (_("Dates and budget"), {"fields": ["opens_at", "closes_at", "questions_close_days",
                                             "budget"]}),

@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from modeltranslation.utils import build_localized_fieldname
 
 from calls.models import EligibilityRule, OpenCall
 
@@ -64,6 +66,21 @@ class OpenCallAdminForm(forms.ModelForm):
             if topic and topic.casefold() not in {t.casefold() for t in topics}:
                 topics.append(topic)
         return topics
+
+    def clean(self):
+        """The title and summary must be given in the call's own language: they are what a
+        visitor reads where her language has none (calls.translation)."""
+        data = super().clean()
+        language = data.get("language")
+        for field in ("title", "summary"):
+            name = build_localized_fieldname(field, language or "")
+            if language and name in self.fields and not data.get(name):
+                self.add_error(name, gettext(
+                    "Write the %(field)s in the call's own language (%(language)s): visitors "
+                    "whose language has no %(field)s read that one.") % {
+                        "field": OpenCall._meta.get_field(field).verbose_name,
+                        "language": dict(settings.LANGUAGES)[language]})
+        return data
 
     def clean_eligibility_rules(self) -> list[str]:
         chosen = set(self.cleaned_data["eligibility_rules"])

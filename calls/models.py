@@ -87,6 +87,13 @@ class OpenCall(models.Model):
     summary = models.TextField(_("summary"))
     description = models.TextField(_("description"), blank=True)
     eligibility_summary = models.TextField(_("who can apply"), blank=True)
+    # The call's own language: its texts fall back to it when the visitor's language has none
+    # (calls.translation), and the grant agreement is written in it.
+    language = models.CharField(_("language of the call"), max_length=8,
+                                choices=settings.LANGUAGES, default="en",
+                                help_text=_("The language of the call's legal texts and grant "
+                                            "agreement; its texts are shown in it where the "
+                                            "visitor's language has none."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.DRAFT)
     # Set by each publication (calls.transitions): the call-alert sweep looks back from it.

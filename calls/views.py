@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +25,7 @@ from calls.selectors import (
     calls_recently_closed,
     questions_published,
 )
+from calls.translation import languages_of
 from portal.errors import DomainError
 from portal.ratelimits import rate_limited
 from portal.uploads import pdf_download
@@ -53,6 +56,7 @@ class CallDetailView(DetailView):
         call, user = self.object, self.request.user
         context = super().get_context_data(
             questions_and_answers=list(questions_published(call)), **kwargs)
+        context.update(call_text_languages(call))
         if user.is_authenticated:
             context["my_questions"] = list(CallQuestion.objects.filter(call=call, asked_by=user)
                                            .order_by("asked_at", "pk"))
@@ -60,6 +64,19 @@ class CallDetailView(DetailView):
             if call.accepts_questions():
                 context.setdefault("question_form", QuestionForm())
         return context
+
+
+def call_text_languages(call) -> dict:
+    """Which languages the call's text is given in, and which one the page shows: the visitor's
+    when present, else the call's own (the page then says "available in ...")."""
+    available = languages_of(call)
+    active = get_language()
+    shown = active if active in available else (
+        call.language if call.language in available else (available or [call.language])[0])
+    names = dict(settings.LANGUAGES)
+    return {"text_language": shown, "text_translated": shown == active,
+            "text_languages": [(code, get_language_info(code)["name_local"], names[code])
+                               for code in available]}
 
 
 def call_document_download(request, slug: str, pk: int):

@@ -17,11 +17,14 @@ class LabelledSplitDateTime(AdminSplitDateTime):
     template_name = "portal/widgets/split_datetime.html"
 
 
-def _name_inputs(widget, name) -> None:
+def _name_inputs(widget, name, *, force: bool = False) -> None:
     if isinstance(widget, RelatedFieldWidgetWrapper):
         widget = widget.widget
     for each in getattr(widget, "widgets", None) or [widget]:
-        each.attrs.setdefault("aria-label", name)
+        if force:
+            each.attrs["aria-label"] = name
+        else:
+            each.attrs.setdefault("aria-label", name)
 
 
 class LabelledWidgetsMixin:
@@ -34,7 +37,10 @@ class LabelledWidgetsMixin:
         if type(formfield.widget) is AdminSplitDateTime:
             formfield.widget = LabelledSplitDateTime(attrs=formfield.widget.attrs)
         if isinstance(self, admin.TabularInline):
-            _name_inputs(formfield.widget, formfield.label)
+            # modeltranslation's field of one language ("Name [fr]") has a copy of the original
+            # field's widget, named "Name" already: each language's input is named anew.
+            _name_inputs(formfield.widget, formfield.label,
+                         force=getattr(db_field, "language", None) is not None)
         return formfield
 
     def get_formset(self, request, obj=None, **kwargs):

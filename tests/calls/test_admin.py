@@ -45,11 +45,12 @@ def call_form_data(eurocluster=None, **overrides):
     """What the admin's call form posts, with every inline empty."""
     data = {
         "reference": "DREAM-OC3",
-        "title": "Innovation vouchers for manufacturing",
+        "language": "en",
+        "title_en": "Innovation vouchers for manufacturing",
         "slug": "innovation-vouchers-for-manufacturing",
-        "summary": "Vouchers for SMEs that bring digital technology into manufacturing.",
-        "description": "",
-        "eligibility_summary": "",
+        "summary_en": "Vouchers for SMEs that bring digital technology into manufacturing.",
+        "description_en": "",
+        "eligibility_summary_en": "",
         "opens_at_0": "2027-01-10", "opens_at_1": "09:00:00",
         "closes_at_0": "2027-03-10", "closes_at_1": "17:00:00",
         "budget": "1050000",
@@ -200,7 +201,7 @@ def test_eurocluster_and_status_are_read_only_on_the_change_page(manager_client,
     call = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.DRAFT)
     response = manager_client.post(
         change_url(call),
-        call_form_data(eurocluster_b, status=OpenCall.Status.OPEN, title="Renamed"),
+        call_form_data(eurocluster_b, status=OpenCall.Status.OPEN, title_en="Renamed"),
     )
     assert response.status_code == 302
     call.refresh_from_db()
@@ -269,7 +270,7 @@ def test_tranches_that_add_up_to_100_are_saved(manager_client, eurocluster_a, pe
 
 def test_a_call_without_tranches_is_saved(manager_client, eurocluster_a):
     call = OpenCallFactory(eurocluster=eurocluster_a, status=OpenCall.Status.DRAFT)
-    response = manager_client.post(change_url(call), call_form_data(title="No tranches yet"))
+    response = manager_client.post(change_url(call), call_form_data(title_en="No tranches yet"))
     assert response.status_code == 302
     call.refresh_from_db()
     assert call.title == "No tranches yet"
@@ -505,5 +506,8 @@ def test_every_input_of_the_call_form_has_a_name_for_screen_readers(manager_clie
     assert '<label>Date: <input type="text" name="opens_at_0"' in html
     assert '<label>Time: <input type="text" name="opens_at_1"' in html
     # A tabular inline's inputs are named after their column, its delete box "Delete".
-    assert re.search(r'<input [^>]*name="criteria-0-name" [^>]*aria-label="Name"', html)
+    assert re.search(r'<input [^>]*name="criteria-0-name_en" [^>]*aria-label="Name \[en\]"',
+                     html)
+    assert re.search(r'<input [^>]*name="criteria-0-name_ro" [^>]*aria-label="Name \[ro\]"',
+                     html)
     assert re.search(r'<input [^>]*name="criteria-0-DELETE" [^>]*aria-label="Delete"', html)
