@@ -17,11 +17,13 @@ from decimal import Decimal
 
 from django.template import engines
 from django.template.loader import render_to_string
+from django.utils import translation
 from pypdf import PdfReader, PdfWriter
 
 STANDARD_TEMPLATE = "payments/agreement/standard.html"
 CUSTOM_WRAPPER = "payments/agreement/custom.html"
 SIGNATURE_PAGE = "payments/agreement/signature_page.html"
+COURTESY_COVER = "payments/agreement/_courtesy_cover.html"
 
 
 _fetcher = None
@@ -60,6 +62,13 @@ def agreement_html(*, context: dict, template_source: str = "") -> str:
         body = engines["django"].from_string(template_source).render(context)
         return render_to_string(CUSTOM_WRAPPER, {**context, "body": body})
     return render_to_string(STANDARD_TEMPLATE, context)
+
+
+def courtesy_cover(*, context: dict, language: str) -> str:
+    """The agreement's cover translated into ``language`` (``context`` made in it), for the
+    beneficiary; placed before the agreement, which says it alone is binding."""
+    with translation.override(language):
+        return render_to_string(COURTESY_COVER, {**context, "cover_language": language})
 
 
 def agreement_pdf(*, context: dict, template_source: str = "") -> bytes:

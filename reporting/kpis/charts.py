@@ -45,8 +45,11 @@ def _show_percent(value) -> str:
 def overview_chart(kpis: list) -> Chart:
     """Actual, and expected by today when the grant's dates are known, as % of each target."""
     with_expected = any(kpi.expected is not None for kpi in kpis)
+    # Not format strings: the "%" is a per cent sign (for xgettext too).
+    # xgettext:no-python-format
     series = [_("Actual (% of target)")]
     if with_expected:
+        # xgettext:no-python-format
         series.append(_("Expected by today (% of target)"))
     rows = []
     for kpi in kpis:
@@ -54,6 +57,7 @@ def overview_chart(kpis: list) -> Chart:
         if with_expected:
             row.append(_percent(kpi.expected, kpi.target.target))
         rows.append(row)
+    # xgettext:no-python-format
     return Chart("kpis", _("Progress of each KPI (% of its target)"), "hbar",
                  [_("Indicator"), *series], rows, series, height=120 + 34 * len(rows),
                  show=_show_percent)

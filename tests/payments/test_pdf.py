@@ -172,3 +172,31 @@ def test_the_signature_page_links_the_public_verification_page():
     assert set(link_targets(page)) == {url}
     assert "Check this document on the portal's public verification page:" in flat(
         pdf.pdf_text(page))
+
+
+def test_the_agreement_is_in_the_calls_language_with_a_courtesy_cover_for_the_beneficiary(
+        application):
+    from django.utils import translation  # noqa: PLC0415 -- test only
+    from django.utils.translation import gettext  # noqa: PLC0415 -- test only
+    application.created_by.language = "fr"
+    application.created_by.save(update_fields=["language"])
+    agreement = agreement_generate(application=application)
+    reader = PdfReader(io.BytesIO(agreement.file.open("rb").read()))
+    cover, agreement_first = flat(reader.pages[0].extract_text()), \
+        flat(reader.pages[1].extract_text())
+    with translation.override("fr"):
+        french_title = gettext("Grant agreement for financial support to third parties")
+        courtesy = gettext("Courtesy translation")
+    assert french_title != "Grant agreement for financial support to third parties"
+    assert courtesy in cover and french_title in cover
+    assert "EUR 20\u202f000,01" in cover or "EUR 20 000,01" in cover.replace("\u202f", " ")
+    # The agreement itself stays in the call's language (English), the amount written its way.
+    assert agreement_first.startswith("Grant agreement for financial support to third parties")
+    assert "lump sum of EUR 20,000.01" in flat(pdf.pdf_text(agreement.file.open("rb").read()))
+
+
+def test_no_courtesy_cover_when_the_beneficiary_reads_the_calls_language(application):
+    agreement = agreement_generate(application=application)
+    reader = PdfReader(io.BytesIO(agreement.file.open("rb").read()))
+    assert flat(reader.pages[0].extract_text()).startswith(
+        "Grant agreement for financial support to third parties")

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.mfa import totp_give
-from applications import demo_data
+from applications import demo_data, demo_translations
 from applications.models import Application, Declaration, Organisation
 from applications.selectors import organisation_of
 from applications.services import (
@@ -224,11 +224,31 @@ class Seeder:
         extra, _by_model = call.tranche_steps.filter(position__gte=len(tranches)).delete()
         if extra:
             self.removed["TrancheStep"] += extra
+        self.translate_call(call)
+
+    def translate_call(self, call) -> None:
+        """The call's texts in the other languages of demo_translations (DREAM and RE-CENTRE in
+        French, Italian and Romanian, DESIRE in Romanian and Bulgarian), and its criteria's."""
+        def columns(text: dict, code: str, fields) -> dict:
+            return {f"{field}_{code.replace('-', '_')}": text[field] for field in fields}
+
+        for code, text in demo_translations.CALL_TEXTS.get(call.reference, {}).items():
+            self.sync(OpenCall, {"pk": call.pk}, columns(
+                text, code, ("title", "summary", "description", "eligibility_summary")))
+            for model, key in ((VoucherType, "vouchers"), (RequiredDocument, "documents")):
+                for name, texts in text[key].items():
+                    self.sync(model, {"call": call, "name": name},
+                              columns(texts, code, ("name", "description")))
+        for name, by_language in demo_translations.CRITERIA.items():
+            for code, texts in by_language.items():
+                self.sync(Criterion, {"call": call, "name": name},
+                          columns(texts, code, ("name", "description")))
 
     # --- people ------------------------------------------------------------------------------
 
-    def user(self, email: str, full_name: str, **flags: bool):
-        user = self.sync(get_user_model(), {"email": email}, {"full_name": full_name, **flags},
+    def user(self, email: str, full_name: str, language: str = "", **flags: bool):
+        user = self.sync(get_user_model(), {"email": email},
+                         {"full_name": full_name, "language": language, **flags},
                          create_only={"password": self.password_hash})
         # A verified primary address: allauth lets the person log in, and the portal lets them
         # apply, without an e-mail round trip.
@@ -258,7 +278,7 @@ class Seeder:
         for email, name in self.data["evaluators"]:
             self.second_factor(self.user(email, name))
         for sme in self.data["smes"]:
-            user = self.user(sme["email"], sme["name"])
+            user = self.user(sme["email"], sme["name"], sme.get("language", ""))
             if organisation_of(user) is None:
                 organisation_save(user=user, data=sme["org"], related=sme["related"],
                                   aid=sme["aid"])

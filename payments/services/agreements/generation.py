@@ -13,10 +13,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from applications.identifiers import identity_key
@@ -35,6 +37,7 @@ from payments.selectors.agreements import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.languages import language_of
 from portal.notifications import notify
 from portal.queue import enqueue_on_commit
 from portal.site import absolute_url
@@ -78,9 +81,24 @@ def _locked_third_party(application: Application) -> ThirdParty:
 
 
 def _render(application: Application, agreement: GrantAgreement, content: dict | None) -> bytes:
-    context = agreement_document(application=application, agreement=agreement, content=content)
-    return pdf.agreement_pdf(context=context,
-                             template_source=application.call.agreement_template or "")
+    """The agreement in the call's language (``OpenCall.language``), with a courtesy translation
+    of its cover first when the beneficiary reads another one."""
+    legal, reader = application.call.language, language_of(application.created_by)
+    with translation.override(legal):
+        context = agreement_document(application=application, agreement=agreement,
+                                     content=content)
+        context.update(agreement_language=legal,
+                       agreement_language_name=str(dict(settings.LANGUAGES)[legal]))
+    if reader != legal:
+        with translation.override(reader):
+            cover = agreement_document(application=application, agreement=agreement,
+                                       content=content)
+            cover["agreement_language_name"] = str(dict(settings.LANGUAGES)[legal])
+        context["courtesy_cover"] = mark_safe(  # noqa: S308 -- our own template's output
+            pdf.courtesy_cover(context=cover, language=reader))
+    with translation.override(legal):
+        return pdf.agreement_pdf(context=context,
+                                 template_source=application.call.agreement_template or "")
 
 
 def _store(field, data: bytes) -> str:

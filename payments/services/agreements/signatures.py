@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -212,7 +212,9 @@ def _final_document(agreement: GrantAgreement) -> bytes:
         "signed_sha256": agreement.sha256,
         "signatures": signature_rows(agreement.signatures.select_related("signer")),
     }
-    return pdf.append_pages(signed, pdf.signature_page_pdf(context=context))
+    with translation.override(application.call.language):
+        context["agreement_language"] = application.call.language
+        return pdf.append_pages(signed, pdf.signature_page_pdf(context=context))
 
 
 def agreement_countersign(*, agreement: GrantAgreement, by: Any, password: str, typed_name: str,
