@@ -483,6 +483,11 @@ TABLE: dict[str, Url] = {
 
     # --- privacy (accounts): the public page, and each person's own data --------------------------
     "accounts:privacy": Url(get=PUBLIC, post="* 405"),
+    # The language switcher (anyone; an empty POST changes nothing and goes back home) and the
+    # JavaScript strings of a language (public, cached).
+    "accounts:language": Url(get="* 405", post="* 302"),
+    "accounts:javascript_catalog": Url(lambda w, r: {"language": "fr"}, get=PUBLIC,
+                                       post="* 405"),
     "accounts:my_data": Url(get=LOGGED_IN, post="* 405"),
     # The ZIP of the person's own data, built on a POST (audited: the row it writes).
     "accounts:export": Url(get="* 405", post="anon login; * 200+"),
