@@ -21,7 +21,7 @@ SMES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install pango demo test check-migrations lint format audit-deps worker beat chromium \
-        clamav clean distclean loadtest gettext messages check-messages
+        clamav clean distclean loadtest gettext messages check-messages catalogues
 
 help:
 	@echo "make demo       install, migrate, load demo data, run the portal on http://127.0.0.1:8000/"
@@ -35,6 +35,7 @@ help:
 	@echo "make worker     a Celery worker (needs REDIS_URL; without it tasks run eagerly anyway)"
 	@echo "make beat       Celery beat, the periodic scheduler (needs REDIS_URL)"
 	@echo "make messages   compile the translations (locale/*/LC_MESSAGES/*.po -> .mo)"
+	@echo "make catalogues extract the strings again into locale/*/LC_MESSAGES/*.po"
 	@echo "make check-messages  fail on an untranslated or fuzzy entry, or a placeholder that"
 	@echo "                differs from the English (msgfmt --check-format --statistics)"
 	@echo "make clean      remove caches and var/ (the demo database, uploaded files, static)"
@@ -125,6 +126,19 @@ gettext:
 	fi
 
 messages: gettext $(MO_FILES)
+
+# Extract the strings again into every language's catalogues (after changing texts): new ones
+# come in untranslated, changed ones fuzzy; check-messages then says what is left to translate.
+# A new language: mkdir -p locale/<locale>/LC_MESSAGES first (see README, Languages).
+EXTRACT_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=loadtest \
+	--ignore=static/bootstrap --ignore=static/vendor
+catalogues: install gettext
+	@for dir in locale/*/LC_MESSAGES; do \
+		locale=$$(basename $$(dirname $$dir)); \
+		$(MANAGE) makemessages -l $$locale --no-obsolete $(EXTRACT_IGNORE) && \
+		$(MANAGE) makemessages -d djangojs -l $$locale --no-obsolete $(EXTRACT_IGNORE) \
+			|| exit 1; \
+	done
 
 locale/%.mo: locale/%.po
 	msgfmt --check-format -o $@ $<
