@@ -15,6 +15,7 @@ from applications.models import (
     Organisation,
     RelatedEnterprise,
 )
+from portal import formats
 
 EUR = {"min_value": Decimal("0"), "max_digits": 14, "decimal_places": 2}
 
@@ -143,7 +144,8 @@ class ApplicationDraftForm(forms.ModelForm):
         ):
             self.add_error("requested_amount", _(
                 "For %(voucher)s the amount must be between EUR %(min)s and EUR %(max)s.")
-                % {"voucher": voucher.name, "min": voucher.min_amount, "max": voucher.max_amount})
+                % {"voucher": voucher.name, "min": formats.amount(voucher.min_amount),
+                   "max": formats.amount(voucher.max_amount)})
         return cleaned
 
     def draft_fields(self) -> dict:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Declaration
+from portal import formats
 
 
 def missing_items(application: Application, declarations: Iterable[str] = ()) -> list[str]:
@@ -39,7 +40,8 @@ def missing_items(application: Application, declarations: Iterable[str] = ()) ->
         missing.append(_("Enter the requested amount."))
     elif voucher is not None and not voucher.min_amount <= amount <= voucher.max_amount:
         missing.append(_("The requested amount must be between EUR %(min)s and EUR %(max)s for "
-                         "%(voucher)s.") % {"min": voucher.min_amount, "max": voucher.max_amount,
+                         "%(voucher)s.") % {"min": formats.amount(voucher.min_amount),
+                                            "max": formats.amount(voucher.max_amount),
                                             "voucher": voucher.name})
     lines = list(application.budget_lines.all())
     if not lines:

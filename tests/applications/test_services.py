@@ -503,11 +503,11 @@ def test_missing_items_accepts_a_section_of_exactly_the_maximum_length():
 @pytest.mark.parametrize(
     ("amount", "missing"),
     [
-        ("9999.99", ["The requested amount must be between EUR 10000.00 and EUR 30000.00 for "
+        ("9999.99", ["The requested amount must be between EUR 10,000.00 and EUR 30,000.00 for "
                      "Innovation voucher."]),
         ("10000.00", []),
         ("30000.00", []),
-        ("30000.01", ["The requested amount must be between EUR 10000.00 and EUR 30000.00 for "
+        ("30000.01", ["The requested amount must be between EUR 10,000.00 and EUR 30,000.00 for "
                       "Innovation voucher."]),
     ],
 )

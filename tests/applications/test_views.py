@@ -151,7 +151,7 @@ def test_over_limit_amount_is_refused_but_the_other_fields_are_saved(client):
         _draft_post(voucher_type=application.voucher_type_id, requested_amount="99000"))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "between EUR 10000.00 and EUR 30000.00" in html
+    assert "between EUR 10,000.00 and EUR 30,000.00" in html
     assert 'value="99000"' in html
     application.refresh_from_db()
     assert application.title == "Smart welding cell"

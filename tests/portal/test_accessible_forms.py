@@ -147,7 +147,7 @@ def test_the_application_form_summary_covers_the_form_and_its_budget(client):
     hrefs = [a.get("href") for a in tree.find("a", within=summary)]
     assert hrefs == ["#id_requested_amount", "#id_budget-0-amount"]
     assert _tied(tree, "id_requested_amount") == (
-        "For Innovation voucher the amount must be between EUR 10000.00 and EUR 30000.00.")
+        "For Innovation voucher the amount must be between EUR 10,000.00 and EUR 30,000.00.")
     # The autosave status is read out politely, without interrupting.
     status = tree.by_id("autosave-status")
     assert status.get("aria-live") == "polite"
