@@ -55,7 +55,9 @@ class CallLanguageFirst(TranslationFieldDescriptor):
     def __get__(self, instance, owner):
         if instance is None:
             return self
-        for code in (get_language(), instance.language):
+        # (values() and values_list() pass a stand-in without the call's language: they fall
+        # back in the portal's order.)
+        for code in (get_language(), getattr(instance, "language", None)):
             value = getattr(instance, build_localized_fieldname(self.field.name, code or ""),
                             None)
             if value:

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 import redis
 from allauth.account.internal.flows.login import record_authentication
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import storages
 from django.http import HttpRequest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from euroclusters.models import Membership
 from portal.celery import app as celery_app
@@ -24,6 +25,16 @@ def _eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _english_first():
+    """Every test starts in English: a request in another language leaves it active in the
+    thread (as in any server thread, until its next request), and the next test must not
+    inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
