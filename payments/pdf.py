@@ -20,6 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from pypdf import PdfReader, PdfWriter
 
+from portal.formats import eur
+
 STANDARD_TEMPLATE = "payments/agreement/standard.html"
 CUSTOM_WRAPPER = "payments/agreement/custom.html"
 SIGNATURE_PAGE = "payments/agreement/signature_page.html"
@@ -41,8 +43,9 @@ def _self_contained():
 
 
 def euro(amount: Decimal | int | str) -> str:
-    """``EUR 20,000.00``: thousands with commas, always two decimals."""
-    return f"EUR {Decimal(amount):,.2f}"
+    """``EUR 20,000.00`` in English, ``EUR 20 000,00`` in French: the active language's way
+    (``portal.formats.eur``), always two decimals."""
+    return eur(amount)
 
 
 def sha256_hex(data: bytes) -> str:
