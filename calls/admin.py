@@ -145,6 +145,11 @@ class OpenCallAdmin(ScopedAdmin, TabbedDjangoJqueryTranslationAdmin):
     """The texts of the call, its voucher types, criteria and documents have a tab per language
     (calls.translation); the call's language says which one is the fallback."""
 
+    class Media:
+        # After the tabs' own scripts (Django merges the lists keeping each one's order).
+        js = ("admin/js/jquery.init.js", "modeltranslation/js/tabbed_translation_fields.js",
+              "js/admin_translation_tabs.js")
+
     form = OpenCallAdminForm
     list_display = ["reference", "title", "eurocluster", "status", "opens_at", "closes_at",
                     "call_budget"]

@@ -76,7 +76,9 @@ def test_the_admin_works_under_the_policy(page):
     expect(page.locator("#content h2").first).to_be_visible()
     # A form with date and time widgets: the calendar opens (the admin's own script).
     page.goto("/admin/calls/opencall/add/")
-    page.locator("#id_title").press_sequentially("Green vouchers 2027")
+    # The language tabs: the vendored jQuery UI, loaded from the portal itself.
+    expect(page.locator(".ui-tabs").first).to_be_visible()
+    page.locator("#id_title_en").press_sequentially("Green vouchers 2027")
     expect(page.locator("#id_slug")).to_have_value("green-vouchers-2027")  # prepopulate.js
     page.locator(".datetimeshortcuts a", has_text="Today").first.click()
     expect(page.locator("input[name=opens_at_0]")).to_have_value(re.compile(r"\d"))
