@@ -1,4 +1,13 @@
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from applications.eligibility import Outcome
 from applications.models import (
@@ -80,6 +89,17 @@ def application_for_editing(application: Application) -> Application:
                          .select_related("required_document")),
                 Prefetch("versions", queryset=ApplicationVersion.objects.order_by("-number")),
             ).get(pk=application.pk))
+
+
+def application_for_submitting(application: Application) -> Application:
+    """``application`` (as the views load it, with its call, Eurocluster, voucher type and
+    enterprise) with what the submit page shows and ``missing_items`` reads, prefetched onto it:
+    no second read of the row itself (the deadline rush opens this page once per submit)."""
+    prefetch_related_objects(
+        [application], "budget_lines", "members", "call__required_documents",
+        Prefetch("attachments", queryset=Attachment.objects.filter(removed_at__isnull=True)
+                 .select_related("required_document")))
+    return application
 
 
 def live_attachment(application: Application, attachment_id: int) -> Attachment | None:

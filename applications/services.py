@@ -296,9 +296,11 @@ def application_submit(*, application: Application, by: Any,
         application=application, number=number, submitted_at=now, submitted_by=by,
         content=content, sha256=digest, receipt_code=f"{application.receipt_prefix}-v{number}",
     )
+    # The row is locked above, and any error fails the whole submission: no second read, no
+    # savepoint.
     application = application_transition(
         application=application, to=Application.Status.SUBMITTED, by=by,
-        reason=f"version {number}", extra={"submitted_at": now},
+        reason=f"version {number}", extra={"submitted_at": now}, locked=True, savepoint=False,
     )
     if application.submitted_at != now:
         # A re-submission while "submitted" is no transition, so ``extra`` was not written.

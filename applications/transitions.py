@@ -14,16 +14,18 @@ from portal.transitions import transition, transition_rows_bulk
 
 def application_transition(*, application: Application, to: str, by: Any, reason: str = "",
                            extra: Mapping[str, Any] | None = None,
-                           savepoint: bool = True) -> Application:
+                           savepoint: bool = True, locked: bool = False) -> Application:
     """The one way an application changes status: locks, checks the table, audits.
 
     Repeating a transition that already happened is a no-op. Raises InvalidTransition.
-    ``savepoint=False`` for a caller whose transaction fails as a whole on any error (see
+    ``savepoint=False`` for a caller whose transaction fails as a whole on any error, and
+    ``locked=True`` when the caller has locked ``application`` itself in this transaction (see
     ``portal.transitions.transition``).
     """
     updated, _changed = transition(model=Application, pk=application.pk, to=to,
                                    table=Application.TRANSITIONS, by=by, reason=reason,
-                                   extra=extra, savepoint=savepoint)
+                                   extra=extra, savepoint=savepoint,
+                                   locked=application if locked else None)
     return updated
 
 

@@ -35,6 +35,7 @@ from applications.roles import SESSION_FLAG as APPLICANT_FLAG
 from applications.rules import APPLICANT_ONLY
 from applications.selectors import (
     application_for_editing,
+    application_for_submitting,
     applications_visible_to,
     dashboard_applications,
     organisation_of,
@@ -325,19 +326,21 @@ class ApplicationSubmitView(ApplicationMixin, View):
     permission = "applications.edit_application"
     template_name = "applications/submit.html"
 
-    def _render(self, request, application, form, missing, status=200):
+    def _render(self, request, application, form, missing, status=200, blocking=None):
         # What keeps the button disabled: the declarations are ticked on this very page, so a
         # refusal for unticked ones lists them but leaves the button to press again.
+        if blocking is None:
+            blocking = missing_items(application, Declaration.values)
         return render(request, self.template_name, {
             "application": application, "call": application.call, "form": form,
-            "missing": missing, "blocking": missing_items(application, Declaration.values),
+            "missing": missing, "blocking": blocking,
         }, status=status)
 
     def get(self, request, pk):
-        application = application_for_editing(self.get_application())
+        application = application_for_submitting(self.get_application())
         # Declarations are ticked on this page, so only the rest counts as missing here.
-        return self._render(request, application, SubmitForm(),
-                            missing_items(application, Declaration.values))
+        missing = missing_items(application, Declaration.values)
+        return self._render(request, application, SubmitForm(), missing, blocking=missing)
 
     def post(self, request, pk):
         application = self.get_application()
@@ -348,7 +351,7 @@ class ApplicationSubmitView(ApplicationMixin, View):
                                          declarations=form.cleaned_data.get("declarations", []))
         except SubmissionIncomplete as error:
             messages.error(request, error.message)
-            application = application_for_editing(application)
+            application = application_for_submitting(application)
             return self._render(request, application, form, error.details, status=400)
         except DomainError as error:
             messages.error(request, error.message)

@@ -48,6 +48,7 @@ def transition(
     field: str = "status",
     extra: Mapping[str, Any] | None = None,
     savepoint: bool = True,
+    locked: M | None = None,
 ) -> tuple[M, bool]:
     """Move row ``pk`` of ``model`` to state ``to``; return ``(row, changed)``.
 
@@ -57,10 +58,17 @@ def transition(
 
     Inside a caller's transaction the transition runs in a savepoint, so that a caller can catch
     InvalidTransition and go on; ``savepoint=False`` spares the SAVEPOINT and RELEASE queries to
-    a caller that lets every error fail its whole transaction.
+    a caller that lets every error fail its whole transaction. ``locked`` is the row when the
+    caller has locked it already in this transaction (``select_for_update``, as a submission
+    does): it is used as it is, not read again.
     """
     with transaction.atomic(savepoint=savepoint):
-        obj = model.objects.select_for_update().get(pk=pk)
+        if locked is not None:
+            if locked.pk != pk:
+                raise ValueError(f"locked is row {locked.pk}, not {pk}")
+            obj = locked
+        else:
+            obj = model.objects.select_for_update().get(pk=pk)
         current = getattr(obj, field)
         if current == to:
             return obj, False
