@@ -137,22 +137,30 @@ def results_managed_by(user) -> QuerySet[EligibilityResult]:
     return queryset.filter(version__application__call__eurocluster_id__in=managed)
 
 
-def eligibility_summary(results: list[EligibilityResult]) -> dict:
-    """Counts of a call's current results by outcome, and by rule failed or to review."""
+def eligibility_summary(rows) -> dict:
+    """Counts of a call's current results by outcome, and by rule failed or to review.
+
+    ``rows`` are ``(outcome, failed_rules, checks)`` of each result (``checks`` only read for the
+    results waiting for review; any value for the others), or results themselves."""
     by_outcome = dict.fromkeys(EligibilityResult.Outcome.values, 0)
     failed = dict.fromkeys(EligibilityRule.values, 0)
     review = dict.fromkeys(EligibilityRule.values, 0)
-    for result in results:
-        by_outcome[result.outcome] += 1
-        for code in result.failed_rules:
+    total = 0
+    for row in rows:
+        outcome, failed_rules, checks = (
+            (row.outcome, row.failed_rules, row.checks) if isinstance(row, EligibilityResult)
+            else row)
+        total += 1
+        by_outcome[outcome] += 1
+        for code in failed_rules:
             failed[code] = failed.get(code, 0) + 1
-        if result.outcome != EligibilityResult.Outcome.NEEDS_REVIEW:
+        if outcome != EligibilityResult.Outcome.NEEDS_REVIEW:
             continue  # decided: no longer waiting, whatever the checks flagged
-        for code in {c["rule"] for c in result.checks if c["outcome"] == Outcome.REVIEW}:
+        for code in {c["rule"] for c in checks if c["outcome"] == Outcome.REVIEW}:
             review[code] = review.get(code, 0) + 1
     labels = dict(EligibilityRule.choices)
     return {
-        "total": len(results),
+        "total": total,
         "by_outcome": [(code, label, by_outcome[code])
                        for code, label in EligibilityResult.Outcome.choices],
         "by_rule": [(code, labels.get(code, code), failed[code], review[code])

@@ -4,6 +4,7 @@ decision on it, and the release of the results to the applicants."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,27 +50,44 @@ class ManagedCallsView(ManagerMixin, View):
 
 
 class CallEligibilityView(ManagerMixin, View):
+    """The call's eligibility: the summary, the cases to decide, and the results a page at a time.
+
+    A call of thousands: the counts come from one light row per result (no object built), and
+    only the page shown is loaded with its applicant, voucher type and clarifications."""
+
+    page_size = 50
+
     def get(self, request, pk):
         call = self.get_call()
-        results = list(call_eligibility_results(call)
-                       .select_related("version__application__voucher_type")
-                       .order_by("version__application__pk"))
+        results = call_eligibility_results(call).order_by("version__application__pk")
+        rows = list(results.values_list("pk", "version__application_id", "outcome",
+                                        "failed_rules"))
+        needs_review = list(results.filter(outcome=EligibilityResult.Outcome.NEEDS_REVIEW)
+                            .select_related("version__application__voucher_type"))
+        review_checks = {r.pk: r.checks for r in needs_review}
+        summary = eligibility_summary((outcome, failed, review_checks.get(pk, []))
+                                      for pk, _app, outcome, failed in rows)
         outcome, rule = request.GET.get("outcome", ""), request.GET.get("rule", "")
-        shown = [r for r in results
-                 if (not outcome or r.outcome == outcome)
-                 and (not rule or rule in r.failed_rules
-                      or any(c["rule"] == rule and c["outcome"] != Outcome.PASS
-                             for c in r.checks))]
-        counts = clarification_counts(r.version.application_id for r in results)
-        for result in results:
+        shown = [pk for pk, _app, result_outcome, failed in rows
+                 if not outcome or result_outcome == outcome]
+        if rule:
+            flagged = {pk for pk, checks in results.filter(pk__in=shown)
+                       .values_list("pk", "checks")
+                       if any(c["rule"] == rule and c["outcome"] != Outcome.PASS
+                              for c in checks)}
+            failing = {pk for pk, _app, _outcome, failed in rows if rule in failed}
+            shown = [pk for pk in shown if pk in failing or pk in flagged]
+        page = Paginator(shown, self.page_size).get_page(request.GET.get("page"))
+        listed = list(results.filter(pk__in=list(page))
+                      .select_related("version__application__voucher_type"))
+        counts = clarification_counts(application for _pk, application, _o, _f in rows)
+        for result in listed:
             result.clarifications = counts.get(result.version.application_id)
         return render(request, "applications/manage/call_eligibility.html", {
             "call": call,
             "overdue_clarifications": sum(c["overdue"] for c in counts.values()),
-            "summary": eligibility_summary(results),
-            "needs_review": [r for r in results
-                             if r.outcome == EligibilityResult.Outcome.NEEDS_REVIEW],
-            "results": shown, "outcome": outcome, "rule": rule,
+            "summary": summary, "needs_review": needs_review,
+            "results": listed, "page": page, "outcome": outcome, "rule": rule,
             "rule_label": dict(EligibilityRule.choices).get(rule, ""),
             "outcome_label": dict(EligibilityResult.Outcome.choices).get(outcome, ""),
         })

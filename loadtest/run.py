@@ -58,6 +58,10 @@ from loadtest.accounting import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# The longest wait for the machine to settle before the rush (see ``settle``).
+SETTLE_SECONDS = 90
+# The Celery worker's niceness (docker-compose.yml: cpu_shares 256 against the web's 1024).
+WORKER_NICE = 10
 POSTGRES_BIN = Path(os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 CLAMAV_DB = ROOT / "tests" / "clamav" / "db"
 # Seconds: locust's start and spawn before the rush; the quiet gap between the rush and the
@@ -140,13 +144,14 @@ class Stack:
     postgres: "Postgres | None" = None
 
     def start(self, name: str, command: list[str], *, env: dict[str, str] | None = None,
-              cwd: Path = ROOT) -> Process:
+              cwd: Path = ROOT, nice: int = 0) -> Process:
         log = self.folder / f"{name}.log"
         with log.open("wb") as output:
             popen = subprocess.Popen(command, cwd=cwd, env=env,  # noqa: S603
                                      stdin=subprocess.DEVNULL,
                                      stdout=output, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=(lambda: os.nice(nice)) if nice else None)
         process = Process(name, popen, log)
         self.processes.append(process)
         return process
@@ -298,10 +303,12 @@ def start_portal(stack: Stack, env: dict[str, str]) -> int:
                              "--bind", f"127.0.0.1:{port}",
                              "--access-logfile", str(stack.folder / "access.log")],
                 env={**env, "PROMETHEUS_MULTIPROC_DIR": str(web_metrics)})
+    # The worker's checks wait for the pages people are waiting for: a lower CPU priority, as
+    # docker-compose.yml gives the worker a smaller CPU share than the web tier.
     stack.start("worker", [sys.executable, "-m", "celery", "-A", "portal", "worker", "-l", "info"],
                 env={**env, "PROMETHEUS_MULTIPROC_DIR": str(worker_metrics),
                      "CELERY_METRICS_PORT": str(free_port()),
-                     "CELERY_METRICS_ADDRESS": "127.0.0.1"})
+                     "CELERY_METRICS_ADDRESS": "127.0.0.1"}, nice=WORKER_NICE)
     (stack.folder / "beat").mkdir()
     stack.start("beat", [sys.executable, "-m", "celery", "-A", "portal", "beat", "-l", "info",
                          "--schedule", str(stack.folder / "beat" / "celerybeat-schedule")],
@@ -399,6 +406,27 @@ def drafts(database_url: str, call: int) -> dict[int, Draft]:
         cursor.execute(FINGERPRINTS, [call])
         return {row[0]: Draft(status=row[1], versions=row[2], fingerprint=row[3])
                 for row in cursor.fetchall()}
+
+
+def settle(database_url: str, *, seconds: float = SETTLE_SECONDS) -> None:
+    """Let the machine settle between preparing the drafts and the rush. The drafts and their
+    uploads were written a minute ago, where a real call's were written over weeks: without this,
+    PostgreSQL's autovacuum and checkpoint of the seeding, and the load it left, run during the
+    rush and are measured as the rush's. VACUUM ANALYZE and CHECKPOINT now, then wait (at most
+    ``seconds``) for the one-minute load average to fall to half the cores."""
+    say("settling: VACUUM ANALYZE, CHECKPOINT, then waiting for the load to fall")
+    connection = psycopg2.connect(database_url)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    until = time.monotonic() + seconds
+    while time.monotonic() < until and os.getloadavg()[0] > (os.cpu_count() or 1) / 2:
+        time.sleep(2)
+    say(f"load average {load_average()}")
 
 
 def query(database_url: str, sql: str, parameters: list) -> tuple:
@@ -509,6 +537,7 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
     if clean != smes:
         raise RunFailed(f"{clean} of {smes} drafts have their PDF, scanned clean")
     say(f"uploads: {smes / upload_seconds:.1f}/s, p95 {percentile(upload_ms, 95):.0f} ms")
+    settle(database_url, seconds=arguments.settle)
 
     if arguments.hold:
         (stack.folder / "env.json").write_text(json.dumps(env))
@@ -669,6 +698,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="SMEs submitting a second before, and as many a second after, the "
                              "deadline (default 10)")
     parser.add_argument("--drain-timeout", type=float, default=300)
+    parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
+                        help="at most this many seconds for the load of the preparation to fall "
+                             f"before the rush (default {SETTLE_SECONDS})")
     parser.add_argument("--keep", action="store_true",
                         help="keep the run's folder (logs, records) instead of removing it")
     parser.add_argument("--hold", action="store_true",

@@ -133,6 +133,24 @@ def test_call_page_filters_by_outcome_and_by_rule(manager_client, call):
     assert [r.pk for r in reviewed.context["results"]] == [review.pk]
 
 
+def test_call_page_lists_a_page_at_a_time_with_the_counts_of_all(manager_client, call,
+                                                                  monkeypatch):
+    from applications.views_manage import CallEligibilityView  # noqa: PLC0415 -- test only
+    monkeypatch.setattr(CallEligibilityView, "page_size", 2)
+    first = [checked(call) for _ in range(2)]
+    review = needs_review(call)
+    more = [checked(call) for _ in range(3)] + [needs_review(call)]
+    page_one = manager_client.get(eligibility_url(call))
+    assert [r.pk for r in page_one.context["results"]] == [r.pk for r in first]
+    assert page_one.context["summary"]["total"] == 7
+    assert len(page_one.context["needs_review"]) == 2  # every case to decide, whatever the page
+    last = manager_client.get(eligibility_url(call), {"page": 4})
+    assert [r.pk for r in last.context["results"]] == [more[-1].pk]
+    assert "Page 4 of 4" in last.content.decode()
+    assert [r.pk for r in manager_client.get(eligibility_url(call), {"rule": "sme"})
+            .context["results"]] == [review.pk, more[-1].pk]
+
+
 def test_call_page_of_another_eurocluster_is_not_found(client, call, eurocluster_b):
     other_manager = MembershipFactory(eurocluster=eurocluster_b)
     client.force_login(other_manager.user)
@@ -180,9 +198,10 @@ def test_call_page_query_count_does_not_grow(manager_client, call, count,
                                              django_assert_num_queries):
     for index in range(count):
         (needs_review if index % 2 else checked)(call)
-    # session, user, memberships, call, results with their applications, the clarification
-    # requests waiting (and overdue) per application, the bell's unread count
-    with django_assert_num_queries(7):
+    # session, user, memberships, call, one light row per result (the counts), the cases to
+    # decide, the page's results with their applications, the clarification requests waiting
+    # (and overdue) per application, the bell's unread count
+    with django_assert_num_queries(9):
         assert manager_client.get(eligibility_url(call)).status_code == 200
 
 

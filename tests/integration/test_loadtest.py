@@ -28,7 +28,7 @@ def test_a_small_deadline_rush_loses_nothing_and_refuses_every_late_submit():
         _cannot_run(f"PostgreSQL's server programs are not in {POSTGRES_BIN}")
     result = subprocess.run(
         [sys.executable, "-m", "loadtest.run", "--users", "9", "--duration", "26",
-         "--rate", "8", "--smes", str(SMES), "--late", str(LATE)],
+         "--rate", "8", "--smes", str(SMES), "--late", str(LATE), "--settle", "5"],
         cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=600, check=False)
     output = result.stdout + result.stderr
     assert result.returncode in (0, 1), output
