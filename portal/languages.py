@@ -5,6 +5,8 @@ portal's default. Pages add the cookie and the browser's Accept-Language for vis
 (``accounts.language``).
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.utils import translation
 
@@ -24,3 +26,12 @@ def language_of(person) -> str:
     else the portal's default. ``person`` may be None (the default) or anything with a
     ``language``."""
     return supported(getattr(person, "language", "")) or settings.LANGUAGE_CODE
+
+
+@lru_cache(maxsize=1)
+def switcher_choices() -> tuple[tuple[str, str], ...]:
+    """The switcher's languages: ``(code, name in that language)``, computed once (every page
+    shows them)."""
+    names = ((code, translation.get_language_info(code)["name_local"])
+             for code, _name in settings.LANGUAGES)
+    return tuple((code, name[:1].upper() + name[1:]) for code, name in names)
