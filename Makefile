@@ -13,7 +13,7 @@ MANAGE := $(BIN)/python manage.py
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 LOAD_STAMP := $(VENV)/.installed-load
-# make loadtest USERS=80 DURATION=60 RATE=25 (SMES=...): empty means the defaults of loadtest/run.py.
+# make loadtest USERS=80 DURATION=60 RATE=21 (SMES=...): empty means the defaults of loadtest/run.py.
 USERS ?=
 DURATION ?=
 RATE ?=
@@ -31,7 +31,7 @@ help:
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make audit-deps pip-audit of the installed packages: fails on a vulnerability with a fix"
 	@echo "make loadtest   the deadline rush against the production stack, started on free local"
-	@echo "                ports and stopped after (USERS=80 DURATION=60 RATE=25 SMES=...)"
+	@echo "                ports and stopped after (USERS=80 DURATION=60 RATE=21 SMES=...)"
 	@echo "make worker     a Celery worker (needs REDIS_URL; without it tasks run eagerly anyway)"
 	@echo "make beat       Celery beat, the periodic scheduler (needs REDIS_URL)"
 	@echo "make messages   compile the translations (locale/*/LC_MESSAGES/*.po -> .mo)"
