@@ -25,6 +25,7 @@ from portal.notifications import (
     preferences_of,
     unsubscribe_read,
 )
+from portal.pagination import query_before_page
 
 PAGE_SIZE = 25
 
@@ -42,6 +43,7 @@ def notification_list(request):
     rows = [{"notification": n, "label": labels.get(n.kind, n.kind)} for n in page]
     return render(request, "portal/notifications/list.html", {
         "page": page, "rows": rows, "unread": unread, "kind": kind,
+        "pagination_query": query_before_page(unread="1" if unread else "", kind=kind),
         "kinds": sorted(labels.items(), key=lambda item: str(item[1])),
     })
 
