@@ -428,11 +428,6 @@ CACHES = {
         "LOCATION": "portal",
     },
 }
-# In production the session is read from Redis (and written to both): a page of a signed-in person
-# spares PostgreSQL one query, which the deadline rush feels (make loadtest). The database stays
-# the session's durable copy.
-if PRODUCTION and REDIS_CACHE_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Rate limits and lock-outs. allauth limits its own views (login, sign-up, password reset, the
 # confirmation e-mail): ACCOUNT_RATE_LIMITS, in its syntax "amount/period/per" where per is "ip"
