@@ -13,14 +13,11 @@ check the signed SHA-256 against the start of the final file.
 
 import hashlib
 import io
-from decimal import Decimal
 
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 from pypdf import PdfReader, PdfWriter
-
-from portal.formats import eur
 
 STANDARD_TEMPLATE = "payments/agreement/standard.html"
 CUSTOM_WRAPPER = "payments/agreement/custom.html"
@@ -40,12 +37,6 @@ def _self_contained():
 
         _fetcher = URLFetcher(allowed_protocols=("data",), allow_redirects=False, timeout=1)
     return _fetcher
-
-
-def euro(amount: Decimal | int | str) -> str:
-    """``EUR 20,000.00`` in English, ``EUR 20 000,00`` in French: the active language's way
-    (``portal.formats.eur``), always two decimals."""
-    return eur(amount)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -17,9 +17,8 @@ from euroclusters.rules import eurocluster_ids_with_role
 from evaluation.models import Ranking
 from payments.models import GrantAgreement, Signature
 from payments.money import split
-from payments.pdf import euro
 from payments.selectors.beneficiary import agreement_of
-from portal.formats import brussels
+from portal.formats import brussels, eur
 from portal.site import absolute_url
 
 
@@ -97,7 +96,7 @@ def tranche_schedule(call: OpenCall, amount: Decimal) -> list[dict]:
     amounts = split(amount, [step.percentage for step in steps])
     labels = dict(TrancheStep.Event.choices)
     return [{"number": number, "percentage": f"{step.percentage.normalize():f}",
-             "amount": share, "amount_text": euro(share), "event": step.event,
+             "amount": share, "amount_text": eur(share), "event": step.event,
              "event_label": str(labels.get(step.event, step.event))}
             for number, (step, share) in enumerate(zip(steps, amounts, strict=True), start=1)]
 
@@ -161,7 +160,7 @@ def agreement_document(*, application: Application, agreement: GrantAgreement,
         "members": members,
         "project": project,
         "amount": str(amount),
-        "amount_text": euro(amount),
+        "amount_text": eur(amount),
         "tranches": tranche_schedule(call, amount),
     }
 

@@ -99,11 +99,6 @@ def test_append_pages_keeps_the_signed_bytes_first():
     assert flat(pdf.pdf_text(final)) == "Agreement Signatures"
 
 
-def test_euro_formats_thousands_and_cents():
-    assert [pdf.euro(v) for v in (Decimal("0"), Decimal("1234567.5"), "60000")] == [
-        "EUR 0.00", "EUR 1,234,567.50", "EUR 60,000.00"]
-
-
 # --- the granting party, dates and the verification link (issue 16, item 8 and 16) -----------
 
 

@@ -37,6 +37,7 @@ from payments.selectors.agreements import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError
+from portal.formats import eur
 from portal.languages import language_of
 from portal.notifications import notify
 from portal.queue import enqueue_on_commit
@@ -58,8 +59,8 @@ def _check_commitments(*, call: OpenCall, third_party: ThirdParty, application: 
         raise CommitmentExceeded(
             _("This agreement would take the call over its budget: %(committed)s already "
               "committed + %(amount)s = %(total)s, more than the budget of %(budget)s.")
-            % {"committed": pdf.euro(in_call), "amount": pdf.euro(amount),
-               "total": pdf.euro(in_call + amount), "budget": pdf.euro(call.budget)})
+            % {"committed": eur(in_call), "amount": eur(amount),
+               "total": eur(in_call + amount), "budget": eur(call.budget)})
     to_enterprise = committed_to_third_party(third_party.pk,
                                              excluding_application_id=application.pk)
     cap = call.max_support_per_third_party
@@ -68,9 +69,9 @@ def _check_commitments(*, call: OpenCall, third_party: ThirdParty, application: 
             _("This agreement would take %(name)s over the maximum support per third party: "
               "%(committed)s already committed to it across the portal + %(amount)s = "
               "%(total)s, more than %(cap)s.")
-            % {"name": application.organisation.legal_name, "committed": pdf.euro(to_enterprise),
-               "amount": pdf.euro(amount), "total": pdf.euro(to_enterprise + amount),
-               "cap": pdf.euro(cap)})
+            % {"name": application.organisation.legal_name, "committed": eur(to_enterprise),
+               "amount": eur(amount), "total": eur(to_enterprise + amount),
+               "cap": eur(cap)})
 
 
 def _locked_third_party(application: Application) -> ThirdParty:
@@ -143,7 +144,7 @@ def _mail_ready(agreement: GrantAgreement, *, regenerated: bool) -> None:
                    context={"application": application, "call": application.call,
                             "agreement": agreement, "regenerated": regenerated,
                             "deadline": brussels(agreement.signing_deadline),
-                            "amount": pdf.euro(agreement.amount),
+                            "amount": eur(agreement.amount),
                             "url": absolute_url(reverse(
                                 "payments:agreement", kwargs={"pk": application.pk}))})
 

@@ -24,7 +24,7 @@ from payments.services.beneficiary.tranches import tranches_create, tranches_on_
 from payments.services.transitions import agreement_transition
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.formats import brussels
+from portal.formats import brussels, eur
 from portal.models import AuditEntry
 from portal.notifications import notify
 from portal.site import absolute_url
@@ -289,7 +289,7 @@ def _countersign(*, agreement: GrantAgreement, by: Any, typed: str, ip_address: 
         recipient=application.organisation.user, kind="payments.agreement_countersigned",
         link=reverse("payments:agreement", kwargs={"pk": application.pk}),
         context={"application": application, "call": application.call, "agreement": agreement,
-                 "amount": pdf.euro(agreement.amount),
+                 "amount": eur(agreement.amount),
                  "url": absolute_url(reverse(
                      "payments:agreement_download", kwargs={"pk": application.pk})),
                  "page_url": absolute_url(reverse(
