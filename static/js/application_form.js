@@ -129,9 +129,12 @@
   const select = document.getElementById("id_voucher_type");
   if (!card || !select) return;
   const ids = card.dataset.voucherTypes ? card.dataset.voucherTypes.split(",") : [];
-  select.addEventListener("change", function () {
+  function update() {
     const listed = card.querySelectorAll("input[name$='-legal_name']");
     const hasPartner = Array.prototype.some.call(listed, function (input) { return input.value; });
     card.hidden = !hasPartner && (select.value ? ids.indexOf(select.value) === -1 : ids.length === 0);
-  });
+  }
+  select.addEventListener("change", update);
+  // Also once now: a voucher type chosen while the page was still loading counts too.
+  update();
 })();
