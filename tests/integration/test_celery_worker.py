@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from applications.eligibility_services import eligibility_sweep
@@ -104,17 +105,20 @@ class QueueWarnings(logging.Handler):
 
 
 def test_redis_stopped_during_submits_every_check_runs_once_after_it_returns(
-        start_worker, redis_server, settings, client):
-    """The drill: Redis (the broker and the cache) stops while SMEs submit through the portal's
-    page and starts again with an empty queue; the worker lives through it. Every submit gets its
-    receipt; the checks queued during the outage are lost with Redis and run once the sweeper
-    (``applications.sweep_eligibility``, sent as beat sends it) finds them; no check runs twice."""
+        start_worker, redis_server, settings):
+    """The drill: Redis (the broker, the cache and the sessions' front copy, as in production)
+    stops while SMEs, logged in before, submit through the portal's page and starts again with an
+    empty queue; the worker lives through it. Every submit gets its receipt (the session read from
+    the database meanwhile); the checks queued during the outage are lost with Redis and run once
+    the sweeper (``applications.sweep_eligibility``, sent as beat sends it) finds them; no check
+    runs twice."""
     # On the queue's own logger, not the root's as caplog: the test client's first request
     # configures logging again (Celery's Django fix-up runs django.setup()), dropping the root's.
     warnings = QueueWarnings()
     logging.getLogger("portal.queue").addHandler(warnings)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": redis_server.url[:-1] + "1"}}
+    settings.SESSION_ENGINE = "portal.sessions"
     use_broker(redis_server.url)
     worker = start_worker(broker_url=redis_server.url,
                           settings={"ELIGIBILITY_SWEEP_AFTER_SECONDS": 0})
@@ -123,8 +127,13 @@ def test_redis_stopped_during_submits_every_check_runs_once_after_it_returns(
                               for n in range(count)]
                              for phase, count in (("B", 2), ("D", 3), ("A", 2)))
 
+    clients = {}
+    for application in before + during + after:
+        clients[application.pk] = Client()
+        clients[application.pk].force_login(application.created_by)
+
     def submit_page(application):
-        client.force_login(application.created_by)
+        client = clients[application.pk]
         started = time.monotonic()
         response = client.post(reverse("applications:submit", kwargs={"pk": application.pk}),
                                {"declarations": Declaration.values})
