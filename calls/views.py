@@ -88,6 +88,7 @@ def call_document_download(request, slug: str, pk: int):
 class QuestionAskView(LoginRequiredMixin, View):
     """A signed-in person asks a question about the call (privately)."""
 
+    @method_decorator(rate_limited("questions"))
     def post(self, request, slug):
         view = CallDetailView(request=request, kwargs={"slug": slug})
         call = view.object = view.get_object()

@@ -474,6 +474,8 @@ PORTAL_RATE_LIMITS = {
     "autosave": env("PORTAL_RATE_LIMIT_AUTOSAVE", "120/m"),
     # The public call-alerts form: each subscription e-mails a confirmation to the address typed.
     "call_alerts": env("PORTAL_RATE_LIMIT_CALL_ALERTS", "10/h"),
+    # Questions about a call: each one notifies the call's managers.
+    "questions": env("PORTAL_RATE_LIMIT_QUESTIONS", "10/h"),
 }
 # The client's address, for allauth's limits and the portal's alike (portal.ratelimits.client_ip):
 # the last PORTAL_TRUSTED_PROXY_COUNT proxies in front of the portal append it to

@@ -137,6 +137,22 @@ def test_the_call_page_refuses_a_question_after_questions_closed(client, euroclu
     assert CallQuestion.objects.count() == 0
 
 
+def test_asking_is_rate_limited_per_person(client, call, asker, manager_a, settings):
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "questions": "2/h"}
+    client.force_login(asker)
+    url = reverse("calls:question_ask", args=[call.slug])
+    assert [client.post(url, {"text": f"Question {n}?"}).status_code for n in range(2)] == [302] * 2
+    response = client.post(url, {"text": "A third one?"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many attempts in a short time" in response.content.decode()
+    assert CallQuestion.objects.count() == 2
+    assert kinds_for(manager_a.user) == ["calls.question_asked"] * 2
+    # Somebody else is counted apart.
+    client.force_login(UserFactory())
+    assert client.post(url, {"text": "Mine?"}).status_code == 302
+
+
 def test_an_anonymous_visitor_cannot_ask(client, call):
     response = client.post(reverse("calls:question_ask", args=[call.slug]), {"text": "Hi?"})
     assert response.status_code == 302

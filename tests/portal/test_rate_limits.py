@@ -67,7 +67,8 @@ def test_the_wait_is_said_in_seconds_under_a_minute_then_in_whole_minutes(second
 
 def test_the_limits_are_the_documented_ones(settings):
     assert settings.PORTAL_RATE_LIMITS == {"verify": "30/m", "upload": "20/m",
-                                           "autosave": "120/m", "call_alerts": "10/h"}
+                                           "autosave": "120/m", "call_alerts": "10/h",
+                                           "questions": "10/h"}
     assert settings.RATELIMIT_IP_META_KEY == "portal.ratelimits.client_ip"
     assert settings.RATELIMIT_FAIL_OPEN is False
 
@@ -352,10 +353,11 @@ def test_development_counts_in_its_own_memory_with_no_proxy():
 def test_the_limits_are_read_from_the_environment():
     found = limits(PORTAL_RATE_LIMIT_VERIFY="5/m", PORTAL_RATE_LIMIT_UPLOAD="100/h",
                    PORTAL_RATE_LIMIT_AUTOSAVE="60/m", PORTAL_RATE_LIMIT_CALL_ALERTS="3/h",
+                   PORTAL_RATE_LIMIT_QUESTIONS="4/d",
                    PORTAL_LOGIN_LOCKOUT_ATTEMPTS="3", PORTAL_LOGIN_LOCKOUT_MINUTES="15",
                    PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES="10")
     assert found["PORTAL"] == {"verify": "5/m", "upload": "100/h", "autosave": "60/m",
-                               "call_alerts": "3/h"}
+                               "call_alerts": "3/h", "questions": "4/d"}
     assert found["LOGIN_FAILED"] == "10/m/ip,3/900s/key"
     assert found["CONFIRM_EMAIL"] == "1/600s/key"
 
