@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.personal_data import Contributor, register_contributor
 from accounts.roles import register_role
 from applications import personal_data, reminders
-from applications.models import Organisation
+from applications.models import Application, Organisation
 from applications.next_actions import draft_actions, register_next_actions
 from applications.roles import SESSION_FLAG, remember_applicant
+from calls.follow_services import register_deadline_audience
 from calls.question_services import register_identity_source
 from portal.notifications import register_kind
 
@@ -21,6 +22,13 @@ from portal.notifications import register_kind
 def enterprise_names(user) -> list[str]:
     """The enterprise a person describes: a published question about a call must not name it."""
     return list(Organisation.objects.filter(user=user).values_list("legal_name", flat=True))
+
+
+def applicants_of(call) -> list[int]:
+    """The users whose application in ``call`` they can still change: a moved deadline is theirs
+    to know (calls.follow_services)."""
+    return list(Application.objects.filter(call=call, status__in=Application.EDITABLE)
+                .values_list("organisation__user_id", flat=True))
 
 
 def register() -> None:
@@ -36,6 +44,7 @@ def register() -> None:
     register_next_actions("applications.drafts", draft_actions)
     reminders.register_kinds()
     register_identity_source(enterprise_names)
+    register_deadline_audience(applicants_of)
     register_contributor(Contributor(
         name="applications", layer=4, export=personal_data.export, holds=personal_data.holds,
         erase=personal_data.erase, purge=personal_data.purge))

@@ -1,11 +1,17 @@
 """Following a call: a signed-in person follows a call and is told (``notify``) when its
 deadline moves, a document is added, or a question and its answer are published. The call
-administration calls ``call_deadline_moved`` and ``call_document_added`` after its saves."""
+administration calls ``call_deadline_moved`` and ``call_document_added`` after its saves.
 
-from collections.abc import Iterable
+A moved deadline concerns more people than the followers: the apps above register who else
+(``register_deadline_audience``; applications: the applicants whose application in the call
+can still be changed), and each person is told once.
+"""
+
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +19,16 @@ from calls.models import CallDocument, CallFollower, OpenCall
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.notifications import notify
+
+# Who, besides its followers, is told that a call's deadline moved: each source gives the ids of
+# users concerned by the call.
+_DEADLINE_AUDIENCES: list[Callable[[OpenCall], Iterable[int]]] = []
+
+
+def register_deadline_audience(source: Callable[[OpenCall], Iterable[int]]) -> None:
+    """A higher app adds the people a moved deadline concerns (applications: the applicants)."""
+    if source not in _DEADLINE_AUDIENCES:
+        _DEADLINE_AUDIENCES.append(source)
 
 
 @transaction.atomic
@@ -33,28 +49,32 @@ def call_unfollow(*, call: OpenCall, user: Any) -> bool:
 
 
 def followers_notify(*, call: OpenCall, kind: str, context: dict, link: str = "",
-                     exclude: Iterable[int] = ()) -> int:
-    """Notify every active follower of ``call`` (but those in ``exclude``, by user id); returns
-    how many. Call it inside the transaction of the change."""
-    followers = (CallFollower.objects.filter(call=call, user__is_active=True)
-                 .exclude(user_id__in=list(exclude)).select_related("user").order_by("pk"))
+                     exclude: Iterable[int] = (), also: Iterable[int] = ()) -> int:
+    """Notify every active follower of ``call`` and every active user in ``also`` (by id), each
+    once, but those in ``exclude``; returns how many. Call it inside the transaction of the
+    change."""
+    followers = set(CallFollower.objects.filter(call=call).values_list("user_id", flat=True))
+    people = (get_user_model().objects.filter(pk__in=followers | set(also), is_active=True)
+              .exclude(pk__in=list(exclude)).order_by("pk"))
     told = 0
-    for follower in followers:
-        notify(recipient=follower.user, kind=kind, context=context, link=link)
+    for person in people:
+        notify(recipient=person, kind=kind, context=context, link=link)
         told += 1
     return told
 
 
 @transaction.atomic
 def call_deadline_moved(*, call: OpenCall, previous: datetime, by: Any) -> int:
-    """The call's deadline was changed from ``previous``: audit it and tell the followers
-    (an essential notification). Returns how many were told; nothing when it did not move."""
+    """The call's deadline was changed from ``previous``: audit it and tell the followers and
+    the registered audiences (an essential notification), each once. Returns how many were
+    told; nothing when it did not move."""
     if previous == call.closes_at:
         return 0
     audit_record(subject=call, action="calls.deadline_moved", actor=by,
                  data={"from": previous.isoformat(), "to": call.closes_at.isoformat()})
+    concerned = {user_id for source in _DEADLINE_AUDIENCES for user_id in source(call)}
     return followers_notify(call=call, kind="calls.deadline_changed",
-                            link=call.get_absolute_url(),
+                            link=call.get_absolute_url(), also=concerned,
                             context={"call": call, "previous": previous})
 
 

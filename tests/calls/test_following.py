@@ -9,13 +9,14 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from applications.models import Application
 from calls.follow_services import call_deadline_moved, call_follow
 from calls.models import CallFollower, OpenCall
 from portal.audit import audit_trail
 from portal.models import Notification
 from portal.notifications import kind_of
 from tests.calls.test_admin import _with_document, call_form_data, change_url
-from tests.factories import MINIMAL_PDF, OpenCallFactory, UserFactory
+from tests.factories import MINIMAL_PDF, ApplicationFactory, OpenCallFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,23 @@ def test_moving_the_deadline_in_the_admin_tells_the_followers(
     assert bystander.email not in notified("calls.deadline_changed")
     (entry,) = [e for e in audit_trail(call) if e.action == "calls.deadline_moved"]
     assert entry.actor == manager_a.user
+
+
+def test_a_moved_deadline_tells_the_applicants_who_can_still_change_their_application_once(
+        call, eurocluster_a):
+    drafting, submitted, withdrawn = (ApplicationFactory(call=call, status=status) for status in (
+        Application.Status.DRAFT, Application.Status.SUBMITTED, Application.Status.WITHDRAWN))
+    elsewhere = ApplicationFactory(call=OpenCallFactory(eurocluster=eurocluster_a))
+    both = drafting.organisation.user
+    call_follow(call=call, user=both)  # follows the call and has a draft in it: told once
+
+    told = call_deadline_moved(call=call, previous=datetime(2027, 3, 3, 16, tzinfo=UTC), by=None)
+
+    assert told == 2
+    assert sorted(notified("calls.deadline_changed")) == sorted(
+        [both.email, submitted.organisation.user.email])
+    assert withdrawn.organisation.user.email not in notified("calls.deadline_changed")
+    assert elsewhere.organisation.user.email not in notified("calls.deadline_changed")
 
 
 def test_saving_the_call_without_moving_the_deadline_tells_nobody(manager_client, call):
