@@ -21,3 +21,19 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 # library never grows a process for ever.
 max_requests = 5000
 max_requests_jitter = 500
+
+# The garbage collector, tuned once the worker has loaded the portal: what is loaded by then
+# (modules, the URL map, templates) lives as long as the process, so it is moved out of the
+# collector's sight (gc.freeze), and the youngest generation is collected after 50,000
+# allocations instead of 700. A page allocates tens of thousands of short-lived objects, nearly
+# all freed by reference counting: with the defaults the collector ran about once a page and
+# took 3 % of the web's CPU in the deadline rush's requests (0.34 ms a request), with these
+# settings 0.09 ms.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def post_worker_init(worker) -> None:
+    import gc  # noqa: PLC0415 -- gunicorn reads this file as a module of hooks and settings
+
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
