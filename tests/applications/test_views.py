@@ -291,6 +291,21 @@ def test_submit_with_declarations_shows_the_receipt(client, mailoutbox,
     assert version.receipt_code in mailoutbox[0].subject
 
 
+def test_a_submit_reads_the_calls_row_once_with_the_lock(client):
+    """The deadline rush: the view's permission check loads the application with its enterprise
+    only; the submission's locked read brings the call (whose row is wide: nine languages)."""
+    application = complete_application()
+    _login(client, application.created_by)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("applications:submit", kwargs={"pk": application.pk}),
+                               {"declarations": Declaration.values})
+    assert response.status_code == 302
+    # The row itself, not a join for ordering: its columns are selected.
+    reads = [q["sql"] for q in queries if '"calls_opencall"."description_bg"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert "FOR UPDATE" in reads[0] or connection.vendor == "sqlite"
+
+
 def test_submit_after_the_deadline_is_refused(client):
     application = complete_application()
     application.call.closes_at = timezone.now() - timedelta(seconds=1)
