@@ -34,6 +34,8 @@ OPEN_VIEWS = frozenset({
     "notifications:unsubscribe",
     # Probes of load balancers (they carry no session, but a logged-in browser may open them).
     "healthz", "readyz",
+    # Reports of the content security policy, which browsers send by themselves.
+    "csp_report",
 })
 SETUP_VIEW = "mfa_activate_totp"
 

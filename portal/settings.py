@@ -476,6 +476,8 @@ PORTAL_RATE_LIMITS = {
     "call_alerts": env("PORTAL_RATE_LIMIT_CALL_ALERTS", "10/h"),
     # Questions about a call: each one notifies the call's managers.
     "questions": env("PORTAL_RATE_LIMIT_QUESTIONS", "10/h"),
+    # Reports of the content security policy's refusals, which browsers send by themselves.
+    "csp_reports": env("PORTAL_RATE_LIMIT_CSP_REPORTS", "60/m"),
 }
 # The client's address, for allauth's limits and the portal's alike (portal.ratelimits.client_ip):
 # the last PORTAL_TRUSTED_PROXY_COUNT proxies in front of the portal append it to
@@ -539,6 +541,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # Browsers report what the policy blocked there (portal.csp_reports logs it).
+        "report-uri": "/csp-report",
     },
 }
 # Development only: send the policy as Content-Security-Policy-Report-Only, to see in the browser's

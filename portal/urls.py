@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import health, metrics
+from portal import csp_reports, health, metrics
 
 admin.site.site_header = _("Eurocluster portal administration")
 admin.site.site_title = _("Eurocluster portal")
@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    # What the content security policy blocked, as browsers report it (portal.csp_reports).
+    path("csp-report", csp_reports.csp_report, name="csp_report"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("portal.notification_urls")),

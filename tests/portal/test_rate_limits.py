@@ -68,7 +68,7 @@ def test_the_wait_is_said_in_seconds_under_a_minute_then_in_whole_minutes(second
 def test_the_limits_are_the_documented_ones(settings):
     assert settings.PORTAL_RATE_LIMITS == {"verify": "30/m", "upload": "20/m",
                                            "autosave": "120/m", "call_alerts": "10/h",
-                                           "questions": "10/h"}
+                                           "questions": "10/h", "csp_reports": "60/m"}
     assert settings.RATELIMIT_IP_META_KEY == "portal.ratelimits.client_ip"
     assert settings.RATELIMIT_FAIL_OPEN is False
 
@@ -357,7 +357,8 @@ def test_the_limits_are_read_from_the_environment():
                    PORTAL_LOGIN_LOCKOUT_ATTEMPTS="3", PORTAL_LOGIN_LOCKOUT_MINUTES="15",
                    PORTAL_CONFIRM_EMAIL_COOLDOWN_MINUTES="10")
     assert found["PORTAL"] == {"verify": "5/m", "upload": "100/h", "autosave": "60/m",
-                               "call_alerts": "3/h", "questions": "4/d"}
+                               "call_alerts": "3/h", "questions": "4/d",
+                               "csp_reports": "60/m"}
     assert found["LOGIN_FAILED"] == "10/m/ip,3/900s/key"
     assert found["CONFIRM_EMAIL"] == "1/600s/key"
 

@@ -30,7 +30,8 @@ from tests.portal.test_settings import production_variables, run_python
 
 POLICY = {"default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
           "img-src": ["'self'", "data:"], "object-src": ["'none'"], "base-uri": ["'self'"],
-          "form-action": ["'self'"], "frame-ancestors": ["'none'"]}
+          "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+          "report-uri": ["/csp-report"]}
 PERMISSIONS = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
                "gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), "
                "serial=(), usb=()")
@@ -282,7 +283,7 @@ def test_in_development_the_policy_can_be_report_only():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '[null, ["base-uri", "default-src", "form-action", "frame-ancestors", "img-src", '
-        '"object-src", "script-src", "style-src"]]')
+        '"object-src", "report-uri", "script-src", "style-src"]]')
 
 
 def test_production_refuses_to_start_with_a_report_only_policy():

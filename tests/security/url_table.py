@@ -70,6 +70,9 @@ TABLE: dict[str, Url] = {
     # the machine itself (127.0.0.1, as the test client is); production answers only the bearer
     # token or METRICS_ALLOWED_IPS, tested in tests/portal/test_metrics.py.
     "metrics": Url(get=PUBLIC, post="* 405"),
+    # Browsers' reports of the content security policy (portal.csp_reports): POST only, from
+    # anyone; an empty body is no report.
+    "csp_report": Url(get="* 405", post="* 400"),
     # --- public -----------------------------------------------------------------------------------
     "calls:home": Url(get=PUBLIC),
     "calls:detail": Url(lambda w, r: {"slug": w.call_open.slug}, get=PUBLIC),
