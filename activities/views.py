@@ -51,6 +51,7 @@ from activities.services import (
     participants_import_confirm,
 )
 from portal.errors import DomainError
+from portal.pagination import query_without_page
 from portal.ratelimits import rate_limited
 
 VIEW = "activities.view_activity"
@@ -85,11 +86,9 @@ class ActivityListView(ActivitiesMixin, View):
         activities = activity_list(request.user, eurocluster_id=filters.get("eurocluster"),
                                    kind=filters.get("kind", ""), year=filters.get("year"))
         page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(request, "activities/list.html", {
             "form": form, "page": page, "activities": page.object_list,
-            "query": query.urlencode(), "several": len(euroclusters) > 1,
+            "query": query_without_page(request), "several": len(euroclusters) > 1,
             "can_create": request.user.has_perm(MANAGE, None),
         })
 

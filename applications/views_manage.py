@@ -25,7 +25,7 @@ from applications.selectors import (
 )
 from calls.models import EligibilityRule
 from portal.errors import DomainError
-from portal.pagination import query_before_page
+from portal.pagination import filters_query
 
 PERMISSION = "applications.manage_eligibility"
 
@@ -89,7 +89,7 @@ class CallEligibilityView(ManagerMixin, View):
             "overdue_clarifications": sum(c["overdue"] for c in counts.values()),
             "summary": summary, "needs_review": needs_review,
             "results": listed, "page": page, "outcome": outcome, "rule": rule,
-            "pagination_query": query_before_page(outcome=outcome, rule=rule),
+            "pagination_query": filters_query(outcome=outcome, rule=rule),
             "rule_label": dict(EligibilityRule.choices).get(rule, ""),
             "outcome_label": dict(EligibilityResult.Outcome.choices).get(outcome, ""),
         })

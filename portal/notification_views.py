@@ -25,7 +25,7 @@ from portal.notifications import (
     preferences_of,
     unsubscribe_read,
 )
-from portal.pagination import query_before_page
+from portal.pagination import filters_query
 
 PAGE_SIZE = 25
 
@@ -43,7 +43,7 @@ def notification_list(request):
     rows = [{"notification": n, "label": labels.get(n.kind, n.kind)} for n in page]
     return render(request, "portal/notifications/list.html", {
         "page": page, "rows": rows, "unread": unread, "kind": kind,
-        "pagination_query": query_before_page(unread="1" if unread else "", kind=kind),
+        "pagination_query": filters_query(unread="1" if unread else "", kind=kind),
         "kinds": sorted(labels.items(), key=lambda item: str(item[1])),
     })
 

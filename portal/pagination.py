@@ -1,10 +1,17 @@
-"""What a list a page at a time needs besides Django's Paginator."""
+"""What a list a page at a time needs besides Django's Paginator: the list's filters for the
+Previous and Next links of templates/portal/_pagination.html (and for its downloads)."""
 
+from django.http import HttpRequest
 from django.utils.http import urlencode
 
 
-def query_before_page(**parameters: str) -> str:
-    """The list's other parameters for the Previous and Next links (templates/portal/
-    _pagination.html): "unread=1&kind=x&", the empty ones left out; "" when none."""
-    kept = {name: value for name, value in parameters.items() if value}
-    return urlencode(kept) + "&" if kept else ""
+def filters_query(**parameters: str) -> str:
+    """The given filters, URL-encoded: "unread=1&kind=x", the empty ones left out; "" when none."""
+    return urlencode({name: value for name, value in parameters.items() if value})
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The request's query string without its page number: the filters as the person set them."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -26,6 +26,7 @@ from django.views import View
 from calls.models import OpenCall
 from portal.errors import DomainError
 from portal.formats import brussels
+from portal.pagination import query_without_page
 from portal.site import absolute_url
 from reporting.csv_export import csv_lines
 from reporting.forms import BeneficiaryFilterForm, CallFilterForm, WithholdForm
@@ -52,20 +53,13 @@ def _form_errors(form) -> dict[str, list[str]]:
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
-def _query_string(request) -> str:
-    """The filters of the page, for the links to the other pages and the downloads."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 class BeneficiariesView(View):
     """The public list of beneficiaries, filtered and paginated."""
 
     def get(self, request):
         form = BeneficiaryFilterForm(request.GET)
         context = {"form": form, "options": beneficiary_filter_options(),
-                   "query": _query_string(request)}
+                   "query": query_without_page(request)}
         if not form.is_valid():
             return render(request, "reporting/beneficiaries.html", context, status=400)
         page = Paginator(beneficiaries_published(form.filters()), PAGE_SIZE).get_page(

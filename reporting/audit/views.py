@@ -13,6 +13,7 @@ from django.views import View
 
 from euroclusters.models import Eurocluster
 from euroclusters.rules import managed_eurocluster_ids
+from portal.pagination import query_without_page
 from reporting.audit.forms import AuditFilterForm
 from reporting.audit.rules import PERMISSION
 from reporting.audit.selectors import audit_entries
@@ -34,10 +35,8 @@ class AuditView(LoginRequiredMixin, View):
                 raise Http404
             ids = frozenset({int(raw)})
         form = AuditFilterForm(request.GET)
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {"form": form, "euroclusters": euroclusters, "eurocluster": raw,
-                   "query": query.urlencode(), "superuser": request.user.is_superuser}
+                   "query": query_without_page(request), "superuser": request.user.is_superuser}
         if not form.is_valid():
             return render(request, "reporting/audit/list.html", context, status=400)
         page = Paginator(audit_entries(eurocluster_ids=ids, filters=form.filters()),
