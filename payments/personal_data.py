@@ -20,6 +20,7 @@ from payments.models import (
     BankAccount,
     GrantAgreement,
     Payment,
+    PaymentBatch,
     ProgressReport,
     ReportAttachment,
     Signature,
@@ -91,8 +92,18 @@ def erase(user) -> None:
 
 def purge(user) -> None:
     """The agreements of the person's applications with everything under them (files too),
-    their bank accounts; the person's name on agreements they countersigned is replaced."""
+    their bank accounts; the person's name on agreements they countersigned is replaced.
+
+    The SEPA files of the batches that paid them go too: each names every payee of its batch
+    with the IBAN. The batches stay, with the checksum of their file; the purge comes after the
+    retention of the Eurocluster's last payment, so the other payees' records are past theirs."""
     agreements = list(_agreements(user).values_list("pk", flat=True))
+    batches = PaymentBatch.objects.filter(
+        pk__in=Payment.objects.filter(tranche__agreement_id__in=agreements)
+        .values("batch_id")).exclude(sepa_file="")
+    for batch in batches:
+        batch.sepa_file.delete(save=False)
+    batches.update(sepa_file="")
     for attachment in ReportAttachment.objects.filter(report__agreement_id__in=agreements):
         attachment.file.delete(save=False)
     for agreement in GrantAgreement.objects.filter(pk__in=agreements):

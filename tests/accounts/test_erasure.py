@@ -3,6 +3,7 @@ re-entered, both branches (deleted; pseudonymised with the records the grant req
 the exact state afterwards, and the beat task that deletes the held records once their retention
 has run out (a day before and a day after), run twice."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -281,6 +282,9 @@ def test_the_purge_deletes_the_held_records_after_the_retention_and_runs_twice()
     application, payment = _erased_beneficiary(days)
     user_id, organisation_id = application.organisation.user_id, application.organisation_id
     batch_id = payment.batch_id
+    # The batch's SEPA file names her with her IBAN.
+    payment.batch.sepa_file.save("B-1.xml", ContentFile(b"<Document/>"))
+    sepa_path = payment.batch.sepa_file.path
 
     assert run("accounts.purge_erased_accounts") == 1
     assert not Application.objects.filter(pk=application.pk).exists()
@@ -290,6 +294,8 @@ def test_the_purge_deletes_the_held_records_after_the_retention_and_runs_twice()
     assert not BankAccount.objects.filter(organisation_id=organisation_id).exists()
     assert not User.objects.filter(pk=user_id).exists()
     assert PaymentBatch.objects.filter(pk=batch_id).exists()  # the Eurocluster's, not hers
+    assert PaymentBatch.objects.get(pk=batch_id).sepa_file.name == ""
+    assert not os.path.exists(sepa_path)
     assert list(AuditEntry.objects.filter(action="account_purged").values_list(
         "object_id", "to_state")) == [(user_id, DELETED)]
 
