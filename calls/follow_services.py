@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from calls.models import CallDocument, CallFollower, OpenCall
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.notifications import notify
+from portal.notifications import notify_many
 
 # Who, besides its followers, is told that a call's deadline moved: each source gives the ids of
 # users concerned by the call.
@@ -52,15 +52,11 @@ def followers_notify(*, call: OpenCall, kind: str, context: dict, link: str = ""
                      exclude: Iterable[int] = (), also: Iterable[int] = ()) -> int:
     """Notify every active follower of ``call`` and every active user in ``also`` (by id), each
     once, but those in ``exclude``; returns how many. Call it inside the transaction of the
-    change."""
+    change. A fixed number of queries however many are told (``notify_many``)."""
     followers = set(CallFollower.objects.filter(call=call).values_list("user_id", flat=True))
     people = (get_user_model().objects.filter(pk__in=followers | set(also), is_active=True)
               .exclude(pk__in=list(exclude)).order_by("pk"))
-    told = 0
-    for person in people:
-        notify(recipient=person, kind=kind, context=context, link=link)
-        told += 1
-    return told
+    return len(notify_many(kind=kind, messages=[(person, context, link) for person in people]))
 
 
 @transaction.atomic

@@ -196,9 +196,9 @@ def notify_many(*, kind: str,
 
 def notify_each(*, recipients: Any, kind: str, context: dict[str, Any],
                 link: str = "") -> list[Notification]:
-    """``notify`` each of ``recipients`` (the managers of a call, say) with the same context."""
-    return [notify(recipient=person, kind=kind, context=context, link=link)
-            for person in recipients]
+    """``notify`` each of ``recipients`` (the managers of a call, say) with the same context, in a
+    fixed number of queries (``notify_many``)."""
+    return notify_many(kind=kind, messages=[(person, context, link) for person in recipients])
 
 
 def notification_send(*, notification_id: int) -> str:

@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application
-from calls.follow_services import call_deadline_moved, call_follow
+from calls.follow_services import call_deadline_moved, call_follow, followers_notify
 from calls.models import CallFollower, OpenCall
 from portal.audit import audit_trail
-from portal.models import Notification
+from portal.models import Notification, NotificationPreference
 from portal.notifications import kind_of
 from tests.calls.test_admin import _with_document, call_form_data, change_url
 from tests.factories import MINIMAL_PDF, ApplicationFactory, OpenCallFactory, UserFactory
@@ -121,3 +123,29 @@ def test_a_new_document_in_the_admin_tells_the_followers(manager_client, call):
     assert notification.text == "DREAM-OC3: a new document"
     assert notification.link == call.get_absolute_url()
     assert notified("calls.deadline_changed") == []
+
+
+@pytest.mark.parametrize("kind", ["calls.document_added", "calls.deadline_changed"])
+def test_telling_the_followers_costs_the_same_queries_for_one_or_many(call, kind):
+    def told_with_queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            told = followers_notify(call=call, kind=kind, context={"call": call},
+                                    link=call.get_absolute_url())
+        return told, len(queries)
+
+    first = UserFactory()
+    call_follow(call=call, user=first)
+    told_one, queries_one = told_with_queries()
+    for _ in range(5):
+        call_follow(call=call, user=UserFactory())
+    # One of them turned the optional kind off: still in her centre, not e-mailed.
+    NotificationPreference.objects.create(person=first, kind="calls.document_added",
+                                          choice=NotificationPreference.Choice.OFF)
+    told_six, queries_six = told_with_queries()
+
+    assert (told_one, told_six) == (1, 6)
+    assert queries_six == queries_one
+    assert Notification.objects.filter(kind=kind).count() == 7
+    if kind == "calls.document_added":
+        assert Notification.objects.filter(
+            recipient=first, kind=kind).latest("pk").delivery == Notification.Delivery.OFF
