@@ -22,7 +22,7 @@ from calls.models import CallQuestion, OpenCall
 from euroclusters.models import Membership
 from portal.audit import audit_record
 from portal.errors import DomainError
-from portal.notifications import notify
+from portal.notifications import notify, notify_each
 
 QUESTION_MAX_CHARS = 4000
 REDACTED = "[…]"
@@ -96,9 +96,8 @@ def question_ask(*, call: OpenCall, text: str, by: Any, now=None) -> CallQuestio
     audit_record(subject=question, action="calls.question_asked", actor=by,
                  data={"call": call.pk})
     link = reverse("calls:manage_question", kwargs={"pk": question.pk})
-    for manager in _managers(call):
-        notify(recipient=manager, kind="calls.question_asked", link=link,
-               context={"call": call, "question": question})
+    notify_each(recipients=_managers(call), kind="calls.question_asked", link=link,
+                context={"call": call, "question": question})
     return question
 
 
