@@ -10,6 +10,11 @@ A GET is left to allauth: to its re-authentication page and back to the same add
 not kept to be replayed (allauth would keep its fields, a typed password among them, and the
 request's headers in the session): the person confirms, comes back to the page of the form and
 sends it again. Nothing has changed in between: the view never ran.
+
+Who may act is checked first: a view whose permission depends on the object it loads calls
+``reauthentication_asked`` after its own checks, so a person who may not act gets her 403 or 404
+at once instead of being asked to confirm her password for nothing. The decorator is for views
+whose only gate before it is the login (and the admin's, behind its staff check).
 """
 
 from collections.abc import Callable
@@ -37,23 +42,34 @@ def reauthentication_required(function=None, *,
     requests (one action of a form)."""
 
     def decorator(view_func):
-        checked = allauth_reauthentication_required(view_func, enabled=enabled)
-
         @wraps(view_func)
         def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return view_func(request, *args, **kwargs)  # the view's own login check
-            try:
-                return checked(request, *args, **kwargs)
-            except ReauthenticationRequired:
-                if request.method in ("GET", "HEAD"):
-                    raise  # allauth's middleware: re-authenticate, then back here
-                back = back_to(request, *args, **kwargs) if back_to else request.path
-                return _confirm_then_resend(request, back)
+            # Anonymous: the view's own login check answers.
+            if request.user.is_authenticated and (enabled is None or enabled(request)):
+                asked = reauthentication_asked(
+                    request, back=back_to(request, *args, **kwargs) if back_to else None)
+                if asked is not None:
+                    return asked
+            return view_func(request, *args, **kwargs)
 
         return wrapper
 
     return decorator(function) if function else decorator
+
+
+def reauthentication_asked(request: HttpRequest, *,
+                           back: str | None = None) -> HttpResponseRedirect | None:
+    """None when the signed-in person re-authenticated recently enough; otherwise, for a POST,
+    the redirect that asks her to (then back to ``back``, default the same address), and for a
+    GET allauth's ``ReauthenticationRequired`` (its middleware asks, then comes back here). Call
+    it after the view's own permission checks."""
+    try:
+        allauth_reauthentication_required(lambda _request: None)(request)
+    except ReauthenticationRequired:
+        if request.method in ("GET", "HEAD"):
+            raise
+        return _confirm_then_resend(request, back or request.path)
+    return None
 
 
 def _confirm_then_resend(request: HttpRequest, back: str) -> HttpResponseRedirect:

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from accounts.mfa import has_mfa
-from accounts.reauth import reauthentication_required
+from accounts.reauth import reauthentication_asked
 from applications.models import Application
 from evaluation.selectors.results import applications_of
 from payments.forms.agreements import (
@@ -105,12 +105,14 @@ class AgreementView(BeneficiaryMixin, View):
         agreement = self.get_agreement()
         return self._render(request, agreement, _sign_form(agreement))
 
-    # Signing asks for a recent re-authentication (accounts.reauth) besides the typed password.
-    @method_decorator(reauthentication_required)
     def post(self, request, pk):
         agreement = self.get_agreement()
         if not request.user.has_perm("payments.sign_agreement", agreement):
             raise PermissionDenied
+        # Signing asks for a recent re-authentication (accounts.reauth) besides the typed
+        # password.
+        if (asked := reauthentication_asked(request)) is not None:
+            return asked
         form = SignForm(request.POST)
         if not form.is_valid():
             return self._render(request, agreement, form, status=400)
@@ -205,9 +207,10 @@ class ManageAgreementsView(ManagerMixin, View):
         return redirect("payments:manage_agreements", pk=call.pk)
 
 
-# The form opens, and is taken, only after a recent re-authentication (accounts.reauth).
-@method_decorator(reauthentication_required, name="dispatch")
 class CountersignView(ManagerMixin, View):
+    """The form opens, and is taken, only after a recent re-authentication (accounts.reauth),
+    asked once the agreement is known to be the manager's to countersign."""
+
     template_name = "payments/agreements/countersign.html"
 
     def _render(self, request, agreement, form, status=200):
@@ -219,10 +222,14 @@ class CountersignView(ManagerMixin, View):
         }, status=status)
 
     def get(self, request, pk):
-        return self._render(request, self.get_managed_agreement(), SignForm())
+        agreement = self.get_managed_agreement()
+        reauthentication_asked(request)
+        return self._render(request, agreement, SignForm())
 
     def post(self, request, pk):
         agreement = self.get_managed_agreement()
+        if (asked := reauthentication_asked(request)) is not None:
+            return asked
         form = SignForm(request.POST)
         if not form.is_valid():
             return self._render(request, agreement, form, status=400)

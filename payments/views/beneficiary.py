@@ -20,7 +20,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.reauth import reauthentication_required
+from accounts.reauth import reauthentication_asked
 from applications.selectors import organisation_of
 from payments.forms.beneficiary import (
     AttachmentForm,
@@ -352,12 +352,13 @@ class FinanceBankChangesView(LoginRequiredMixin, View):
 class FinanceBankDecideView(LoginRequiredMixin, View):
     # Approving or refusing bank details asks for a recent re-authentication (accounts.reauth);
     # without it the person confirms and comes back to the list of changes.
-    @method_decorator(reauthentication_required(
-        back_to=lambda request, pk: reverse("payments:finance_bank_changes")))
     def post(self, request, pk):
         if not request.user.has_perm(FINANCE):
             raise PermissionDenied
         account = get_object_or_404(pending_bank_changes_for(request.user), pk=pk)
+        asked = reauthentication_asked(request, back=reverse("payments:finance_bank_changes"))
+        if asked is not None:
+            return asked
         form = BankDecisionForm(request.POST, prefix=f"a{account.pk}")
         if not form.is_valid():
             for errors in form.errors.values():

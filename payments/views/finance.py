@@ -15,12 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from accounts.reauth import reauthentication_required
+from accounts.reauth import reauthentication_asked
 from payments.forms.finance import (
     BatchActionForm,
     BatchCreateForm,
@@ -161,10 +160,13 @@ class BatchView(FinanceMixin, View):
             "paid_form": PaymentPaidForm(), "failed_form": PaymentFailedForm(),
         })
 
-    @method_decorator(reauthentication_required(
-        enabled=lambda request: request.POST.get("action") == "export"))
     def post(self, request, pk):
         batch = self.get_batch()
+        # Exporting the SEPA file asks for a recent re-authentication (accounts.reauth), once
+        # the batch is known to be hers to act on.
+        if request.POST.get("action") == "export" and (
+                asked := reauthentication_asked(request)) is not None:
+            return asked
         form = BatchActionForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Unknown action or invalid date."))
@@ -186,14 +188,13 @@ class BatchView(FinanceMixin, View):
         return redirect(batch)
 
 
-# Exporting the SEPA file, and downloading it, ask for a recent re-authentication
-# (accounts.reauth).
-@method_decorator(reauthentication_required, name="get")
 class BatchSepaView(FinanceMixin, View):
     """The batch's pain.001 file, from private storage."""
 
     def get(self, request, pk):
         batch = self.get_batch()
+        # Downloading it asks for a recent re-authentication too (accounts.reauth).
+        reauthentication_asked(request)
         stored = batch.sepa_file
         if not stored or not stored.storage.exists(stored.name):
             raise Http404

@@ -258,3 +258,55 @@ def test_changing_a_persons_superuser_flag_asks_to_reauthenticate(client):
                                                     "is_superuser": "on"}), url)
     person.refresh_from_db()
     assert not person.is_superuser
+
+
+# --- who may act is checked before the re-authentication -----------------------------------------
+# A person who may not act gets her refusal at once, not a request to confirm her password for
+# an act she could never do (with a stale session, as an attacker holding a stolen one would).
+
+
+def test_someone_elses_agreement_is_not_found_before_any_reauthentication(client, agreement):
+    client.force_login(UserFactory())
+    stale(client)
+    url = reverse("payments:agreement", kwargs={"pk": agreement.application_id})
+    response = client.post(url, {"password": PASSWORD, "full_name": "X", "accept": "on",
+                                 "document_sha256": agreement.sha256})
+    assert response.status_code == 404
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_countersigning_another_clusters_agreement_is_refused_before_any_reauthentication(
+        client, agreement, eurocluster_b, method):
+    client.force_login(MembershipFactory(eurocluster=eurocluster_b,
+                                         role=Membership.Role.MANAGER).user)
+    stale(client)
+    response = getattr(client, method)(countersign_url(agreement))
+    assert response.status_code == 404
+    assert not Signature.objects.exists()
+
+
+def test_bank_details_are_refused_to_a_non_finance_person_before_any_reauthentication(client):
+    pending = _pending_change(contracted())
+    client.force_login(UserFactory())
+    stale(client)
+    response = client.post(reverse("payments:finance_bank_decide", args=[pending.pk]),
+                           {f"a{pending.pk}-decision": "approve", f"a{pending.pk}-note": ""})
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == BankAccount.Status.PENDING
+
+
+@pytest.mark.parametrize("action", ["export", "download"])
+def test_another_clusters_batch_is_not_found_before_any_reauthentication(
+        client, batch, eurocluster_b, action):
+    _officer, batch = batch
+    client.force_login(finance_officer(eurocluster_b))
+    stale(client)
+    if action == "export":
+        response = client.post(batch.get_absolute_url(), {"action": "export"})
+    else:
+        response = client.get(reverse("payments:batch_sepa", args=[batch.pk]))
+    assert response.status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.DRAFT
