@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import secrets
 import shutil
 import signal
@@ -52,6 +53,7 @@ from loadtest.accounting import (
     Draft,
     account,
     count_5xx,
+    cpu_gauge_ms,
     last_line,
     percentile,
     submit_rate,
@@ -545,6 +547,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
         while True:
             stack.check_alive()
             time.sleep(1)
+    gauge = cpu_gauge_ms()
+    say(f"the machine's gauge: {gauge} ms (a fixed Python loop; lower is faster)")
     rush = smes - 2 * late_count
     if rush < 1 or rush / arguments.rate > window:
         raise RunFailed(f"{smes} SMEs ({2 * late_count} of them at the deadline) do not fit a rush "
@@ -656,6 +660,8 @@ def run(arguments: argparse.Namespace, stack: Stack) -> dict:
                             for name in ("web", "postgres")},
         requests=len(access_during),
         web=_gunicorn_shape(env),
+        cpu_gauge_ms=gauge, python=f"{platform.python_version()} "
+                                  f"({' '.join(platform.python_build())})",
     )
     return figures
 

@@ -49,3 +49,4 @@ def test_a_small_deadline_rush_loses_nothing_and_refuses_every_late_submit():
     assert set(figures["submit_answers"]) == {"302"}, output
     assert figures["submits_per_second"] > 0
     assert figures["p95_submit_ms"] > 0 and figures["p95_page_ms"] > 0
+    assert figures["cpu_gauge_ms"] > 0 and figures["python"].startswith("3.11")
