@@ -357,7 +357,8 @@ class ApplicationSubmitView(ApplicationMixin, View):
                                          declarations=form.cleaned_data.get("declarations", []))
         except SubmissionIncomplete as error:
             messages.error(request, error.message)
-            application = application_for_submitting(application)
+            # The page shows the call and the voucher type: load them with the row, at once.
+            application = application_for_submitting(self.get_application())
             return self._render(request, application, form, error.details, status=400)
         except DomainError as error:
             messages.error(request, error.message)

@@ -306,6 +306,20 @@ def test_a_submit_reads_the_calls_row_once_with_the_lock(client):
     assert "FOR UPDATE" in reads[0] or connection.vendor == "sqlite"
 
 
+def test_a_refused_submit_reads_the_call_and_voucher_type_with_the_row(client):
+    """Declarations missing: the page of the refusal shows the call and the voucher type, loaded
+    with the application in one read, not one lazy read each."""
+    application = complete_application()
+    _login(client, application.created_by)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("applications:submit", kwargs={"pk": application.pk}),
+                               {"declarations": Declaration.values[:1]})
+    assert response.status_code == 400
+    lazy = [q["sql"] for q in queries for table in ("calls_opencall", "calls_vouchertype")
+            if f'FROM "{table}" WHERE "{table}"."id" =' in q["sql"]]
+    assert lazy == []
+
+
 def test_submit_after_the_deadline_is_refused(client):
     application = complete_application()
     application.call.closes_at = timezone.now() - timedelta(seconds=1)
