@@ -116,8 +116,8 @@ def last_line(**figures: float) -> dict[str, float]:
 def cpu_gauge_ms(*, repeat: int = 5, clock: Callable[[], float] = time.perf_counter) -> float:
     """How fast one core of the machine runs Python at the moment, to compare runs by: the best
     of ``repeat`` timings of a fixed loop, in milliseconds (lower is faster). The development VM
-    gave 54 to 56 ms with the project's interpreter on most days and 74 ms in a slow hour: the
-    same code's CPU per request moves with it."""
+    gave 54 to 56 ms with pyenv's interpreter at its best, 85 to 96 ms in the slow hours of 6
+    December, 43 ms with Debian's optimised one: the same code's CPU per request moves with it."""
     best = math.inf
     for _ in range(repeat):
         started = clock()
