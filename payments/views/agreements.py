@@ -223,7 +223,7 @@ class CountersignView(ManagerMixin, View):
 
     def get(self, request, pk):
         agreement = self.get_managed_agreement()
-        reauthentication_asked(request)
+        reauthentication_asked(request)  # a GET: raises for allauth to ask, then come back
         return self._render(request, agreement, SignForm())
 
     def post(self, request, pk):

@@ -193,7 +193,8 @@ class BatchSepaView(FinanceMixin, View):
 
     def get(self, request, pk):
         batch = self.get_batch()
-        # Downloading it asks for a recent re-authentication too (accounts.reauth).
+        # Downloading it asks for a recent re-authentication too (accounts.reauth; a GET:
+        # raises for allauth to ask, then come back).
         reauthentication_asked(request)
         stored = batch.sepa_file
         if not stored or not stored.storage.exists(stored.name):
