@@ -13,6 +13,9 @@ fault are not the portal's, so this store changes them:
   session read from the database back into Redis, which Django does not guard. Deleting a session
   (logging out, a new key at log-in) still fails when Redis cannot be told: a copy left in Redis
   would keep a session alive that the person ended.
+
+Without Redis (development, the fault drills) the sessions are in the database alone, with the
+same answer to a fault at the save: ``portal.sessions_database``.
 """
 
 import logging
@@ -26,7 +29,20 @@ from portal.unavailable import DATABASE_ERRORS
 logger = logging.getLogger(__name__)
 
 
-class SessionStore(cached_db.SessionStore):
+class DatabaseFaultAtSave:
+    """A database error while the session is saved goes on as itself (the 503 "try again"
+    page), not as Django's ``UpdateError`` (a bare 400 "session interrupted")."""
+
+    def save(self, must_create: bool = False) -> None:
+        try:
+            super().save(must_create)
+        except UpdateError as error:
+            if isinstance(error.__context__, DATABASE_ERRORS):
+                raise error.__context__ from None
+            raise
+
+
+class SessionStore(DatabaseFaultAtSave, cached_db.SessionStore):
     def load(self) -> dict:
         try:
             data = self._cache.get(self.cache_key)
@@ -53,11 +69,3 @@ class SessionStore(cached_db.SessionStore):
         except Exception:  # noqa: BLE001 -- Redis down: the database knows every session
             logger.warning("session cache not asked whether a key exists", exc_info=True)
         return DatabaseStore.exists(self, session_key)
-
-    def save(self, must_create: bool = False) -> None:
-        try:
-            super().save(must_create)
-        except UpdateError as error:
-            if isinstance(error.__context__, DATABASE_ERRORS):
-                raise error.__context__ from None
-            raise

@@ -430,9 +430,10 @@ CACHES = {
 }
 # In production the session is read from Redis (and written to both): a page of a signed-in person
 # spares PostgreSQL one query, which the deadline rush feels (make loadtest). The database stays
-# the session's durable copy; portal.sessions answers a fault of either the portal's way.
-if PRODUCTION and REDIS_CACHE_URL:
-    SESSION_ENGINE = "portal.sessions"
+# the session's durable copy; portal.sessions answers a fault of either the portal's way. Without
+# Redis the database alone holds it (portal.sessions_database: the same answer to a fault).
+SESSION_ENGINE = ("portal.sessions" if PRODUCTION and REDIS_CACHE_URL
+                  else "portal.sessions_database")
 
 # Rate limits and lock-outs. allauth limits its own views (login, sign-up, password reset, the
 # confirmation e-mail): ACCOUNT_RATE_LIMITS, in its syntax "amount/period/per" where per is "ip"

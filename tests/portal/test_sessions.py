@@ -1,5 +1,6 @@
 """The production session engine (portal.sessions): Redis in front, the database behind, and
-each one's fault answered the portal's way."""
+each one's fault answered the portal's way; and the engine without Redis
+(portal.sessions_database), whose database fault at the save is answered the same way."""
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
@@ -112,10 +113,12 @@ def test_a_session_deleted_meanwhile_is_still_update_error(stored):
             store.save()
 
 
-def test_a_page_whose_session_save_meets_a_down_database_gets_the_503_page(monkeypatch):
-    """The restart drill's case: the session came from Redis, the view ran, the database went
-    away before the session (changed by the request) was saved."""
-    with _engine(LOCAL):
+@pytest.mark.parametrize("engine", ["portal.sessions", "portal.sessions_database"])
+def test_a_page_whose_session_save_meets_a_down_database_gets_the_503_page(monkeypatch, engine):
+    """The restart drill's case: the session was read (from Redis, or from the database before
+    it went away), the view ran, the database went away before the session (changed by the
+    request) was saved. With Redis (production) and without (development, the drills)."""
+    with _engine(LOCAL), override_settings(SESSION_ENGINE=engine):
         client = Client(raise_request_exception=False)
         client.force_login(UserFactory())
         session = client.session
@@ -140,4 +143,4 @@ def test_production_with_redis_uses_it():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "portal.sessions"
     result = run_python("-c", code)
-    assert result.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert result.stdout.strip() == "portal.sessions_database"
