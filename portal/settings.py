@@ -168,9 +168,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE",
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"})
-# django-prometheus's wrapper of the same backend counts queries, their time and errors.
+# django-prometheus's wrapper of the same backend counts queries, their time and errors. On
+# PostgreSQL the portal's own subclass of it checks a kept connection without a round trip
+# (portal/postgresql/base.py).
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends.")
+    "django.db.backends.", "django_prometheus.db.backends.").replace(
+    "django_prometheus.db.backends.postgresql", "portal.postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
