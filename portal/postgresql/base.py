@@ -24,11 +24,14 @@ def socket_quiet(connection) -> bool:
     between requests): the server has neither closed it nor sent a notice."""
     if connection.closed:
         return False
+    # poll, not select: select refuses descriptors above 1,024, which a busy process may hold.
+    # A closed or failed socket is reported too (POLLHUP, POLLERR), whatever was asked.
+    poller = select.poll()
     try:
-        readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
+        poller.register(connection.fileno(), select.POLLIN)
     except (OSError, ValueError):
         return False
-    return not readable
+    return not poller.poll(0)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
