@@ -4,6 +4,8 @@ Objects that belong to a Eurocluster expose ``scope_eurocluster_id``; the predic
 any such object, or ``None`` for "in at least one Eurocluster" (the admin asks that first).
 """
 
+from collections.abc import Iterable
+
 import rules
 
 from euroclusters.models import Membership
@@ -16,13 +18,19 @@ def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
     # getattr, not user.__dict__: request.user is a lazy proxy whose own __dict__ is not the user's.
     cache = getattr(user, "_eurocluster_roles", None)
     if cache is None:
-        cache = {}
-        for eurocluster_id, role in Membership.objects.filter(user=user).values_list(
-            "eurocluster_id", "role"
-        ):
-            cache.setdefault(role, set()).add(eurocluster_id)
-        user._eurocluster_roles = cache
+        cache = remember_roles(user, Membership.objects.filter(user=user).values_list(
+            "eurocluster_id", "role"))
     return frozenset().union(*(cache.get(role, set()) for role in roles))
+
+
+def remember_roles(user, pairs: Iterable[tuple[int, str]]) -> dict[str, set[int]]:
+    """Cache the user's memberships, (eurocluster id, role) pairs, on the user object (the
+    authentication backend brings them with the user's own row: ``euroclusters.backends``)."""
+    cache: dict[str, set[int]] = {}
+    for eurocluster_id, role in pairs:
+        cache.setdefault(role, set()).add(eurocluster_id)
+    user._eurocluster_roles = cache
+    return cache
 
 
 def eurocluster_ids_in_scope(user, *roles: str) -> frozenset[int] | None:

@@ -36,7 +36,7 @@ from euroclusters.models import Eurocluster, Membership
 MANAGER_EMAIL = "manager@loadtest.invalid"
 MANAGER_PASSWORD = "load-test-manager-42"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "euroclusters.backends.AuthenticationBackend"
 COUNTRIES = ["BE", "FR", "IT", "DE", "ES", "NL", "PT", "RO", "BG", "AT"]
 
 

@@ -293,7 +293,12 @@ def notifications_of(*, person: Any, unread: bool = False, kind: str = "") -> Qu
 
 
 def unread_count(*, person: Any) -> int:
-    """The bell's number: one COUNT over the partial index of unread rows."""
+    """The bell's number: one COUNT over the partial index of unread rows, unless the person's
+    load brought it (``_unread_notifications``, the authentication backend's: the count as of
+    the start of the request; the views that change it answer with a redirect)."""
+    counted = getattr(person, "_unread_notifications", None)
+    if counted is not None:
+        return counted
     return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from euroclusters.backends import PATH as AUTHENTICATION_BACKEND
 from evaluation.forms.pool import (
     AddEvaluatorForm,
     InvitationAcceptForm,
@@ -329,7 +330,7 @@ class InvitationView(View):
                                  full_name=form.cleaned_data["full_name"],
                                  password=form.cleaned_data["password1"])
                 entry.user.refresh_from_db()
-                login(request, entry.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, entry.user, backend=AUTHENTICATION_BACKEND)
         except DomainError as error:
             messages.error(request, error.message)
             return self._render(request, entry, status=409)

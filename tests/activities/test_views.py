@@ -70,9 +70,10 @@ def test_the_list_filters_by_type_and_year(manager_client, eurocluster_a):
         "", 2026, 2025]
 
 
-# The session, the user, the user's roles, the Euroclusters, the years, the page's count, the
-# activities with their counts, the bell's unread count.
-LIST_QUERIES = 8
+# The session; its user with her memberships and the bell's unread count
+# (euroclusters.backends); the Euroclusters, the years, the page's count, the activities with their
+# counts.
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [1, 12])
@@ -386,8 +387,9 @@ def test_the_create_and_edit_forms_open_for_a_manager(manager_client, activity):
     assert manager_client.get(reverse("activities:edit", args=[activity.pk])).status_code == 200
 
 
-# The session, the user, the user's roles, the activity, its participants, the bell's unread count.
-DETAIL_QUERIES = 6
+# The session; its user with her memberships and the bell's unread count
+# (euroclusters.backends); the activity, its participants.
+DETAIL_QUERIES = 4
 
 
 @pytest.mark.parametrize("n", [1, 10])
@@ -405,8 +407,9 @@ def test_the_preview_lists_a_thousand_rows_in_a_fixed_number_of_queries(
     rows = "".join(f"Firm {i},US,ABC{i:05d}\n" for i in range(1000))
     upload(manager_client, activity, data=f"name,country,registration_number\n{rows}".encode())
     staged = ParticipantImport.objects.get()
-    # The session, the user, the user's roles, the activity, the staged file.
-    with django_assert_num_queries(6):
+    # The session; its user with her memberships and the bell's unread count
+    # (euroclusters.backends); the activity, the staged file.
+    with django_assert_num_queries(4):
         response = manager_client.get(reverse("activities:import_preview",
                                               args=[activity.pk, staged.pk]))
     assert len(response.context["accepted"]) == 1000

@@ -379,12 +379,12 @@ def test_the_review_page_query_count_is_fixed(case, manager_a, django_assert_num
     assert len(response.context["clarifications"]) == n
 
 
-# Session, user, memberships; the application twice (permission, then with the edit page's
-# relations: budget, members, voucher types, documents, attachments, versions); the thread (2);
-# the footer's Euroclusters; the bell's unread count.
-APPLICATION_PAGE_QUERIES = 15
-# Session, user, memberships; the result with its version and application; whether a newer
-# version exists; the thread (2); the bell's unread count.
-ELIGIBILITY_PAGE_QUERIES = 8
-# The review page's nine, and the shared thread (2).
-REVIEW_PAGE_QUERIES = 11
+# Session; its user with her memberships and the bell's unread count (euroclusters.backends); the
+# application twice (permission, then with the edit page's relations: budget, members, voucher
+# types, documents, attachments, versions); the thread (2); the footer's Euroclusters.
+APPLICATION_PAGE_QUERIES = 13
+# Session; its user with her memberships and the bell's unread count (euroclusters.backends); the
+# result with its version and application; whether a newer version exists; the thread (2).
+ELIGIBILITY_PAGE_QUERIES = 6
+# The review page's seven, and the shared thread (2).
+REVIEW_PAGE_QUERIES = 9

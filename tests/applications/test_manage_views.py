@@ -98,8 +98,9 @@ def test_calls_list_query_count_does_not_grow(manager_client, eurocluster_a, cou
                                               django_assert_num_queries):
     for _ in range(count):
         OpenCallFactory(eurocluster=eurocluster_a)
-    # session, user, memberships (perms in the menu and in the view share the cached roles), calls
-    with django_assert_num_queries(5):
+    # session; its user with her memberships (perms in the menu and in the view share the cached
+    # roles) and the bell's unread count (euroclusters.backends); calls
+    with django_assert_num_queries(3):
         assert manager_client.get(reverse("applications:manage_calls")).status_code == 200
 
 
@@ -198,10 +199,10 @@ def test_call_page_query_count_does_not_grow(manager_client, call, count,
                                              django_assert_num_queries):
     for index in range(count):
         (needs_review if index % 2 else checked)(call)
-    # session, user, memberships, call, one light row per result (the counts), the cases to
-    # decide, the page's results with their applications, the clarification requests waiting
-    # (and overdue) per application, the bell's unread count
-    with django_assert_num_queries(9):
+    # session; its user with her memberships and the bell's unread count (euroclusters.backends);
+    # call, one light row per result (the counts), the cases to decide, the page's results with
+    # their applications, the clarification requests waiting (and overdue) per application
+    with django_assert_num_queries(7):
         assert manager_client.get(eligibility_url(call)).status_code == 200
 
 

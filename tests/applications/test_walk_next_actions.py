@@ -160,8 +160,8 @@ def test_the_dashboard_query_count_is_fixed_at_one_and_many_rows(client, rows):
     for _ in range(rows):
         _one_of_each(organisation)
     assert len(dashboard(client, organisation).context["applications"]) == 4 * rows
-    # session, user, organisation, applications; evaluation: rankings, redress requests;
+    # session; its user with her memberships (the menu) and the bell's unread count
+    # (euroclusters.backends); organisation, applications; evaluation: rankings, redress requests;
     # payments: agreements, bank accounts, interim tranches, reports; open calls and their
-    # voucher types; the menu: memberships; a signature of hers (the invitation to set up a second
-    # factor); the bell's unread count
-    assert _queries(client, organisation) == 15
+    # voucher types; a signature of hers (the invitation to set up a second factor)
+    assert _queries(client, organisation) == 13

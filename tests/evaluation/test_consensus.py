@@ -280,7 +280,7 @@ def test_consensus_page_query_count_is_fixed(client, django_assert_num_queries):
     MembershipFactory(user=manager, eurocluster=many.call.eurocluster)
     client.force_login(manager)
     client.get(reverse("evaluation:consensus", args=[few.pk]))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(reverse("evaluation:consensus", args=[few.pk])).status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(reverse("evaluation:consensus", args=[many.pk])).status_code == 200

@@ -131,10 +131,10 @@ def test_manage_pool_query_count_is_fixed(manager_client, call, django_assert_nu
     url = reverse("evaluation:manage_pool", args=[call.pk])
     fill(call, 1)
     manager_client.get(url)  # warm the session and the caches
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         manager_client.get(url)
     fill(call, 20)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = manager_client.get(url)
     assert response.content.decode().count("data-entry=") == 25
 
@@ -149,10 +149,10 @@ def test_manage_assignment_query_count_is_fixed(manager_client, call, django_ass
         "pairs": 2, "kept": 0, "added": 2, "removed": 0, "total_affinity": 2, "min_load": 0,
         "max_load": 1, "seconds": 0.01})
     manager_client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         manager_client.get(url)
     fill(call, 20)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = manager_client.get(url)
     assert response.content.decode().count("data-application=") == 21
 
@@ -362,10 +362,10 @@ def test_application_evaluators_page_query_count_is_fixed(manager_client, call,
                           status=Assignment.Status.ASSIGNED)
     url = reverse("evaluation:manage_application_assignments", args=[application.pk])
     manager_client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         manager_client.get(url)
     for _ in range(8):
         pool_member(call, expertise=["AI"])
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = manager_client.get(url)
     assert response.status_code == 200

@@ -286,7 +286,7 @@ def test_manage_reports_query_count_is_fixed(client, django_assert_num_queries, 
         submitted_report(agreement)
     client.force_login(_manager_of(agreements[0]))
     url = reverse("payments:manage_reports", args=[call.pk])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["reports"]) == count
 
@@ -415,7 +415,7 @@ def test_finance_bank_changes_query_count_is_fixed(client, django_assert_num_que
         BankAccount.objects.filter(pk=account.pk).update(status=BankAccount.Status.ACTIVE)
         _pending_change(agreement)
     client.force_login(_finance_of(call.eurocluster))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(reverse("payments:finance_bank_changes"))
     assert len(response.context["rows"]) == count
     assert all(r["current_iban"] == "****7034" for r in response.context["rows"])

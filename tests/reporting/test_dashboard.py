@@ -76,14 +76,13 @@ from tests.reporting.conftest import beneficiary
 pytestmark = pytest.mark.django_db
 D = Decimal
 Outcome = EligibilityResult.Outcome
-# session, user, memberships; the Euroclusters, the calls; the ledger (3); the funnel (4); the
-# curves of the open calls (2); who applies (2: grouped, and those with related enterprises,
-# whose prefetch adds one when there are some); the manager's queue (5) or the finance
-# officer's (2, and 2 of the menu's permission check); for a superuser both and the portal
-# summary (calls and ledger: 4).
-# Each with the bell's unread count (one COUNT for every signed-in page).
-QUERIES_DASHBOARD = {"manager": 22, "finance": 21, "superuser": 28}
-QUERIES_CALL = 21
+# session; its user with her memberships and the bell's unread count (euroclusters.backends); the
+# Euroclusters, the calls; the ledger (3); the funnel (4); the curves of the open calls (2); who
+# applies (2: grouped, and those with related enterprises, whose prefetch adds one when there are
+# some); the manager's queue (5) or the finance officer's (2, and 2 of the menu's permission
+# check); for a superuser both and the portal summary (calls and ledger: 4).
+QUERIES_DASHBOARD = {"manager": 20, "finance": 19, "superuser": 26}
+QUERIES_CALL = 19
 
 
 def versioned(application: Application, *outcomes: str) -> Application:

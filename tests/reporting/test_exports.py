@@ -299,8 +299,8 @@ def test_applications_export_queries_do_not_grow_with_rows(client, django_assert
     for n in range(extra):
         submitted(call, acronym=f"A{n}")
     client.force_login(manager_of(call))
-    # session, user, roles, call, count, rows
-    with django_assert_num_queries(6):
+    # session, user with her memberships (euroclusters.backends), call, count, rows
+    with django_assert_num_queries(5):
         rows = csv_rows(client.get(url("applications", call=call.pk)))
     assert len(rows) == 2 + extra
 
@@ -315,8 +315,9 @@ def test_exports_page_queries_do_not_grow_with_rows(client, django_assert_num_qu
                               params={"call": str((call, other)[n % 2].pk)},
                               expires_at=timezone.now())
     client.force_login(manager)
-    # session, user, exports, their calls' references, the menu's roles
-    with django_assert_num_queries(6):
+    # session, user with her memberships (the menu's roles) and the bell's unread count
+    # (euroclusters.backends), exports, their calls' references
+    with django_assert_num_queries(4):
         page = client.get(reverse("reporting:exports")).content.decode()
     assert page.count("<td>Applications (CSV) · DREAM-2026-01</td>") == extra // 2 + 1
     assert page.count("<td>Applications (CSV) · DREAM-2026-02</td>") == (extra + 1) // 2

@@ -221,9 +221,9 @@ def test_the_evaluation_exports_queries_do_not_grow_with_rows(client, django_ass
                     "decided_at": timezone.now()} if number % 2 else {}))
     client.force_login(manager)
     for name in ("evaluators", "redress"):
-        # session, user, roles, call, count, rows
-        with django_assert_num_queries(6):
+        # session, user with her memberships (euroclusters.backends), call, count, rows
+        with django_assert_num_queries(5):
             assert len(csv_rows(client.get(url(name, call=call.pk)))) == extra + 2
     # Assignments of proposals in evaluation or past it: a rejected one still shows.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(xlsx_rows(client.get(url("assignments", "xlsx", call=call.pk)))) == extra + 2

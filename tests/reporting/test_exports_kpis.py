@@ -212,11 +212,11 @@ def test_kpi_values_queries_do_not_grow_with_rows(client, django_assert_num_quer
         value(kpi, number, date(2026, 1, 31), manager, evidence="kpis/x.pdf")
         value(kpi, number + 1, date(2026, 2, 28), manager)
     client.force_login(manager)
-    # session, user, roles, count, rows
-    with django_assert_num_queries(5):
+    # session, user with her memberships (euroclusters.backends), count, rows
+    with django_assert_num_queries(4):
         rows = xlsx_rows(client.get(url("kpi_values", "xlsx")))
     assert len(rows) == 1 + (24 if many else 2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert len(csv_rows(client.get(url("kpi_values")))) == len(rows)
 
 
@@ -228,9 +228,10 @@ def test_kpi_progress_queries_do_not_grow_with_rows(client, django_assert_num_qu
         value(reported, number, date(2026, 1, 31), manager)
         target(eurocluster_a, f"Funded {number}", measure=M.PROJECTS_FUNDED)
     client.force_login(manager)
-    # session, user, roles, count (one query), the Eurocluster, its targets, the reported
-    # values, the events of "projects funded" (read once for all its KPIs)
-    with django_assert_num_queries(8):
+    # session, user with her memberships (euroclusters.backends), count (one query), the
+    # Eurocluster, its targets, the reported values, the events of "projects funded" (read once
+    # for all its KPIs)
+    with django_assert_num_queries(7):
         rows = csv_rows(client.get(url("kpi_progress")))
     assert len(rows) == 1 + (20 if many else 2)
 

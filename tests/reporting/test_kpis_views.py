@@ -97,10 +97,10 @@ def test_the_list_query_count_does_not_grow_with_the_kpis(client, manager, euroc
             KpiValue.objects.create(target=kpi, value=number, measured_on=date(2026, 1, 31),
                                     recorded_by=manager)
     client = login(client, manager)
-    # session, user, roles, Euroclusters, targets, reported values; then one read per
-    # computation used (two for those that join funded SMEs with activities' participants); the
-    # bell's unread count.
-    expected = 7 if rows == 1 else 7 + 11
+    # session, user with her memberships and the bell's unread count (euroclusters.backends),
+    # Euroclusters, targets, reported values; then one read per computation used (two for those
+    # that join funded SMEs with activities' participants).
+    expected = 5 if rows == 1 else 5 + 11
     with django_assert_num_queries(expected):
         assert client.get(LIST).status_code == 200
 
@@ -259,8 +259,9 @@ def test_a_kpis_page_query_count_does_not_grow_with_its_history(client, manager,
         KpiValue.objects.create(target=reported, value=month, measured_on=date(2026, month, 1),
                                 recorded_by=manager)
     client = login(client, manager)
-    # session, user, roles, the target, its values for the figures, the history with authors.
-    with django_assert_num_queries(7):
+    # session, user with her memberships and the bell's unread count (euroclusters.backends), the
+    # target, its values for the figures, the history with authors.
+    with django_assert_num_queries(5):
         response = client.get(detail(reported))
     assert len(response.context["history"]) == rows
 

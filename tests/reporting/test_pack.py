@@ -36,7 +36,7 @@ SUBMITTED = datetime.datetime(2026, 2, 10, 9, 30, tzinfo=UTC)
 COUNTERSIGNED = datetime.datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 PAID = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 START, END = "2026-01-01", "2026-06-30"
-QUERIES = 19  # the download, whatever the number of rows
+QUERIES = 18  # the download, whatever the number of rows
 
 
 def url(eurocluster=None, **params) -> str:
@@ -288,7 +288,7 @@ def test_the_dashboard_links_to_the_pack_for_managers_only(client, world):
 def test_the_page_queries_are_fixed(client, world, django_assert_num_queries):
     client.force_login(world["manager"])
     client.get(url(world["call"].eurocluster))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         client.get(url(world["call"].eurocluster))
 
 
