@@ -3,16 +3,21 @@ project's folder) by `gunicorn portal.wsgi:application` in docker-compose.yml an
 
 Without this file gunicorn runs ONE synchronous worker: one request at a time per container,
 whatever the cores, and `make loadtest` measured that as the first limit of the deadline rush.
-A page spends much of its time waiting on PostgreSQL, Redis and clamd, so more processes than
-cores keep the cores busy: gunicorn's own advice, 2 x cores + 1. Both numbers come from the
-environment (WEB_CONCURRENCY is the name gunicorn itself reads) for a container given a share of
-a larger machine.
+gunicorn's own advice is 2 x cores + 1, for pages that mostly wait. The portal's pages mostly
+compute (a query is a fraction of a millisecond on the same host), and docker-compose runs
+PostgreSQL, the Celery worker and ClamAV on the same cores: there more processes than cores only
+take turns, each turn leaving the next one colder caches. `make loadtest` measured it on 2 cores
+(6 December, fourth session): 5 workers 18.2 ms of web CPU a request, 19.4 submits a second, p95
+submit 1.2 s and one SME lost; 2 workers 14.3 to 15.5 ms, 20.3 to 21.0 a second, p95 submit 0.15
+to 0.71 s and none lost in three runs. So one worker per core;
+both numbers come from the environment (WEB_CONCURRENCY is the name gunicorn itself reads): on a
+host of its own, whose cores wait on a database elsewhere, 2 x cores + 1 is the one to try.
 """
 
 import multiprocessing
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
 # Threads per worker (gthread when > 1): requests that wait on I/O overlap within a process.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 # A request slower than this is killed with its worker (the 503 page never takes this long).

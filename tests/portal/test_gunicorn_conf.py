@@ -27,9 +27,12 @@ def test_a_worker_freezes_what_it_loaded_and_collects_the_young_less_often(colle
     assert gc.get_freeze_count() > 0
 
 
-def test_workers_default_to_twice_the_cores_and_one(monkeypatch):
+def test_workers_default_to_one_per_core_and_at_least_two(monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 2)
-    assert runpy.run_path(str(CONF))["workers"] == 5
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 4)
+    assert runpy.run_path(str(CONF))["workers"] == 4
+    # One core: still two, so that one slow request does not hold every page.
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 1)
+    assert runpy.run_path(str(CONF))["workers"] == 2
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(CONF))["workers"] == 3
