@@ -23,7 +23,6 @@ request, so nobody is logged out by the change.
 import functools
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import router
 from django.db.models import (
@@ -39,9 +38,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 
-from euroclusters.models import Membership
-from euroclusters.rules import remember_roles
-from portal.models import Notification
+from accounts.rules import verified_addresses
+from euroclusters.rules import memberships_of, remember_roles
+from portal.notifications import unread_of
 
 PATH = "euroclusters.backends.AuthenticationBackend"
 # The paths earlier sessions name (settings.AUTHENTICATION_BACKENDS before this backend).
@@ -65,12 +64,12 @@ def _membership_pairs() -> Subquery:
     """'eurocluster id:role' of each of the person's memberships, in one text (NULL: none)."""
     pair = Concat(Cast("eurocluster_id", CharField()), Value(FIELD_SEPARATOR), "role",
                   output_field=TextField())
-    return Subquery(Membership.objects.filter(user=OuterRef("pk")).order_by()
+    return Subquery(memberships_of(OuterRef("pk")).order_by()
                     .values("user").annotate(pairs=_Joined(pair)).values("pairs"))
 
 
 def _unread_count() -> Coalesce:
-    unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+    unread = (unread_of(person=OuterRef("pk"))
               .order_by().values("recipient").annotate(count=Count("pk")).values("count"))
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
@@ -95,8 +94,7 @@ def _compiled_load(alias: str) -> tuple[str, tuple, int]:
     the compiled SQL takes 0.2 ms. Only the id changes from one request to the next."""
     queryset = (get_user_model()._default_manager
                 .annotate(membership_pairs=_membership_pairs(),
-                          verified_address=Exists(EmailAddress.objects.filter(
-                              user=OuterRef("pk"), verified=True)),
+                          verified_address=Exists(verified_addresses(OuterRef("pk"))),
                           unread_notifications=_unread_count())
                 .filter(pk=_ID_MARK))
     sql, params = queryset.query.get_compiler(alias).as_sql()

@@ -18,9 +18,14 @@ def eurocluster_ids_with_role(user, *roles: str) -> frozenset[int]:
     # getattr, not user.__dict__: request.user is a lazy proxy whose own __dict__ is not the user's.
     cache = getattr(user, "_eurocluster_roles", None)
     if cache is None:
-        cache = remember_roles(user, Membership.objects.filter(user=user).values_list(
-            "eurocluster_id", "role"))
+        cache = remember_roles(user, memberships_of(user).values_list("eurocluster_id", "role"))
     return frozenset().union(*(cache.get(role, set()) for role in roles))
+
+
+def memberships_of(user):
+    """The user's memberships (``user`` may be an ``OuterRef``, as in the authentication
+    backend's load)."""
+    return Membership.objects.filter(user=user)
 
 
 def remember_roles(user, pairs: Iterable[tuple[int, str]]) -> dict[str, set[int]]:

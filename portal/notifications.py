@@ -292,6 +292,12 @@ def notifications_of(*, person: Any, unread: bool = False, kind: str = "") -> Qu
                      "recipient_id")
 
 
+def unread_of(*, person: Any) -> QuerySet:
+    """The person's unread notifications (``person`` may be an ``OuterRef``, as in the
+    authentication backend's load): the rows of the partial index the bell counts over."""
+    return Notification.objects.filter(recipient=person, read_at__isnull=True)
+
+
 def unread_count(*, person: Any) -> int:
     """The bell's number: one COUNT over the partial index of unread rows, unless the person's
     load brought it (``_unread_notifications``, the authentication backend's: the count as of
@@ -299,7 +305,7 @@ def unread_count(*, person: Any) -> int:
     counted = getattr(person, "_unread_notifications", None)
     if counted is not None:
         return counted
-    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+    return unread_of(person=person).count()
 
 
 def notification_mark_read(*, person: Any, notification_id: int) -> Notification:
@@ -315,8 +321,7 @@ def notification_mark_read(*, person: Any, notification_id: int) -> Notification
 
 def notifications_mark_all_read(*, person: Any) -> int:
     """Mark every unread notification of the person read; how many were unread."""
-    return Notification.objects.filter(recipient=person, read_at__isnull=True).update(
-        read_at=timezone.now())
+    return unread_of(person=person).update(read_at=timezone.now())
 
 
 def preferences_of(*, person: Any) -> dict[str, str]:
