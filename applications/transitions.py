@@ -20,12 +20,14 @@ def application_transition(*, application: Application, to: str, by: Any, reason
     Repeating a transition that already happened is a no-op. Raises InvalidTransition.
     ``savepoint=False`` for a caller whose transaction fails as a whole on any error, and
     ``locked=True`` when the caller has locked ``application`` itself in this transaction (see
-    ``portal.transitions.transition``).
+    ``portal.transitions.transition``). When ``application`` comes with its call loaded, the
+    audit line takes its Eurocluster from it instead of reading the call again.
     """
+    known = application.call.eurocluster_id if Application.call.is_cached(application) else None
     updated, _changed = transition(model=Application, pk=application.pk, to=to,
                                    table=Application.TRANSITIONS, by=by, reason=reason,
                                    extra=extra, savepoint=savepoint,
-                                   locked=application if locked else None)
+                                   locked=application if locked else None, eurocluster_id=known)
     return updated
 
 

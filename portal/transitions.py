@@ -49,6 +49,7 @@ def transition(
     extra: Mapping[str, Any] | None = None,
     savepoint: bool = True,
     locked: M | None = None,
+    eurocluster_id: int | None = None,
 ) -> tuple[M, bool]:
     """Move row ``pk`` of ``model`` to state ``to``; return ``(row, changed)``.
 
@@ -60,7 +61,9 @@ def transition(
     InvalidTransition and go on; ``savepoint=False`` spares the SAVEPOINT and RELEASE queries to
     a caller that lets every error fail its whole transaction. ``locked`` is the row when the
     caller has locked it already in this transaction (``select_for_update``, as a submission
-    does): it is used as it is, not read again.
+    does): it is used as it is, not read again. ``eurocluster_id`` is the row's Eurocluster when
+    the caller has it at hand: the audit line then does not load it (the re-read row has none of
+    the caller's related rows loaded).
     """
     with transaction.atomic(savepoint=savepoint):
         if locked is not None:
@@ -82,7 +85,7 @@ def transition(
             update_fields.append("updated_at")
         obj.save(update_fields=update_fields)
         audit_record(subject=obj, action="transition", actor=by, from_state=current, to_state=to,
-                     reason=reason)
+                     reason=reason, eurocluster_id=eurocluster_id)
         return obj, True
 
 

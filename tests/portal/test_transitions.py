@@ -4,8 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
+from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_trail
 from portal.errors import InvalidTransition
@@ -165,3 +169,36 @@ def test_a_transition_by_the_system_is_audited_without_an_actor(by):
     entry = audit_trail(call).get()
     assert (entry.actor, entry.from_state, entry.to_state, entry.reason) == (
         None, "published", "open", "opening date")
+
+
+# --- the audit line's Eurocluster, from the caller's loaded call -----------------------------
+
+
+def _transition_queries(application: Application) -> list[str]:
+    ContentType.objects.get_for_model(Application)  # cached for the process: not counted
+    with CaptureQueriesContext(connection) as queries:
+        application_transition(application=application, to=A.WITHDRAWN, by=None,
+                               savepoint=False)
+    return [query["sql"] for query in queries]
+
+
+@pytest.mark.django_db
+def test_an_application_with_its_call_loaded_is_audited_without_reading_the_call_again():
+    # The eligibility check moves an application it loaded with its call: the row the transition
+    # locks has no call, and the audit line's Eurocluster came from a second read of the wide row.
+    application = Application.objects.select_related("call").get(pk=ApplicationFactory().pk)
+    queries = _transition_queries(application)
+    assert len(queries) == 3, queries  # the locked row, its update, the audit line
+    assert not any("calls_opencall" in sql for sql in queries)
+    [line] = audit_trail(application)
+    assert line.eurocluster_id == application.call.eurocluster_id
+
+
+@pytest.mark.django_db
+def test_an_application_without_its_call_has_the_audit_line_read_its_eurocluster():
+    created = ApplicationFactory()
+    queries = _transition_queries(Application.objects.get(pk=created.pk))
+    assert len(queries) == 4, queries
+    assert any("calls_opencall" in sql for sql in queries)
+    [line] = audit_trail(created)
+    assert line.eurocluster_id == created.call.eurocluster_id
