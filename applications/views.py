@@ -5,7 +5,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -34,9 +34,10 @@ from applications.models import BudgetLine, Declaration
 from applications.roles import SESSION_FLAG as APPLICANT_FLAG
 from applications.rules import APPLICANT_ONLY
 from applications.selectors import (
+    PAGE_RELATED,
     application_for_editing,
     application_for_submitting,
-    applications_visible_to,
+    application_visible_to,
     dashboard_applications,
     organisation_of,
     released_eligibility,
@@ -64,13 +65,13 @@ class ApplicationMixin(LoginRequiredMixin):
 
     permission = "applications.view_application"
 
-    def get_application(self, *, related: tuple[str, ...] | None = None):
+    def get_application(self, *, related: tuple[str, ...] = PAGE_RELATED):
         """``related``: the relations to load with it, for a view that needs fewer than the
         pages do (the call, its Eurocluster, the voucher type and the enterprise)."""
-        queryset = applications_visible_to(self.request.user)
-        if related is not None:
-            queryset = queryset.select_related(None).select_related(*related)
-        application = get_object_or_404(queryset, pk=self.kwargs["pk"])
+        application = application_visible_to(self.request.user, self.kwargs["pk"],
+                                             related=related)
+        if application is None:
+            raise Http404
         if self.permission in APPLICANT_ONLY:
             allowed = rules.test_rule(self.permission, self.request.user, application)
         else:
