@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -256,17 +256,20 @@ def attachment_remove(*, attachment: Attachment, by: Any) -> None:
 # The application as a submission locks and reads it, its SQL compiled once per process
 # (portal.prepared; the deadline rush submits 20 a second). It locks the application only:
 # PostgreSQL refuses FOR UPDATE on the outer join of the optional voucher type, and locking the
-# call would queue every applicant of the call behind one. Everything missing_items() and
-# snapshot() read is loaded once: each read its own copy before (attachments three times), a
-# third of the queries of a submit.
+# call would queue every applicant of the call behind one.
 _SUBMITTING = PreparedRead(
     lambda pk: Application.objects.select_for_update(of=("self",))
-    .select_related("call", "voucher_type", "organisation")
-    .prefetch_related(
-        "budget_lines", "members", "call__required_documents",
-        "organisation__related_enterprises", "organisation__de_minimis_aid",
-        Prefetch("attachments", queryset=Attachment.objects.select_related("required_document")))
-    .filter(pk=pk), "pk")
+    .select_related("call", "voucher_type", "organisation").filter(pk=pk), "pk")
+
+
+def _submission_lookups() -> tuple:
+    """Everything missing_items() and snapshot() read, loaded once: each read its own copy
+    before (attachments three times), a third of the queries of a submit. Made for each
+    submission: a Prefetch keeps what it last loaded."""
+    return ("budget_lines", "members", "call__required_documents",
+            "organisation__related_enterprises", "organisation__de_minimis_aid",
+            Prefetch("attachments",
+                     queryset=Attachment.objects.select_related("required_document")))
 
 
 @transaction.atomic
@@ -282,6 +285,7 @@ def application_submit(*, application: Application, by: Any,
     application = _SUBMITTING.first(pk=application.pk)
     if application is None:
         raise Application.DoesNotExist
+    prefetch_related_objects([application], *_submission_lookups())
     now = timezone.now()
     _require_open(application.call, now)
     if not application.is_editable:

@@ -5,13 +5,16 @@ of every model it loads, the quoting) costs the web process more CPU than the da
 answer it: for an application with its call, Eurocluster, voucher type and enterprise, about
 1 ms against 0.15 (``make loadtest``, README "Load test"). A :class:`PreparedRead` compiles its
 queryset once per database connection and language, with placeholder ids, and then runs that
-SQL with the real ids; the ORM still makes the model instances (``select_related`` included)
-and runs the queryset's ``prefetch_related`` as usual.
+SQL with the real ids; the ORM still makes the model instances (``select_related`` included).
+Prefetch after the read, with ``prefetch_related_objects``: a queryset with prefetches is
+refused, since its ``Prefetch`` objects would be shared by every later read.
 
 Only integer parameters (ids), and only querysets that depend on nothing else: the queryset is
-built once, so a builder that branched on an id, or read the time or the person, would be wrong
-for every later call. A builder whose SQL does not carry each id exactly once is refused when
-first used.
+built once, so a builder that read the time or the person would be wrong for every later call.
+The queryset is compiled twice, with two sets of placeholders, when first used, and refused
+unless the two SQL texts are the same and their parameters differ exactly where each id goes,
+once each: a builder that branched on an id, or a condition Django drops for a value out of a
+column's range, is caught there rather than answered wrongly.
 """
 
 import copy
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -27,9 +31,12 @@ from django.utils.translation import get_language
 
 M = TypeVar("M", bound=Model)
 
-# Placeholders no id ever takes: below zero, yet inside a 32-bit integer column's range (Django
-# compiles a lookup outside a column's range to "no rows", without parameters).
-_PLACEHOLDER_BASE = -(2**31) + 1
+# Two sets of placeholders, each inside the range of every integer column (a small positive
+# integer's included: Django compiles a lookup outside a column's range to "no rows" or drops
+# it), one odd and one even.
+_PLACEHOLDERS = (30_001, 31_002)
+# The ids a bigint column holds: beyond them, no row (the ORM's answer, without a query).
+_BIGINT = range(-(2**63), 2**63)
 
 
 @dataclass(frozen=True)
@@ -58,20 +65,43 @@ class PreparedRead(Generic[M]):
         self.using = using
         self._key = object()  # this read's own key in a connection's plans
 
-    def _plan(self) -> _Plan:
-        placeholders = {name: _PLACEHOLDER_BASE + n for n, name in enumerate(self.parameters)}
+    def _compiled(self, base: int) -> tuple[QuerySet, SQLCompiler, str, tuple, dict[str, int]]:
+        placeholders = {name: base + n for n, name in enumerate(self.parameters)}
         queryset = self.build(**placeholders).using(self.using)
+        if queryset._prefetch_related_lookups:
+            raise ValueError("prepared read: prefetch after the read (prefetch_related_objects), "
+                             "not in its queryset")
         compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in placeholders.items()}
-        slots = tuple(by_value.get(value, "") if type(value) is int else "" for value in params)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet) as error:
+            raise ValueError("prepared read: Django compiles this queryset to no condition or "
+                             f"no rows for placeholder ids ({type(error).__name__})") from error
+        return queryset, compiler, sql, tuple(params), placeholders
+
+    def _plan(self) -> _Plan:
+        queryset, compiler, sql, params, first = self._compiled(_PLACEHOLDERS[0])
+        _queryset, _compiler, other_sql, other_params, second = self._compiled(_PLACEHOLDERS[1])
+        if other_sql != sql or len(other_params) != len(params):
+            raise ValueError("prepared read: the SQL depends on the ids")
+        slots = []
+        for value, other in zip(params, other_params, strict=True):
+            if value == other:
+                slots.append("")  # a constant
+                continue
+            names = [name for name in self.parameters
+                     if (value, other) == (first[name], second[name])]
+            if len(names) != 1:
+                raise ValueError("prepared read: a parameter of its SQL changes with the ids "
+                                 "but is none of them")
+            slots.append(names[0])
         for name in self.parameters:
             if slots.count(name) != 1:
                 raise ValueError(f"prepared read: parameter {name!r} appears "
                                  f"{slots.count(name)} times in its SQL, not once")
         constants = tuple(None if slot else value for slot, value in zip(slots, params,
                                                                          strict=True))
-        return _Plan(queryset=queryset, compiler=compiler, sql=sql, slots=slots,
+        return _Plan(queryset=queryset, compiler=compiler, sql=sql, slots=tuple(slots),
                      constants=constants)
 
     def _plan_for(self) -> _Plan:
@@ -91,6 +121,8 @@ class PreparedRead(Generic[M]):
         for name, value in ids.items():
             if type(value) is not int:
                 raise TypeError(f"prepared read: {name} must be an int, not {type(value).__name__}")
+        if any(value not in _BIGINT for value in ids.values()):
+            return []
         plan = self._plan_for()
         database = connections[self.using]
         # The compiler's own check, which the replayed SQL skips.
@@ -103,7 +135,8 @@ class PreparedRead(Generic[M]):
         replay = copy.copy(plan.compiler)
         replay.as_sql = lambda *args, **kwargs: (plan.sql, params)
         queryset = plan.queryset.all()
-        # This clone only: a read's queryset is never handed out, so nothing chains from it.
+        # This clone only (Query.clone copied the dict before): a read's queryset is never
+        # handed out, so nothing chains from it.
         queryset.query.get_compiler = lambda *args, **kwargs: replay
         return list(queryset)
 

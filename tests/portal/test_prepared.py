@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -64,13 +64,23 @@ def test_the_queryset_is_built_once_per_connection_and_language():
     ids = {"user_id": application.organisation.user_id, "pk": application.pk}
     for _ in range(3):
         assert read.first(**ids).pk == application.pk
-    assert len(built) == 1
+    assert len(built) == 2  # compiled twice, with two sets of placeholders, when first used
     with translation.override("fr"):
         assert read.first(**ids).pk == application.pk
         assert read.first(**ids).pk == application.pk
-    assert len(built) == 2
-    # Built with placeholders no row has, never with a caller's ids.
-    assert all(value < 0 for pair in built for value in pair)
+    assert len(built) == 4
+    # Built with placeholders, never with a caller's ids.
+    assert (ids["user_id"], ids["pk"]) not in built
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_still_runs_after_its_connection_was_closed():
+    application = ApplicationFactory()
+    read = own_application_read()
+    ids = {"user_id": application.organisation.user_id, "pk": application.pk}
+    assert read.first(**ids).pk == application.pk
+    connection.close()  # as CONN_MAX_AGE or a failed health check does between requests
+    assert read.first(**ids).pk == application.pk
 
 
 def test_a_translated_field_is_filtered_in_the_active_language():
@@ -83,17 +93,22 @@ def test_a_translated_field_is_filtered_in_the_active_language():
         assert read.first(pk=call.pk).pk == call.pk
 
 
-def test_the_queryset_s_prefetches_run_for_each_read():
+def test_prefetches_are_made_after_the_read_not_in_its_queryset():
     application = ApplicationFactory()
     BudgetLineFactory(application=application, position=0)
     read = PreparedRead(lambda pk: Application.objects.filter(pk=pk).prefetch_related(
         Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("position"))), "pk")
-    assert len(read.first(pk=application.pk).budget_lines.all()) == 1
-    BudgetLineFactory(application=application, position=1)
+    # A Prefetch in the kept queryset would be shared by every later read.
+    with pytest.raises(ValueError, match="prefetch after the read"):
+        read.first(pk=application.pk)
+
+
+def test_an_id_beyond_any_column_finds_nothing_without_a_query():
+    read = PreparedRead(lambda pk: Application.objects.filter(pk=pk), "pk")
     with CaptureQueriesContext(connection) as queries:
-        lines = list(read.first(pk=application.pk).budget_lines.all())
-    assert len(lines) == 2
-    assert len(queries) == 2  # the row, its prefetched lines
+        assert read.fetch(pk=2**63) == []
+        assert read.fetch(pk=-(2**63) - 1) == []
+    assert len(queries) == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,7 +140,20 @@ def test_ids_must_be_the_read_s_integer_parameters():
 @pytest.mark.parametrize("build", [
     lambda pk: Application.objects.all(),  # the id is not used
     lambda pk: Application.objects.filter(pk=pk) | Application.objects.filter(call_id=pk),
+    # A positive small column: a negative placeholder would have dropped this condition.
+    lambda pk: Application.objects.filter(Q(pk=pk) | Q(versions__number=pk)),
 ])
 def test_a_builder_that_does_not_use_each_id_exactly_once_is_refused(build):
     with pytest.raises(ValueError, match="appears"):
+        PreparedRead(build, "pk").fetch(pk=1)
+
+
+@pytest.mark.parametrize("build", [
+    # A shape that depends on the id.
+    lambda pk: Application.objects.filter(pk=pk, **({"status": "draft"} if pk % 2 else {})),
+    # A value made from the id, which the replay could not recompute.
+    lambda pk: Application.objects.filter(pk=pk + 1),
+])
+def test_a_builder_whose_sql_is_not_the_ids_in_fixed_places_is_refused(build):
+    with pytest.raises(ValueError, match="depends on the ids|none of them"):
         PreparedRead(build, "pk").fetch(pk=1)
