@@ -55,6 +55,12 @@ def _own(user_id) -> Q:
     return Q(organisation__user_id=user_id)
 
 
+def _sees_own_only(user) -> bool:
+    """Whether the signed-in ``user`` opens her own applications only: an applicant (most
+    requests), who manages no Eurocluster and is no superuser."""
+    return not user.is_superuser and not eurocluster_ids_with_role(user, Membership.Role.MANAGER)
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
     """Applications ``user`` may open: their own, and the submitted ones of the Euroclusters
     they manage (all of them for a superuser). A draft belongs to its applicant until it is
@@ -63,14 +69,14 @@ def applications_visible_to(user) -> QuerySet[Application]:
     if not user.is_authenticated:
         return queryset.none()
     own = _own(user.pk)
+    if _sees_own_only(user):
+        # A simpler query to build than the OR with an empty list (half a millisecond of CPU
+        # less on every page of an application).
+        return queryset.filter(own)
     submitted = Q(submitted_at__isnull=False)
     if user.is_superuser:
         return queryset.filter(own | submitted)
     managed = eurocluster_ids_with_role(user, Membership.Role.MANAGER)
-    if not managed:
-        # An applicant (most requests): her own only, a simpler query to build than the OR with
-        # an empty list (half a millisecond of CPU less on every page of an application).
-        return queryset.filter(own)
     return queryset.filter(own | (submitted & Q(call__eurocluster_id__in=managed)))
 
 
@@ -95,8 +101,7 @@ def application_visible_to(user, pk: int, *,
     An applicant's read of her own application (most of the requests of a deadline rush) runs
     SQL compiled once per process (``portal.prepared``): building it costs more than running it.
     """
-    if (user.is_authenticated and not user.is_superuser
-            and not eurocluster_ids_with_role(user, Membership.Role.MANAGER)):
+    if user.is_authenticated and _sees_own_only(user):
         return _own_read(tuple(related)).first(user_id=user.pk, pk=pk)
     return (applications_visible_to(user).select_related(None).select_related(*related)
             .filter(pk=pk).first())
