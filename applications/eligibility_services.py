@@ -25,6 +25,7 @@ from calls.models import OpenCall
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.notifications import notify
+from portal.prepared import PreparedRead
 from portal.queue import enqueue_on_commit
 from portal.site import site_url
 
@@ -96,19 +97,18 @@ CHECKED_FIELDS = (
 )
 
 
+# The result of a version, locked (its row only), with what the check reads loaded: the version
+# and its application with the call. Its SQL is compiled once per process (portal.prepared):
+# the worker checks every submission of the deadline rush.
+_LOCKED_RESULT = PreparedRead(
+    lambda version_id: EligibilityResult.objects.select_for_update(of=("self",))
+    .select_related("version__application__call")
+    .only(*(field.name for field in EligibilityResult._meta.concrete_fields), *CHECKED_FIELDS)
+    .filter(version_id=version_id), "version_id")
+
+
 def _locked_result(version_id: int) -> EligibilityResult | None:
-    """The result of a version, locked (its row only), with what the check reads loaded: the
-    version and its application with the call."""
-    try:
-        return (
-            EligibilityResult.objects.select_for_update(of=("self",))
-            .select_related("version__application__call")
-            .only(*(field.name for field in EligibilityResult._meta.concrete_fields),
-                  *CHECKED_FIELDS)
-            .get(version_id=version_id)
-        )
-    except EligibilityResult.DoesNotExist:
-        return None
+    return _LOCKED_RESULT.first(version_id=version_id)
 
 
 @transaction.atomic

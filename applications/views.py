@@ -36,11 +36,13 @@ from applications.rules import APPLICANT_ONLY
 from applications.selectors import (
     PAGE_RELATED,
     application_for_editing,
+    application_for_page,
     application_for_submitting,
     application_visible_to,
     dashboard_applications,
     organisation_of,
     released_eligibility,
+    version_of,
 )
 from applications.services import (
     SubmissionIncomplete,
@@ -371,7 +373,7 @@ class ApplicationSubmitView(ApplicationMixin, View):
 
 class ApplicationDetailView(ApplicationMixin, View):
     def get(self, request, pk):
-        application = application_for_editing(self.get_application())
+        application = application_for_page(self.get_application())
         return render(request, "applications/detail.html", {
             "application": application, "call": application.call,
             "versions": application.versions.all(),
@@ -383,8 +385,9 @@ class ApplicationDetailView(ApplicationMixin, View):
 class ReceiptView(ApplicationMixin, View):
     def get(self, request, pk, number):
         application = self.get_application()
-        version = get_object_or_404(application.versions.select_related("eligibility"),
-                                    number=number)
+        version = version_of(application, number)
+        if version is None:
+            raise Http404
         content = version.content
         categories = dict(BudgetLine.Category.choices)
         return render(request, "applications/receipt.html", {

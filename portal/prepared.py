@@ -143,3 +143,51 @@ class PreparedRead(Generic[M]):
     def first(self, **ids: int) -> M | None:
         rows = self.fetch(**ids)
         return rows[0] if rows else None
+
+
+def _unchanged(queryset: QuerySet) -> QuerySet:
+    return queryset
+
+
+class PreparedRelated(Generic[M]):
+    """The rows of one instance's reverse foreign key, ``instance.<name>.all()``, read with a
+    :class:`PreparedRead` and kept where ``prefetch_related`` keeps them.
+
+    ``PreparedRelated(Application, "budget_lines").load(application)`` then
+    ``application.budget_lines.all()`` answers from them without a query, and each row's own
+    foreign key gives ``application`` back without one. A ``filter`` on the relation still
+    queries, limited to the instance's rows, as after ``prefetch_related``. ``build`` narrows or
+    extends the related queryset (``select_related``, a filter); it gets the model's default
+    queryset and must depend on nothing else, as a PreparedRead's builder.
+    """
+
+    def __init__(self, model: type[Model], name: str,
+                 build: Callable[[QuerySet], QuerySet] | None = None) -> None:
+        relation = model._meta.get_field(name)
+        if not (relation.one_to_many and relation.auto_created):
+            raise ValueError(f"prepared related rows: {model.__name__}.{name} is not the reverse "
+                             "side of a foreign key")
+        self.name = name
+        self.build = build
+        self.related_model = relation.related_model
+        self.field = relation.field  # the related model's foreign key to ``model``
+        self.read: PreparedRead[M] = PreparedRead(
+            lambda pk: (build or _unchanged)(self.related_model._default_manager.filter(
+                **{self.field.attname: pk})), "pk")
+
+    def load(self, instance: Model) -> list[M]:
+        """Read ``instance``'s rows and keep them on it; returns them."""
+        rows = self.read.fetch(pk=instance.pk)
+        for row in rows:
+            self.field.set_cached_value(row, instance)
+        cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache.pop(self.field.remote_field.cache_name, None)  # rows read before
+        # The relation's queryset, as prefetch_related keeps it (its filter on the instance is
+        # applied only if it is used for a new query), holding the rows.
+        manager = getattr(instance, self.name)
+        queryset = (manager.get_queryset() if self.build is None else
+                    manager._apply_rel_filters(self.build(self.related_model._default_manager.all())))
+        queryset._result_cache = rows
+        queryset._prefetch_done = True
+        cache[self.field.remote_field.cache_name] = queryset
+        return rows

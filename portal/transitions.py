@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 from portal.errors import InvalidTransition
 from portal.models import AuditEntry
+from portal.prepared import PreparedRead
 
 M = TypeVar("M", bound=models.Model)
 
@@ -71,7 +72,7 @@ def transition(
                 raise ValueError(f"locked is row {locked.pk}, not {pk}")
             obj = locked
         else:
-            obj = model.objects.select_for_update().get(pk=pk)
+            obj = _locked_row(model, pk)
         current = getattr(obj, field)
         if current == to:
             return obj, False
@@ -87,6 +88,25 @@ def transition(
         audit_record(subject=obj, action="transition", actor=by, from_state=current, to_state=to,
                      reason=reason, eurocluster_id=eurocluster_id)
         return obj, True
+
+
+# Per model, the locked read of one row by its key, its SQL compiled once (portal.prepared):
+# the worker moves every submission of the deadline rush once checked.
+_LOCKED_ROWS: dict[type[models.Model], PreparedRead] = {}
+
+
+def _locked_row(model: type[M], pk: Any) -> M:
+    """Row ``pk`` of ``model``, locked (``select_for_update``); raises ``model.DoesNotExist``."""
+    if type(pk) is not int:
+        return model.objects.select_for_update().get(pk=pk)
+    read = _LOCKED_ROWS.get(model)
+    if read is None:
+        read = _LOCKED_ROWS[model] = PreparedRead(
+            lambda pk: model.objects.select_for_update().filter(pk=pk), "pk")
+    row = read.first(pk=pk)
+    if row is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return row
 
 
 def transition_row(obj: M, *, to: str, by: Any, reason: str = "",

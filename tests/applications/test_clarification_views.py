@@ -380,9 +380,9 @@ def test_the_review_page_query_count_is_fixed(case, manager_a, django_assert_num
 
 
 # Session; its user with her memberships and the bell's unread count (euroclusters.backends); the
-# application twice (permission, then with the edit page's relations: budget, members, voucher
-# types, documents, attachments, versions); the thread (2); the footer's Euroclusters.
-APPLICATION_PAGE_QUERIES = 13
+# application with its call and the call's Eurocluster, once; the page's relations (budget,
+# members, voucher types, documents, attachments, versions); the thread (2).
+APPLICATION_PAGE_QUERIES = 11
 # Session; its user with her memberships and the bell's unread count (euroclusters.backends); the
 # result with its version and application; whether a newer version exists; the thread (2).
 ELIGIBILITY_PAGE_QUERIES = 6

@@ -291,6 +291,25 @@ def test_submit_with_declarations_shows_the_receipt(client, mailoutbox,
     assert version.receipt_code in mailoutbox[0].subject
 
 
+def test_a_receipt_is_of_the_application_in_its_address_only(client,
+                                                            django_capture_on_commit_callbacks):
+    mine, hers = complete_application(), complete_application()
+    for application in (mine, hers):
+        _login(client, application.created_by)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("applications:submit", kwargs={"pk": application.pk}),
+                        {"declarations": Declaration.values})
+    _login(client, mine.created_by)
+    own = client.get(reverse("applications:receipt", kwargs={"pk": mine.pk, "number": 1}))
+    assert own.status_code == 200
+    assert own.context["version"].application_id == mine.pk
+    assert mine.versions.get().receipt_code in own.content.decode()
+    for pk, number in ((mine.pk, 2), (hers.pk, 1), (mine.pk, 2**63)):
+        response = client.get(reverse("applications:receipt",
+                                      kwargs={"pk": pk, "number": number}))
+        assert response.status_code == 404
+
+
 def test_a_submit_reads_the_calls_row_once_with_the_lock(client):
     """The deadline rush: the view's permission check loads the application with its enterprise
     only; the submission's locked read brings the call (whose row is wide: nine languages)."""

@@ -1,15 +1,17 @@
 """Reads whose SQL is compiled once per connection and language (portal.prepared)."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
-from applications.models import Application, BudgetLine
+from applications.models import Application, Attachment, BudgetLine, Organisation
 from calls.models import OpenCall
-from portal.prepared import PreparedRead
+from portal.prepared import PreparedRead, PreparedRelated
 from tests.factories import ApplicationFactory, BudgetLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +159,68 @@ def test_a_builder_that_does_not_use_each_id_exactly_once_is_refused(build):
 def test_a_builder_whose_sql_is_not_the_ids_in_fixed_places_is_refused(build):
     with pytest.raises(ValueError, match="depends on the ids|none of them"):
         PreparedRead(build, "pk").fetch(pk=1)
+
+
+# --- the rows of a reverse foreign key (PreparedRelated) ---------------------------------------
+
+
+def attachment_of(application, **fields) -> Attachment:
+    return Attachment.objects.create(
+        application=application, file="applications/x.pdf", original_name="x.pdf", size=10,
+        sha256="0" * 64, uploaded_by=application.organisation.user, **fields)
+
+
+def test_related_rows_are_the_rows_prefetch_related_gives_and_answer_without_a_query():
+    application = ApplicationFactory()
+    lines = [BudgetLineFactory(application=application, amount=amount)
+             for amount in (Decimal("300"), Decimal("100"), Decimal("200"))]
+    BudgetLineFactory()  # another application's
+    related = PreparedRelated(Application, "budget_lines")
+    loaded = Application.objects.get(pk=application.pk)
+    rows = related.load(loaded)
+    expected = list(Application.objects.prefetch_related("budget_lines")
+                    .get(pk=application.pk).budget_lines.all())
+    assert [columns(row) for row in rows] == [columns(row) for row in expected]
+    assert sorted(row.pk for row in rows) == sorted(line.pk for line in lines)
+    with CaptureQueriesContext(connection) as queries:
+        again = list(loaded.budget_lines.all())
+        owners = {row.application for row in again}
+    assert len(queries) == 0
+    assert again == rows
+    assert owners == {loaded}  # each row's foreign key is the instance itself
+
+
+def test_a_filter_on_loaded_rows_still_queries_the_instance_s_rows_only():
+    application, other = ApplicationFactory(), ApplicationFactory()
+    kept = attachment_of(application)
+    removed = attachment_of(application, removed_at=timezone.now())
+    others = attachment_of(other)
+    live = PreparedRelated(Application, "attachments",
+                           lambda rows: rows.filter(removed_at__isnull=True))
+    loaded = Application.objects.get(pk=application.pk)
+    assert [row.pk for row in live.load(loaded)] == [kept.pk]
+    # As after a Prefetch with that queryset: a new query keeps both the instance and the
+    # narrowing.
+    assert list(loaded.attachments.filter(pk__in=[kept.pk, removed.pk, others.pk])) == [kept]
+    every = PreparedRelated(Application, "attachments")
+    every.load(loaded)  # a second load replaces the rows kept before
+    assert {row.pk for row in loaded.attachments.all()} == {kept.pk, removed.pk}
+    assert list(loaded.attachments.filter(pk=others.pk)) == []
+
+
+def test_related_rows_of_another_instance_are_its_own():
+    first, second = ApplicationFactory(), ApplicationFactory()
+    line = BudgetLineFactory(application=second)
+    related = PreparedRelated(Application, "budget_lines")
+    assert related.load(Application.objects.get(pk=first.pk)) == []
+    assert [row.pk for row in related.load(Application.objects.get(pk=second.pk))] == [line.pk]
+
+
+@pytest.mark.parametrize("model, name", [
+    (Application, "call"),  # a foreign key, not its reverse side
+    (Organisation, "user"),  # a one-to-one
+    (Application, "organisation"),
+])
+def test_only_the_reverse_side_of_a_foreign_key_is_taken(model, name):
+    with pytest.raises(ValueError, match="reverse side of a foreign key"):
+        PreparedRelated(model, name)
