@@ -1,6 +1,8 @@
 """Reads whose SQL is compiled once per connection and language (portal.prepared)."""
 
+from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -224,3 +226,22 @@ def test_related_rows_of_another_instance_are_its_own():
 def test_only_the_reverse_side_of_a_foreign_key_is_taken(model, name):
     with pytest.raises(ValueError, match="reverse side of a foreign key"):
         PreparedRelated(model, name)
+
+
+def test_the_converters_of_a_read_are_worked_out_once_and_applied_every_time():
+    first, second = ApplicationFactory(), BudgetLineFactory().application
+    Application.objects.filter(pk__in=[first.pk, second.pk]).update(
+        requested_amount=Decimal("12345.67"), planned_start=date(2027, 3, 1))
+    read = own_application_read()
+    owner = {app.pk: app.organisation.user_id for app in (first, second)}
+    read.first(user_id=owner[first.pk], pk=first.pk)
+    compiler_class = type(Application.objects.all().query.get_compiler(using="default"))
+    with mock.patch.object(compiler_class, "get_converters",
+                           side_effect=AssertionError("worked out again")):
+        got = read.first(user_id=owner[second.pk], pk=second.pk)
+    # Converted from the database's values as the ORM converts them, on the second read too.
+    assert got.requested_amount == Decimal("12345.67")
+    assert got.planned_start == date(2027, 3, 1)
+    assert columns(got) == columns(Application.objects.select_related(*RELATED)
+                                   .get(pk=second.pk))
+    assert columns(got.call) == columns(OpenCall.objects.get(pk=got.call_id))
