@@ -13,6 +13,7 @@ check the signed SHA-256 against the start of the final file.
 
 import hashlib
 import io
+import threading
 
 from django.template import engines
 from django.template.loader import render_to_string
@@ -43,10 +44,16 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# One PDF at a time in a process: the worker runs tasks in threads (settings.CELERY_WORKER_POOL),
+# and WeasyPrint, through Pango and fontconfig, does not promise to be safe across threads.
+_RENDERING = threading.Lock()
+
+
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # noqa: PLC0415 -- WeasyPrint loads Pango: only where a PDF is rendered
 
-    return HTML(string=html, url_fetcher=_self_contained(), base_url=None).write_pdf()
+    with _RENDERING:
+        return HTML(string=html, url_fetcher=_self_contained(), base_url=None).write_pdf()
 
 
 def agreement_html(*, context: dict, template_source: str = "") -> str:

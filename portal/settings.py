@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "portal.context_processors.notifications",
+                "portal.context_processors.links",
             ],
         },
     },
@@ -353,6 +354,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # 1,000 tasks only, and portal/celery.py applies Django's own rules around each task, as Django
 # does around each request: CONN_MAX_AGE, the health check, a connection that saw an error.
 CELERY_DB_REUSE_MAX = 1000
+# The worker runs its tasks in threads of its one process (Celery's "threads" pool; as many as
+# the cores unless --concurrency says otherwise) rather than in forked children: each task of
+# prefork travels from the main process to a child and back through a pipe, 1.5 to 2 ms of CPU a
+# task, two tasks a submission in the deadline rush (make loadtest; README "Load test"). Each
+# thread keeps its own database connection; task code keeps no state of its own between tasks,
+# and WeasyPrint renders one PDF at a time (payments.pdf). CELERY_WORKER_POOL=prefork restores
+# Celery's default.
+CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", "threads")
 # A broker that is down must not hang a request: publishing fails fast and the sweeper re-queues.
 # socket_timeout covers a broker that accepts the connection but stops answering.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2,

@@ -195,3 +195,39 @@ def test_no_courtesy_cover_when_the_beneficiary_reads_the_calls_language(applica
     reader = PdfReader(io.BytesIO(agreement.file.open("rb").read()))
     assert flat(reader.pages[0].extract_text()).startswith(
         "Grant agreement for financial support to third parties")
+
+
+def test_the_worker_s_threads_render_one_pdf_at_a_time(monkeypatch):
+    """The worker runs tasks in threads (settings.CELERY_WORKER_POOL): WeasyPrint renders one PDF
+    at a time in a process, and each thread still gets its own PDF."""
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from weasyprint import HTML  # noqa: PLC0415
+
+    rendering, most = [0], [0]
+    write_pdf = HTML.write_pdf
+
+    def counted(self, *args, **kwargs):
+        rendering[0] += 1
+        most[0] = max(most[0], rendering[0])
+        time.sleep(0.05)  # long enough for another thread to try
+        try:
+            return write_pdf(self, *args, **kwargs)
+        finally:
+            rendering[0] -= 1
+
+    monkeypatch.setattr(HTML, "write_pdf", counted)
+    made: dict[int, bytes] = {}
+
+    def render(n: int) -> None:
+        made[n] = pdf.html_to_pdf(f"<p>Agreement {n}</p>")
+
+    threads = [threading.Thread(target=render, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    for n in range(3):
+        assert f"Agreement {n}" in PdfReader(io.BytesIO(made[n])).pages[0].extract_text()
