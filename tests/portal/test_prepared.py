@@ -1,11 +1,12 @@
 """Reads whose SQL is compiled once per connection and language (portal.prepared)."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Prefetch, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,7 @@ from django.utils import timezone, translation
 
 from applications.models import Application, Attachment, BudgetLine, Organisation
 from calls.models import OpenCall
-from portal.prepared import PreparedRead, PreparedRelated
+from portal.prepared import PreparedRead, PreparedRelated, readable
 from tests.factories import ApplicationFactory, BudgetLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_a_locking_read_runs_only_inside_a_transaction():
         assert read.first(pk=application.pk).pk == application.pk
     if not connection.features.has_select_for_update:
         return  # SQLite: no locks to take, and Django runs such a read anywhere
-    assert "FOR UPDATE" in queries[-1]["sql"]
+    assert "FOR UPDATE" in readable(queries[-1]["sql"])
     # Compiled already: the replayed SQL is refused outside a transaction all the same.
     with pytest.raises(TransactionManagementError):
         read.first(pk=application.pk)
@@ -245,3 +246,69 @@ def test_the_converters_of_a_read_are_worked_out_once_and_applied_every_time():
     assert columns(got) == columns(Application.objects.select_related(*RELATED)
                                    .get(pk=second.pk))
     assert columns(got.call) == columns(OpenCall.objects.get(pk=got.call_id))
+
+
+# --- server-side prepared statements (PostgreSQL) ----------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="run with DATABASE_URL pointing at PostgreSQL, as CI does")
+
+
+def server_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_read_is_a_statement_prepared_once_per_connection():
+    application = ApplicationFactory()
+    owner = application.organisation.user_id
+    read = own_application_read()
+    with CaptureQueriesContext(connection) as queries:
+        got = read.first(user_id=owner, pk=application.pk)
+        again = read.first(user_id=owner, pk=application.pk)
+    # The PREPARE itself is none of the request's queries; each read is one EXECUTE.
+    assert len(queries) == 2
+    assert all(query["sql"].startswith("EXECUTE portal_read_") for query in queries)
+    assert '"applications_application"."id"' in readable(queries[0]["sql"])
+    name = queries[0]["sql"].split("(")[0].removeprefix("EXECUTE ")
+    assert name in server_statements()
+    expected = Application.objects.select_related(*RELATED).get(pk=application.pk)
+    assert columns(got) == columns(again) == columns(expected)
+    assert columns(got.call) == columns(expected.call)
+    # A new connection (CONN_MAX_AGE, an error, a restart) has no statements: prepared again.
+    connection.close()
+    assert read.first(user_id=owner, pk=application.pk).pk == application.pk
+    assert name in server_statements()
+
+
+@postgresql_only
+def test_a_statement_the_server_refuses_runs_as_plain_sql_and_the_transaction_goes_on():
+    application = ApplicationFactory()
+    read = PreparedRead(lambda pk: Application.objects.filter(pk=pk), "pk")
+    plan = read._plan_for()
+    plans = connections["default"].__dict__["_portal_prepared_reads"]
+    key = next(key for key, kept in plans.items() if kept is plan)
+    plans[key] = dataclasses.replace(plan, prepare=f"PREPARE {plan.statement} AS SELEC 1")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert read.first(pk=application.pk).pk == application.pk
+        assert Application.objects.filter(pk=application.pk).exists()  # not aborted
+    assert queries[0]["sql"].startswith("SELECT")
+
+
+@postgresql_only
+def test_behind_a_transaction_pooler_reads_are_not_prepared(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    application = ApplicationFactory()
+    read = PreparedRead(lambda pk: Application.objects.filter(pk=pk), "pk")
+    with CaptureQueriesContext(connection) as queries:
+        assert read.first(pk=application.pk).pk == application.pk
+    assert queries[0]["sql"].startswith("SELECT")
+
+
+def test_readable_gives_other_sql_unchanged():
+    assert readable('SELECT 1 AS "a"') == 'SELECT 1 AS "a"'
+    assert readable("EXECUTE portal_read_999999(1)") == "EXECUTE portal_read_999999(1)"

@@ -13,6 +13,7 @@ from applications.transitions import application_transition
 from calls.models import OpenCall
 from portal.audit import audit_trail
 from portal.errors import InvalidTransition
+from portal.prepared import readable
 from portal.transitions import transition
 from tests.factories import ApplicationFactory, OpenCallFactory, UserFactory
 
@@ -179,7 +180,7 @@ def _transition_queries(application: Application) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         application_transition(application=application, to=A.WITHDRAWN, by=None,
                                savepoint=False)
-    return [query["sql"] for query in queries]
+    return [readable(query["sql"]) for query in queries]
 
 
 @pytest.mark.django_db
