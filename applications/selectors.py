@@ -163,7 +163,7 @@ def _page_lookups() -> tuple:
 
 
 def application_for_editing(application: Application) -> Application:
-    """Reload with everything the edit and submit pages show."""
+    """Reload with everything the edit page shows (after a save, the row as saved)."""
     return (Application.objects.select_related("call", "voucher_type", "organisation")
             .prefetch_related(*_page_lookups()).get(pk=application.pk))
 

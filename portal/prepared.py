@@ -6,8 +6,12 @@ answer it: for an application with its call, Eurocluster, voucher type and enter
 1 ms against 0.15 (``make loadtest``, README "Load test"). A :class:`PreparedRead` compiles its
 queryset once per database connection and language, with placeholder ids, and then runs that
 SQL with the real ids; the ORM still makes the model instances (``select_related`` included).
-Prefetch after the read, with ``prefetch_related_objects``: a queryset with prefetches is
-refused, since its ``Prefetch`` objects would be shared by every later read.
+Prefetch after the read, with ``prefetch_related_objects`` or, for one instance's rows of a
+reverse foreign key, a :class:`PreparedRelated`: a queryset with prefetches is refused, since its
+``Prefetch`` objects would be shared by every later read. On PostgreSQL the SQL is also a
+server-side prepared statement, once per server connection (``_prepared``), so that the server
+does not parse and plan it again either; not behind a transaction pooler
+(``settings.DATABASE_PREPARED_STATEMENTS``).
 
 Only integer parameters (ids), and only querysets that depend on nothing else: the queryset is
 built once, so a builder that read the time or the person would be wrong for every later call.
@@ -68,7 +72,8 @@ class _Plan:
 
 
 class PreparedRead(Generic[M]):
-    """``build(**ids)`` made once per connection and language, then run with each call's ids.
+    """``build(**ids)`` compiled on first use per connection and language, then run with each
+    call's ids.
 
     ``PreparedRead(lambda pk: Application.objects.filter(pk=pk), "pk")`` then
     ``read.fetch(pk=12)`` returns the list of rows, ``read.first(pk=12)`` the first or None.
