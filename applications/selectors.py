@@ -19,14 +19,21 @@ from applications.models import (
 )
 from applications.next_actions import next_actions
 from calls.models import EligibilityRule, OpenCall
+from calls.selectors import REQUIRED_DOCUMENTS
 from euroclusters.models import Membership
 from euroclusters.rules import eurocluster_ids_with_role, managed_eurocluster_ids
 from portal.prepared import PreparedRead, PreparedRelated
 
+# Read on the dashboard and on every page of an applicant's: SQL compiled once (portal.prepared).
+_ORGANISATION = PreparedRead(lambda user_id: Organisation.objects.filter(user_id=user_id),
+                             "user_id")
+
 
 def organisation_of(user) -> Organisation | None:
     """The enterprise ``user`` applies for, if they described it."""
-    return Organisation.objects.filter(user=user).first()
+    if user.pk is None:
+        return None
+    return _ORGANISATION.first(user_id=user.pk)
 
 
 # Read on every submit and on the pages of an application: SQL compiled once (portal.prepared).
@@ -137,16 +144,24 @@ def application_visible_to(user, pk: int, *,
 
 def applications_of_applicant(user) -> QuerySet[Application]:
     """The applicant's own applications for the dashboard, with their version count."""
-    return (Application.objects.filter(organisation__user=user)
+    return _applications_of_user(user.pk)
+
+
+def _applications_of_user(user_id: int) -> QuerySet[Application]:
+    return (Application.objects.filter(organisation__user_id=user_id)
             .select_related("call", "call__eurocluster", "voucher_type")
             .annotate(version_count=Count("versions"), last_version=Max("versions__number"))
             .order_by("call__closes_at", "pk"))
 
 
+# The dashboard's list, the page applicants open most after the submit itself: compiled once.
+_DASHBOARD = PreparedRead(_applications_of_user, "user_id")
+
+
 def dashboard_applications(user) -> list[Application]:
     """The applicant's applications, each with ``next_action``: the most urgent next step
     (applications.next_actions; its providers keep the query count fixed), or None."""
-    applications = list(applications_of_applicant(user))
+    applications = _DASHBOARD.fetch(user_id=user.pk)
     actions = next_actions(applications)
     for application in applications:
         application.next_action = actions.get(application.pk)
@@ -181,7 +196,6 @@ def application_for_page(application: Application) -> Application:
 # cost more CPU than running them.
 BUDGET_LINES = PreparedRelated(Application, "budget_lines")
 MEMBERS = PreparedRelated(Application, "members")
-REQUIRED_DOCUMENTS = PreparedRelated(OpenCall, "required_documents")
 ATTACHMENTS = PreparedRelated(Application, "attachments",
                               lambda attachments: attachments.select_related("required_document"))
 LIVE_ATTACHMENTS = PreparedRelated(

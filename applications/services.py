@@ -32,13 +32,13 @@ from applications.selectors import (
     DE_MINIMIS_AID,
     MEMBERS,
     RELATED_ENTERPRISES,
-    REQUIRED_DOCUMENTS,
     current_version,
     organisation_of,
 )
 from applications.submission import content_hash, missing_items, snapshot
 from applications.transitions import application_transition
 from calls.models import OpenCall, RequiredDocument
+from calls.selectors import REQUIRED_DOCUMENTS
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.formats import brussels

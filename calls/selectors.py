@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from calls.models import CallQuestion, OpenCall, VoucherType
 from euroclusters.rules import managed_eurocluster_ids
+from portal.prepared import PreparedRead, PreparedRelated
 
 
 def calls_public() -> QuerySet[OpenCall]:
@@ -35,9 +36,35 @@ def questions_managed_by(user) -> QuerySet[CallQuestion]:
     return questions if ids is None else questions.filter(call__eurocluster_id__in=ids)
 
 
-def questions_published(call: OpenCall) -> QuerySet[CallQuestion]:
+def _questions_published(call_id: int) -> QuerySet[CallQuestion]:
     """The call's published questions and answers, the latest first. Only the public fields are
     read: the private wording never reaches the public page."""
-    return (CallQuestion.objects.filter(call=call, published_at__isnull=False)
+    return (CallQuestion.objects.filter(call_id=call_id, published_at__isnull=False)
             .only("pk", "call_id", "public_question", "public_answer", "published_at")
             .order_by("-published_at", "-pk"))
+
+
+# The rows of a call its page shows, each read with SQL compiled once per process
+# (portal.prepared): visitors open the call's page all through a deadline rush, and compiling
+# its six reads of translated columns cost more CPU than running them.
+VOUCHER_TYPES = PreparedRelated(OpenCall, "voucher_types",
+                                lambda types: types.order_by("position", "pk"))
+CRITERIA = PreparedRelated(OpenCall, "criteria")
+DOCUMENTS = PreparedRelated(OpenCall, "documents")
+REQUIRED_DOCUMENTS = PreparedRelated(OpenCall, "required_documents")
+TRANCHE_STEPS = PreparedRelated(OpenCall, "tranche_steps")
+_QUESTIONS_PUBLISHED = PreparedRead(_questions_published, "call_id")
+
+
+def call_for_page(slug: str) -> OpenCall | None:
+    """The public call ``slug`` with its Eurocluster and what its page shows loaded onto it
+    (voucher types, criteria, documents, required documents, tranches, and as
+    ``questions_and_answers`` the published questions); None for no such public call."""
+    call = (OpenCall.objects.filter(status__in=OpenCall.VISIBLE, slug=slug)
+            .select_related("eurocluster").first())
+    if call is None:
+        return None
+    for related in (VOUCHER_TYPES, CRITERIA, DOCUMENTS, REQUIRED_DOCUMENTS, TRANCHE_STEPS):
+        related.load(call)
+    call.questions_and_answers = _QUESTIONS_PUBLISHED.fetch(call_id=call.pk)
+    return call

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language, get_language_info
@@ -20,10 +21,10 @@ from calls.forms import AlertSubscribeForm, QuestionForm
 from calls.models import CallDocument, CallFollower, CallQuestion, OpenCall
 from calls.question_services import question_ask
 from calls.selectors import (
+    call_for_page,
     calls_open_and_forthcoming,
     calls_public,
     calls_recently_closed,
-    questions_published,
 )
 from calls.translation import languages_of
 from portal.errors import DomainError
@@ -48,14 +49,16 @@ class CallDetailView(DetailView):
     template_name = "calls/detail.html"
     context_object_name = "call"
 
-    def get_queryset(self):
-        return calls_public().prefetch_related("criteria", "documents", "required_documents",
-                                               "tranche_steps")
+    def get_object(self, queryset=None):
+        call = call_for_page(self.kwargs["slug"])
+        if call is None:
+            raise Http404
+        return call
 
     def get_context_data(self, **kwargs):
         call, user = self.object, self.request.user
         context = super().get_context_data(
-            questions_and_answers=list(questions_published(call)), **kwargs)
+            questions_and_answers=call.questions_and_answers, **kwargs)
         context.update(call_text_languages(call))
         if user.is_authenticated:
             context["my_questions"] = list(CallQuestion.objects.filter(call=call, asked_by=user)

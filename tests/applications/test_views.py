@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application, ApplicationVersion, Declaration, Organisation
+from applications.selectors import applications_of_applicant, organisation_of
 from applications.services import application_submit, attachment_upload
 from portal.models import AuditEntry, ScanStatus
 from portal.prepared import readable
@@ -448,6 +450,33 @@ def test_dashboard_query_count_does_not_grow_with_applications(client):
         _submitted(complete_application(organisation=organisation))
     assert _dashboard_queries(client) == one
     assert len(client.get(reverse("applications:dashboard")).context["applications"]) == 13
+
+
+def test_dashboard_lists_the_applicants_own_applications_as_the_orm_reads_them(client):
+    organisation = OrganisationFactory()
+    _login(client, organisation.user)
+    first = complete_application(organisation=organisation)
+    _submitted(first)
+    first.title = "Changed after the first version"
+    first.save(update_fields=["title"])
+    _submitted(first)
+    draft = complete_application(organisation=organisation)
+    complete_application()  # another applicant's
+    listed = client.get(reverse("applications:dashboard")).context["applications"]
+    expected = applications_of_applicant(organisation.user)
+    assert [a.pk for a in listed] == [a.pk for a in expected]
+    assert {a.pk for a in listed} == {first.pk, draft.pk}
+    counts = {a.pk: (a.version_count, a.last_version, a.call.eurocluster.pk) for a in listed}
+    assert counts == {a.pk: (a.version_count, a.last_version, a.call.eurocluster.pk)
+                      for a in expected}
+    assert counts[first.pk][:2] == (2, 2) and counts[draft.pk][:2] == (0, None)
+
+
+def test_organisation_of_a_visitor_or_a_person_without_one_is_none():
+    assert organisation_of(AnonymousUser()) is None
+    assert organisation_of(UserFactory()) is None
+    organisation = OrganisationFactory()
+    assert organisation_of(organisation.user) == organisation
 
 
 def test_saving_twice_keeps_budget_lines_already_stored(client):
