@@ -8,6 +8,7 @@ draft" actions go through ``call_transition``, which checks the lifecycle and au
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +31,7 @@ from calls.models import (
     TrancheStep,
     VoucherType,
 )
+from calls.services import call_document_scan
 from calls.transitions import call_transition
 from euroclusters.admin_scope import ScopedAdmin, ScopedInline
 from portal.errors import DomainError
@@ -90,8 +92,9 @@ class CallDocumentFileWidget(AdminFileWidget):
 
 
 class CallDocumentInline(ScopedInline, admin.TabularInline):
-    """Public documents of the call. ``CallDocument.clean`` refuses a file that is not a PDF or
-    that carries a virus; a file still waiting for its virus scan shows so."""
+    """Public documents of the call. A new file is checked by ``calls.services.call_document_scan``:
+    one that is not a PDF or that carries a virus is refused; one still waiting for its virus
+    scan shows so."""
 
     model = CallDocument
     extra = 0
@@ -109,9 +112,18 @@ class CallDocumentInline(ScopedInline, admin.TabularInline):
 
         class Form(formset.form):
             def clean(self):
-                # The model's clean scans the file: it records a refusal as this person's.
-                self.instance.scan_actor = actor
-                return super().clean()
+                cleaned = super().clean()
+                uploaded = cleaned.get("file")
+                if isinstance(uploaded, UploadedFile):  # a new file, not the one stored
+                    call = self.instance.call if self.instance.call_id else None
+                    try:
+                        scan = call_document_scan(call=call, uploaded=uploaded, by=actor)
+                    except DomainError as error:
+                        self.add_error("file", error.details or [error.message])
+                    else:
+                        for field, value in scan.items():
+                            setattr(self.instance, field, value)
+                return cleaned
 
         formset.form = Form
         return formset

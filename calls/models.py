@@ -12,9 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from calls.countries import default_eligible_countries
 from calls.validation import section_errors
 from euroclusters.models import Eurocluster, Objective
-from portal.models import ScannedUpload, ScanStatus
-from portal.scanning import UploadInfected, upload_scan
-from portal.uploads import pdf_upload_errors
+from portal.models import ScannedUpload
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -424,23 +422,6 @@ class CallDocument(ScannedUpload):
     @property
     def scope_eurocluster_id(self) -> int:
         return self.call.eurocluster_id
-
-    def clean(self) -> None:
-        """Refuse a new file that is not a plain PDF or that carries a virus (audited on the
-        call, by ``scan_actor`` when the admin form set it); one the scanner could not take is
-        kept "scan pending" and not published until ``portal.scan_pending`` scans it."""
-        if self.file and not self.file._committed:
-            problems = pdf_upload_errors(self.file, max_bytes=50 * 1024 * 1024)
-            if problems:
-                raise ValidationError({"file": problems})
-            # A call being created has no row yet to record the refusal about: it is only shown.
-            subject = self.call if self.call_id else None
-            try:
-                self.scan_status = upload_scan(self.file, subject=subject,
-                                               by=getattr(self, "scan_actor", None))
-            except UploadInfected as error:
-                raise ValidationError({"file": [error.message]}) from None
-            self.scanned_at = timezone.now() if self.scan_status == ScanStatus.CLEAN else None
 
 
 class TrancheStep(models.Model):

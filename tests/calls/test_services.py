@@ -5,12 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calls.models import OpenCall
-from calls.services import calls_sync_statuses
+from calls.services import call_document_scan, calls_sync_statuses
 from calls.transitions import call_transition
 from portal.audit import audit_trail
-from portal.errors import InvalidTransition
-from portal.models import AuditEntry
-from tests.factories import OpenCallFactory, UserFactory
+from portal.errors import DomainError, InvalidTransition
+from portal.models import AuditEntry, ScanStatus
+from portal.scanning import UploadInfected
+from tests.factories import MINIMAL_PDF, OpenCallFactory, UserFactory
+from tests.scanning import INFECTED_PDF, pdf_upload, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +119,38 @@ def test_call_transition_not_in_the_table_is_refused():
         call_transition(call=call, to=S.OPEN, by=None)
     assert refused.value.message == "This cannot go from “Closed” to “Open”."
     assert statuses(call) == [S.CLOSED]
+
+
+# --- a call's public documents ------------------------------------------------------------------
+
+
+def test_a_call_documents_pdf_is_scanned_and_marked_clean(fake_clamd):
+    scan = call_document_scan(call=OpenCallFactory(), uploaded=pdf_upload(name="guide.pdf"),
+                              by=UserFactory())
+    assert scan["scan_status"] == ScanStatus.CLEAN and scan["scanned_at"] is not None
+    assert fake_clamd.scanned == [MINIMAL_PDF]
+
+
+def test_a_call_document_the_scanner_cannot_take_is_kept_pending(fake_clamd):
+    fake_clamd.down = True
+    scan = call_document_scan(call=OpenCallFactory(), uploaded=pdf_upload(name="guide.pdf"),
+                              by=UserFactory())
+    assert scan == {"scan_status": ScanStatus.PENDING, "scanned_at": None}
+
+
+def test_a_call_document_that_is_not_a_pdf_is_refused_before_any_scan(fake_clamd):
+    with pytest.raises(DomainError) as refused:
+        call_document_scan(call=OpenCallFactory(), uploaded=pdf_upload(b"MZ\x90\x00 a program",
+                                                                       "guide.pdf"), by=None)
+    assert "is not a PDF document" in refused.value.message
+    assert refused.value.details and refused.value.details[0] == refused.value.message
+    assert fake_clamd.scanned == []
+
+
+def test_an_infected_document_of_a_call_being_created_is_refused_without_an_audit_row(
+        fake_clamd):
+    with pytest.raises(UploadInfected) as refused:
+        call_document_scan(call=None, uploaded=pdf_upload(INFECTED_PDF, "guide.pdf"),
+                           by=UserFactory())
+    assert refused.value.message == refusal("guide.pdf")
+    assert not AuditEntry.objects.filter(action="upload_infected").exists()

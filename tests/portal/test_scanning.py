@@ -15,6 +15,7 @@ from django.db import models
 from applications.models import Attachment, ClarificationAttachment
 from applications.services import attachment_upload
 from calls.models import CallDocument
+from calls.services import call_document_scan
 from euroclusters.models import KpiTarget
 from payments.models import ReportAttachment
 from portal.models import AuditEntry, ScannedUpload, ScanStatus
@@ -159,11 +160,10 @@ def _pending_uploads(fake_clamd):
                                    measure=KpiTarget.Measure.REPORTED)
     evidence = kpi_value_record(target=kpi, by=manager, value=3, measured_on=date(2026, 6, 30),
                                 evidence=pdf_upload(INFECTED_PDF, "minutes.pdf"))
-    # As the admin's form gives it: a file not yet stored, checked (and scanned) by clean().
-    document = CallDocument(call=OpenCallFactory(), title="Guide",
-                            file=pdf_upload(name="guide.pdf"))
-    document.full_clean()
-    document.save()
+    # As the admin's form does: the new file checked (and scanned) before it is stored.
+    call, uploaded = OpenCallFactory(), pdf_upload(name="guide.pdf")
+    scan = call_document_scan(call=call, uploaded=uploaded, by=manager)
+    document = CallDocument.objects.create(call=call, title="Guide", file=uploaded, **scan)
     fake_clamd.down = False
     return clean, infected, evidence, document
 
