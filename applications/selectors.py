@@ -142,12 +142,8 @@ def application_visible_to(user, pk: int, *,
             .filter(pk=pk).first())
 
 
-def applications_of_applicant(user) -> QuerySet[Application]:
+def applications_of_applicant(user_id: int) -> QuerySet[Application]:
     """The applicant's own applications for the dashboard, with their version count."""
-    return _applications_of_user(user.pk)
-
-
-def _applications_of_user(user_id: int) -> QuerySet[Application]:
     return (Application.objects.filter(organisation__user_id=user_id)
             .select_related("call", "call__eurocluster", "voucher_type")
             .annotate(version_count=Count("versions"), last_version=Max("versions__number"))
@@ -155,7 +151,7 @@ def _applications_of_user(user_id: int) -> QuerySet[Application]:
 
 
 # The dashboard's list, the page applicants open most after the submit itself: compiled once.
-_DASHBOARD = PreparedRead(_applications_of_user, "user_id")
+_DASHBOARD = PreparedRead(applications_of_applicant, "user_id")
 
 
 def dashboard_applications(user) -> list[Application]:

@@ -463,7 +463,7 @@ def test_dashboard_lists_the_applicants_own_applications_as_the_orm_reads_them(c
     draft = complete_application(organisation=organisation)
     complete_application()  # another applicant's
     listed = client.get(reverse("applications:dashboard")).context["applications"]
-    expected = applications_of_applicant(organisation.user)
+    expected = applications_of_applicant(organisation.user.pk)
     assert [a.pk for a in listed] == [a.pk for a in expected]
     assert {a.pk for a in listed} == {first.pk, draft.pk}
     counts = {a.pk: (a.version_count, a.last_version, a.call.eurocluster.pk) for a in listed}
