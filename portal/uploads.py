@@ -14,7 +14,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from portal.errors import DomainError
 
@@ -30,6 +30,11 @@ _ACTION_KINDS = {"/JavaScript": JAVASCRIPT, "/Launch": LAUNCH}
 _RAW_TOKENS = ((re.compile(rb"/JavaScript\b|/JS[\s(<\[/]"), JAVASCRIPT),
                (re.compile(rb"/Launch\b"), LAUNCH),
                (re.compile(rb"/EmbeddedFiles?\b|/FileAttachment\b"), EMBEDDED))
+
+
+# An XFA form (the AcroForm's /XFA: one XML stream, or an array of packet names and streams)
+# runs the scripts of its template, JavaScript or FormCalc, in the readers that render it.
+_XFA_SCRIPT = re.compile(rb"<(?:[\w.-]+:)?script\b", re.IGNORECASE)
 
 
 class StorageUnavailable(DomainError):
@@ -123,9 +128,10 @@ def pdf_active_content(uploaded) -> set[str]:
 
     Every object reachable from the document's trailer is visited (the catalog's /Names
     /JavaScript and /EmbeddedFiles trees, /OpenAction, the document's and pages' /AA, annotations
-    and form fields with their /A actions, chained /Next actions), so an action hidden in an
-    object stream or behind an indirect reference is found as well. A file pypdf cannot parse is
-    searched for the tokens instead.
+    and form fields with their /A actions, chained /Next actions, the scripts of an XFA form's
+    template, counted as JavaScript), so an action hidden in an object stream or behind an
+    indirect reference is found as well. A file pypdf cannot parse is searched for the tokens
+    instead.
     """
     uploaded.seek(0)
     data = uploaded.read()
@@ -170,11 +176,25 @@ def _walk(root) -> set[str]:
                 found.add(EMBEDDED)
             if "/JavaScript" in node:  # the catalog's /Names tree of document scripts
                 found.add(JAVASCRIPT)
+            if "/XFA" in node and _xfa_has_scripts(node["/XFA"]):
+                found.add(JAVASCRIPT)
             # A page's /Parent leads back up the tree, already (or soon) visited.
             pending.extend(value for key, value in node.items() if key != "/Parent")
         elif isinstance(node, ArrayObject):
             pending.extend(node)
     return found
+
+
+def _xfa_has_scripts(value) -> bool:
+    """Whether an XFA form's packets (decoded) hold a script element."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    for part in value if isinstance(value, ArrayObject) else [value]:
+        if isinstance(part, IndirectObject):
+            part = part.get_object()
+        if isinstance(part, StreamObject) and _XFA_SCRIPT.search(part.get_data()):
+            return True
+    return False
 
 
 def _name(node: DictionaryObject, key: str) -> str:

@@ -243,6 +243,27 @@ def file_attachment_annotation(writer, page):
     page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
 
 
+XFA_TEMPLATE = (b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/">'
+                b'<subform name="form1"><field name="amount">%s</field></subform></template>')
+XFA_SCRIPT = (b'<event activity="initialize"><script contentType="application/x-javascript">'
+              b'app.launchURL("https://example.org/")</script></event>')
+
+
+def xfa_form(template: bytes, *, single_stream: bool = False):
+    """An AcroForm whose /XFA holds ``template``, compressed, as one stream or as the packet
+    array (names and streams) that form designers write."""
+    def change(writer, page):
+        stream = DecodedStreamObject()
+        stream.set_data(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">' + template
+                        + b"</xdp:xdp>")
+        packets = writer._add_object(stream.flate_encode())
+        xfa = packets if single_stream else ArrayObject(
+            [TextStringObject("template"), packets])
+        writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject(
+            {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): xfa}))
+    return change
+
+
 def web_link(writer, page):
     link(writer, page, DictionaryObject({NameObject("/S"): NameObject("/URI"),
                                          NameObject("/URI"): TextStringObject("https://e.org")}))
@@ -262,6 +283,19 @@ def test_a_pdf_with_active_content_is_refused_with_what_it_carries(change, refus
     content = built_pdf(change)
     assert pdf_upload_errors(upload(content, "plan v2.pdf"), max_bytes=MB) == [
         refusal.format(name="plan_v2.pdf") for refusal in refusals]
+
+
+@pytest.mark.parametrize("single_stream", [False, True])
+def test_an_xfa_form_with_a_script_is_refused_as_javascript(single_stream):
+    content = built_pdf(xfa_form(XFA_TEMPLATE % XFA_SCRIPT, single_stream=single_stream))
+    assert b"<script" not in content  # compressed: only the decoded packet shows it
+    assert pdf_upload_errors(upload(content), max_bytes=MB) == [
+        JAVASCRIPT_REFUSED.format(name="file.pdf")]
+
+
+def test_an_xfa_form_without_scripts_is_accepted():
+    content = built_pdf(xfa_form(XFA_TEMPLATE % b"<value><float>1500</float></value>"))
+    assert pdf_upload_errors(upload(content), max_bytes=MB) == []
 
 
 def test_a_pdf_with_a_script_and_an_embedded_file_gets_both_refusals():
