@@ -98,6 +98,17 @@ def clock(monkeypatch):
     return advance
 
 
+@pytest.fixture
+def time_stands_still(monkeypatch):
+    """The wall clock (``time.time``) stops for the test, unless it moves it with ``clock``
+    (request this one first: ``clock`` then moves the stopped time). A rate limit's window is
+    fixed on the wall clock (django-ratelimit ends each key's minute on a second of its own), so
+    a test's requests could otherwise straddle an edge, start a new count and miss the 429 they
+    expect, now and then, on a slow machine."""
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+
+
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     """Links in e-mails point at the portal under test, as PORTAL_SITE_URL does in production."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("time_stands_still")]
 
 PASSWORD = "a-long-and-unusual-passphrase"
 LOGIN = reverse("account_login")

@@ -120,6 +120,7 @@ def test_confirming_again_replaces_the_choices(client):
     assert list(subscription.euroclusters.all()) == [two]
 
 
+@pytest.mark.usefixtures("time_stands_still")
 def test_the_subscribe_form_is_rate_limited(client, settings):
     settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "call_alerts": "2/m"}
     for index in range(2):

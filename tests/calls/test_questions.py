@@ -137,6 +137,7 @@ def test_the_call_page_refuses_a_question_after_questions_closed(client, euroclu
     assert CallQuestion.objects.count() == 0
 
 
+@pytest.mark.usefixtures("time_stands_still")
 def test_asking_is_rate_limited_per_person(client, call, asker, manager_a, settings):
     settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "questions": "2/h"}
     client.force_login(asker)

@@ -75,6 +75,7 @@ def test_only_post(client):
     assert client.get(URL).status_code == 405
 
 
+@pytest.mark.usefixtures("time_stands_still")
 def test_reports_are_rate_limited_per_client(client, settings, reports):
     settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "csp_reports": "2/m"}
     assert [post(client, LEGACY).status_code for _ in range(3)] == [204, 204, 429]

@@ -35,7 +35,7 @@ from tests.portal.test_import_graph import LAYERS, modules_of
 from tests.portal.test_settings import production_variables, run_python
 from tests.reporting.test_kpis_views import target
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("time_stands_still")]
 
 WINDOW = 61  # a minute and a second: every "N/m" window has ended by then
 CSV = b"name;country;registration_number\nAcme SA;BE;0403.170.701\n"
