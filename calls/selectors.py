@@ -5,13 +5,17 @@ from calls.models import CallQuestion, OpenCall, VoucherType
 from euroclusters.rules import managed_eurocluster_ids
 from portal.prepared import PreparedRead, PreparedRelated
 
+# The order a call's voucher types are shown in, on its card and on its page.
+_VOUCHER_TYPE_ORDER = ("position", "pk")
+
 
 def calls_public() -> QuerySet[OpenCall]:
     """Calls a visitor may see, with what their cards show already loaded."""
     return (OpenCall.objects.filter(status__in=OpenCall.VISIBLE)
             .select_related("eurocluster")
             .prefetch_related(Prefetch("voucher_types",
-                                       queryset=VoucherType.objects.order_by("position", "pk"))))
+                                       queryset=VoucherType.objects.order_by(
+                                           *_VOUCHER_TYPE_ORDER))))
 
 
 def calls_open_and_forthcoming() -> QuerySet[OpenCall]:
@@ -48,7 +52,7 @@ def _questions_published(call_id: int) -> QuerySet[CallQuestion]:
 # (portal.prepared): visitors open the call's page all through a deadline rush, and compiling
 # its six reads of translated columns cost more CPU than running them.
 VOUCHER_TYPES = PreparedRelated(OpenCall, "voucher_types",
-                                lambda types: types.order_by("position", "pk"))
+                                lambda types: types.order_by(*_VOUCHER_TYPE_ORDER))
 CRITERIA = PreparedRelated(OpenCall, "criteria")
 DOCUMENTS = PreparedRelated(OpenCall, "documents")
 REQUIRED_DOCUMENTS = PreparedRelated(OpenCall, "required_documents")
@@ -60,8 +64,8 @@ def call_for_page(slug: str) -> OpenCall | None:
     """The public call ``slug`` with its Eurocluster and what its page shows loaded onto it
     (voucher types, criteria, documents, required documents, tranches, and as
     ``questions_and_answers`` the published questions); None for no such public call."""
-    call = (OpenCall.objects.filter(status__in=OpenCall.VISIBLE, slug=slug)
-            .select_related("eurocluster").first())
+    # The public calls' own filter, without their prefetch: the rows are read below.
+    call = calls_public().prefetch_related(None).filter(slug=slug).first()
     if call is None:
         return None
     for related in (VOUCHER_TYPES, CRITERIA, DOCUMENTS, REQUIRED_DOCUMENTS, TRANCHE_STEPS):

@@ -187,20 +187,21 @@ def _walk(root) -> set[str]:
 
 def _xfa_has_scripts(value) -> bool:
     """Whether an XFA form's packets (decoded) hold a script element."""
-    if isinstance(value, IndirectObject):
-        value = value.get_object()
+    value = _resolved(value)
     for part in value if isinstance(value, ArrayObject) else [value]:
-        if isinstance(part, IndirectObject):
-            part = part.get_object()
+        part = _resolved(part)
         if isinstance(part, StreamObject) and _XFA_SCRIPT.search(part.get_data()):
             return True
     return False
 
 
+def _resolved(value):
+    """``value``, or the object it refers to when it is an indirect reference."""
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
 def _name(node: DictionaryObject, key: str) -> str:
-    value = node.get(key)
-    if isinstance(value, IndirectObject):
-        value = value.get_object()
+    value = _resolved(node.get(key))
     return str(value) if value is not None else ""
 
 
